@@ -1,0 +1,83 @@
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <iostream>
+
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "compiler/diag/render.h"
+#include "compiler/driver/driver.h"
+
+namespace crm::cli {
+namespace {
+
+// Expands folders into the .crm files below them, sorted for a stable order.
+std::vector<std::string> expandPaths(const std::vector<std::string>& paths) {
+  std::vector<std::string> files;
+  for (const auto& path : paths) {
+    std::error_code error;
+    if (!std::filesystem::is_directory(path, error)) {
+      files.push_back(path);
+      continue;
+    }
+    std::vector<std::string> found;
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(path, error)) {
+      if (entry.is_regular_file() && entry.path().extension() == ".crm") {
+        found.push_back(entry.path().string());
+      }
+    }
+    std::sort(found.begin(), found.end());
+    files.insert(files.end(), found.begin(), found.end());
+  }
+  return files;
+}
+
+bool useColor(const std::string& setting, std::ostream& out) {
+  if (setting == "always") return true;
+  if (setting == "never") return false;
+  return &out == &std::cout && isatty(STDOUT_FILENO) != 0 && std::getenv("NO_COLOR") == nullptr;
+}
+
+}  // namespace
+
+int runCheck(const CheckArguments& arguments, std::ostream& out, std::ostream& err) {
+  driver::CheckOptions options;
+  options.errorLimit = arguments.maxErrors;
+  for (const auto& code : arguments.allowed) {
+    auto parsed = diag::parseCode(code);
+    if (!parsed) {
+      err << "crm: unknown diagnostic code `" << code << "` in --allow\n";
+      return kUsageError;
+    }
+    options.allowed.push_back(*parsed);
+  }
+  std::vector<driver::SourceInput> inputs;
+  for (const auto& path : expandPaths(arguments.paths)) {
+    inputs.push_back({path, std::nullopt});
+  }
+  if (inputs.empty()) {
+    err << "crm: no .crm files found in the given folders\n";
+    return kUsageError;
+  }
+
+  auto compilation = driver::checkScripts(inputs, options);
+  auto diagnostics = compilation->diagnostics->sorted();
+  if (arguments.format == "json") {
+    diag::renderJson(out, compilation->sources, diagnostics);
+  } else {
+    diag::renderHuman(out, compilation->sources, diagnostics,
+                      {useColor(arguments.color, out)});
+    size_t errors = compilation->diagnostics->errorCount();
+    size_t warnings = compilation->diagnostics->warningCount();
+    if (errors + warnings > 0) {
+      out << errors << (errors == 1 ? " error" : " errors") << ", " << warnings
+          << (warnings == 1 ? " warning" : " warnings") << "\n";
+    }
+  }
+  if (compilation->hasErrors()) return kInvalidInput;
+  if (arguments.denyWarnings && compilation->diagnostics->warningCount() > 0) return kInvalidInput;
+  return kSuccess;
+}
+
+}  // namespace crm::cli

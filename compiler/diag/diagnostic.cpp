@@ -1,0 +1,135 @@
+#include "compiler/diag/diagnostic.h"
+
+#include <algorithm>
+#include <tuple>
+
+namespace crm::diag {
+
+const std::vector<CodeInfo>& allCodes() {
+  static const std::vector<CodeInfo> codes = {
+#define CRM_DIAGNOSTIC(code, severity, name, summary) \
+  {Code::code, #code, Severity::severity, name, summary},
+#include "compiler/diag/codes.def"
+#undef CRM_DIAGNOSTIC
+  };
+  return codes;
+}
+
+const CodeInfo& info(Code code) { return allCodes().at(static_cast<size_t>(code)); }
+
+std::optional<Code> parseCode(std::string_view id) {
+  for (const auto& entry : allCodes()) {
+    if (entry.id == id) {
+      return entry.code;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string_view severityName(Severity severity) {
+  return severity == Severity::Error ? "error" : "warning";
+}
+
+Diagnostic& DiagnosticEngine::report(Code code, source::SourceRange range,
+                                     std::string message) {
+  const CodeInfo& codeInfo = info(code);
+  if (isSilenced(code, range) || (codeInfo.severity == Severity::Error && limitReached_)) {
+    discarded_ = Diagnostic{};
+    return discarded_;
+  }
+  if (codeInfo.severity == Severity::Error && errorCount_ + 1 >= errorLimit_) {
+    limitReached_ = true;
+    ++errorCount_;
+    diagnostics_.push_back({Severity::Error, Code::E0005, range,
+                            "too many errors; stopped after " + std::to_string(errorLimit_),
+                            {},
+                            "fix the errors above and check again"});
+    discarded_ = Diagnostic{};
+    return discarded_;
+  }
+  if (codeInfo.severity == Severity::Error) {
+    ++errorCount_;
+  } else {
+    ++warningCount_;
+  }
+  diagnostics_.push_back({codeInfo.severity, code, range, std::move(message), {}, {}});
+  return diagnostics_.back();
+}
+
+void DiagnosticEngine::allowOnLine(source::FileId file, uint32_t line, Code code) {
+  allowedOnLine_.insert({file, line, code});
+}
+
+bool DiagnosticEngine::isSilenced(Code code, source::SourceRange range) const {
+  if (allowedEverywhere_.count(code) != 0) {
+    return info(code).severity == Severity::Warning;
+  }
+  if (!range.valid() || info(code).severity != Severity::Warning) {
+    return false;
+  }
+  uint32_t line = sources_.file(range.file).lineColumn(range.begin).line;
+  // A directive silences its own line and the line below it.
+  return allowedOnLine_.count({range.file, line, code}) != 0 ||
+         allowedOnLine_.count({range.file, line - 1, code}) != 0;
+}
+
+std::vector<Diagnostic> DiagnosticEngine::sorted() const {
+  std::vector<Diagnostic> result = diagnostics_;
+  std::stable_sort(result.begin(), result.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    // The error-limit notice stays last whatever its position.
+    bool aLimit = a.code == Code::E0005;
+    bool bLimit = b.code == Code::E0005;
+    return std::tuple(aLimit, a.range.file, a.range.begin, a.code, a.message) <
+           std::tuple(bLimit, b.range.file, b.range.begin, b.code, b.message);
+  });
+  // A file imported by several scripts is checked once per script; its
+  // diagnostics are shown once.
+  auto same = [](const Diagnostic& a, const Diagnostic& b) {
+    return a.code == b.code && a.range.file == b.range.file && a.range.begin == b.range.begin &&
+           a.range.end == b.range.end && a.message == b.message;
+  };
+  result.erase(std::unique(result.begin(), result.end(), same), result.end());
+  return result;
+}
+
+namespace {
+
+size_t editDistance(std::string_view a, std::string_view b) {
+  std::vector<size_t> previous(b.size() + 1);
+  std::vector<size_t> current(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) {
+    previous[j] = j;
+  }
+  for (size_t i = 1; i <= a.size(); ++i) {
+    current[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+      current[j] = std::min({previous[j] + 1, current[j - 1] + 1, substitution});
+    }
+    std::swap(previous, current);
+  }
+  return previous[b.size()];
+}
+
+}  // namespace
+
+std::optional<std::string> closestMatch(std::string_view name,
+                                        const std::vector<std::string>& candidates) {
+  // Up to a third of the name's length may differ, and at least one edit.
+  size_t allowed = std::max<size_t>(1, name.size() / 3);
+  std::optional<std::string> best;
+  size_t bestDistance = allowed + 1;
+  for (const auto& candidate : candidates) {
+    if (candidate == name) {
+      continue;
+    }
+    size_t distance = editDistance(name, candidate);
+    if (distance < bestDistance || (distance == bestDistance && best && candidate < *best)) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+}  // namespace crm::diag

@@ -1,0 +1,134 @@
+#include "compiler/diag/render.h"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace crm::diag {
+namespace {
+
+struct Palette {
+  const char* error = "";
+  const char* warning = "";
+  const char* note = "";
+  const char* help = "";
+  const char* bold = "";
+  const char* reset = "";
+};
+
+Palette paletteFor(bool color) {
+  if (!color) {
+    return {};
+  }
+  return {"\x1b[1;31m", "\x1b[1;33m", "\x1b[1;36m", "\x1b[1;32m", "\x1b[1m", "\x1b[0m"};
+}
+
+std::string location(const source::SourceManager& sources, source::SourceRange range) {
+  if (!range.valid()) {
+    return "crm";
+  }
+  const auto& file = sources.file(range.file);
+  auto position = file.lineColumn(range.begin);
+  return file.path() + ":" + std::to_string(position.line) + ":" +
+         std::to_string(position.column);
+}
+
+// Tabs become single spaces so that the caret line stays aligned.
+std::string printable(std::string_view line) {
+  std::string text(line);
+  std::replace(text.begin(), text.end(), '\t', ' ');
+  return text;
+}
+
+size_t codePoints(std::string_view text) {
+  return static_cast<size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  }));
+}
+
+void renderSnippet(std::ostream& out, const source::SourceManager& sources,
+                   source::SourceRange range, const char* color, const Palette& palette) {
+  if (!range.valid()) {
+    return;
+  }
+  const auto& file = sources.file(range.file);
+  auto start = file.lineColumn(range.begin);
+  auto end = file.lineColumn(std::max(range.begin, range.end));
+  std::string_view line = file.lineText(start.line);
+  std::string number = std::to_string(start.line);
+  std::string gutter(number.size(), ' ');
+
+  size_t lineLength = codePoints(line);
+  size_t width = 1;
+  if (end.line == start.line && end.column > start.column) {
+    width = end.column - start.column;
+  } else if (end.line != start.line && lineLength >= start.column) {
+    width = lineLength - start.column + 1;
+  }
+  out << palette.note << gutter << " |" << palette.reset << "\n";
+  out << palette.note << number << " |" << palette.reset << " " << printable(line) << "\n";
+  out << palette.note << gutter << " |" << palette.reset << " " << std::string(start.column - 1, ' ')
+      << color << "^" << std::string(width > 1 ? width - 1 : 0, '~') << palette.reset << "\n";
+}
+
+}  // namespace
+
+void renderHuman(std::ostream& out, const source::SourceManager& sources,
+                 const std::vector<Diagnostic>& diagnostics, const RenderOptions& options) {
+  Palette palette = paletteFor(options.color);
+  for (const auto& diagnostic : diagnostics) {
+    const char* color = diagnostic.severity == Severity::Error ? palette.error : palette.warning;
+    out << palette.bold << location(sources, diagnostic.range) << ": " << palette.reset << color
+        << severityName(diagnostic.severity) << "[" << info(diagnostic.code).id << "]"
+        << palette.reset << palette.bold << ": " << diagnostic.message << palette.reset << "\n";
+    renderSnippet(out, sources, diagnostic.range, color, palette);
+    for (const auto& note : diagnostic.notes) {
+      out << palette.bold << location(sources, note.range) << ": " << palette.reset << palette.note
+          << "note" << palette.reset << ": " << note.message << "\n";
+      renderSnippet(out, sources, note.range, palette.note, palette);
+    }
+    if (!diagnostic.help.empty()) {
+      out << palette.help << "help" << palette.reset << ": " << diagnostic.help << "\n";
+    }
+  }
+}
+
+namespace {
+
+nlohmann::json jsonRange(const source::SourceManager& sources, source::SourceRange range) {
+  if (!range.valid()) {
+    return nullptr;
+  }
+  const auto& file = sources.file(range.file);
+  auto start = file.lineColumn(range.begin);
+  auto end = file.lineColumn(std::max(range.begin, range.end));
+  return {{"file", file.path()},
+          {"line", start.line},
+          {"column", start.column},
+          {"end_line", end.line},
+          {"end_column", end.column}};
+}
+
+}  // namespace
+
+void renderJson(std::ostream& out, const source::SourceManager& sources,
+                const std::vector<Diagnostic>& diagnostics) {
+  nlohmann::json array = nlohmann::json::array();
+  for (const auto& diagnostic : diagnostics) {
+    nlohmann::json notes = nlohmann::json::array();
+    for (const auto& note : diagnostic.notes) {
+      notes.push_back({{"range", jsonRange(sources, note.range)}, {"message", note.message}});
+    }
+    array.push_back({{"severity", severityName(diagnostic.severity)},
+                     {"code", info(diagnostic.code).id},
+                     {"name", info(diagnostic.code).name},
+                     {"message", diagnostic.message},
+                     {"range", jsonRange(sources, diagnostic.range)},
+                     {"notes", notes},
+                     {"help", diagnostic.help.empty() ? nlohmann::json(nullptr)
+                                                      : nlohmann::json(diagnostic.help)}});
+  }
+  out << array.dump(2) << "\n";
+}
+
+}  // namespace crm::diag

@@ -1,0 +1,391 @@
+#include "compiler/parse/parser.h"
+
+#include <algorithm>
+#include <set>
+
+#include "CrmLexer.h"
+#include "CrmParser.h"
+#include "antlr4-runtime.h"
+#include "compiler/parse/ast_builder.h"
+#include "compiler/parse/prescan.h"
+
+namespace crm::parse {
+namespace {
+
+constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
+
+// Byte offsets of each code point of `text`, plus one for the end.
+std::vector<uint32_t> codePointOffsets(std::string_view text, uint32_t base) {
+  std::vector<uint32_t> offsets;
+  offsets.reserve(text.size() + 1);
+  for (uint32_t i = 0; i < text.size(); ++i) {
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
+      offsets.push_back(base + i);
+    }
+  }
+  offsets.push_back(base + static_cast<uint32_t>(text.size()));
+  return offsets;
+}
+
+bool isSoftKeyword(size_t type) {
+  return type >= CrmLexer::IMPORT && type <= CrmLexer::NOT && type != CrmLexer::WITHIN &&
+         type != CrmLexer::IN && type != CrmLexer::TRUE_LITERAL && type != CrmLexer::FALSE_LITERAL &&
+         type != CrmLexer::NULL_LITERAL;
+}
+
+bool isDeclarationKeyword(size_t type) {
+  switch (type) {
+    case CrmLexer::IMPORT: case CrmLexer::ENUM: case CrmLexer::RECORD: case CrmLexer::ENTITY:
+    case CrmLexer::CUSTOMER: case CrmLexer::CATALOG: case CrmLexer::EVENT:
+    case CrmLexer::SOURCE: case CrmLexer::LET: case CrmLexer::SEGMENT: case CrmLexer::TRIGGER:
+    case CrmLexer::RECOMMEND: case CrmLexer::CHANNEL: case CrmLexer::CAMPAIGN:
+    case CrmLexer::PRESSURE: case CrmLexer::TEST:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// How a token kind reads in a message: never an ANTLR token name.
+std::string describeTokenType(const antlr4::dfa::Vocabulary& vocabulary, size_t type) {
+  switch (type) {
+    case antlr4::Token::EOF: return "end of file";
+    case CrmLexer::IDENT: return "a name";
+    case CrmLexer::STRING: return "a string";
+    case CrmLexer::INT: return "an integer";
+    case CrmLexer::FLOAT: return "a number";
+    case CrmLexer::DURATION: return "a duration";
+    case CrmLexer::DATE: return "a date";
+    case CrmLexer::TIMESTAMP: return "a timestamp";
+    case CrmLexer::TIME_OF_DAY: return "a time of day";
+    default: break;
+  }
+  std::string literal = vocabulary.getLiteralName(type);
+  if (literal.size() >= 2 && literal.front() == '\'') {
+    return "`" + literal.substr(1, literal.size() - 2) + "`";
+  }
+  return "a token";
+}
+
+std::string describeToken(antlr4::Token* token) {
+  if (token->getType() == antlr4::Token::EOF) {
+    return "end of file";
+  }
+  std::string text = token->getText();
+  if (text.size() > 40) {
+    text = text.substr(0, 37) + "...";
+  }
+  return "`" + text + "`";
+}
+
+// Turns ANTLR's syntax errors into diagnostics with the project's wording,
+// and records the token ranges they cover so that the declarations that
+// contain them can be left out.
+class SyntaxErrorListener : public antlr4::BaseErrorListener {
+ public:
+  SyntaxErrorListener(diag::DiagnosticEngine& diagnostics, const source::SourceFile& file,
+                      const std::vector<uint32_t>& offsets)
+      : diagnostics_(diagnostics), file_(file), offsets_(offsets) {}
+
+  void syntaxError(antlr4::Recognizer* recognizer, antlr4::Token* offending, size_t /*line*/,
+                   size_t /*column*/, const std::string& /*message*/,
+                   std::exception_ptr /*error*/) override {
+    if (offending == nullptr) {
+      return;
+    }
+    errorTokens_.push_back(offending->getTokenIndex());
+    if (isBadToken(offending->getType())) {
+      return;  // already reported by the token scan with a precise message
+    }
+    auto* parser = dynamic_cast<antlr4::Parser*>(recognizer);
+    std::string message = "unexpected " + describeToken(offending);
+    std::string help;
+    if (parser != nullptr) {
+      help = expectedList(parser);
+    }
+    auto& diagnostic = diagnostics_.report(diag::Code::E0010, rangeOf(offending), message);
+    if (!help.empty()) {
+      diagnostic.withHelp(help);
+    }
+  }
+
+  static bool isBadToken(size_t type) {
+    return type == CrmLexer::UNEXPECTED_CHAR || type == CrmLexer::BAD_NUMBER ||
+           type == CrmLexer::UNTERMINATED_STRING || type == CrmLexer::UNTERMINATED_COMMENT;
+  }
+
+  const std::vector<size_t>& errorTokens() const { return errorTokens_; }
+
+  source::SourceRange rangeOf(antlr4::Token* token) const {
+    if (token->getType() == antlr4::Token::EOF) {
+      auto end = static_cast<uint32_t>(file_.text().size());
+      return {file_.id(), end, end};
+    }
+    size_t start = std::min(token->getStartIndex(), offsets_.size() - 1);
+    size_t stop = std::min(token->getStopIndex() + 1, offsets_.size() - 1);
+    return {file_.id(), offsets_[start], offsets_[std::max(start, stop)]};
+  }
+
+ private:
+  static std::string expectedList(antlr4::Parser* parser) {
+    antlr4::misc::IntervalSet expected;
+    try {
+      expected = parser->getExpectedTokens();
+    } catch (const std::exception&) {
+      return {};
+    }
+    std::vector<size_t> types;
+    for (ssize_t type : expected.toList()) {
+      types.push_back(static_cast<size_t>(type));
+    }
+    bool nameExpected = std::find(types.begin(), types.end(), CrmLexer::IDENT) != types.end();
+    std::set<std::string> items;
+    for (size_t type : types) {
+      // Words that are also names need no separate mention when a name fits.
+      if (nameExpected && isSoftKeyword(type)) {
+        continue;
+      }
+      items.insert(describeTokenType(parser->getVocabulary(), type));
+    }
+    if (items.empty() || items.size() > 8) {
+      return {};
+    }
+    std::string text = items.size() == 1 ? "expected " : "expected one of ";
+    bool first = true;
+    for (const auto& item : items) {
+      text += (first ? "" : ", ") + item;
+      first = false;
+    }
+    return text;
+  }
+
+  diag::DiagnosticEngine& diagnostics_;
+  const source::SourceFile& file_;
+  const std::vector<uint32_t>& offsets_;
+  std::vector<size_t> errorTokens_;
+};
+
+// Reports malformed tokens, and enforces the nesting, operator and
+// declaration limits before the parser recurses into the input.
+bool scanTokens(const std::vector<antlr4::Token*>& tokens, const SyntaxErrorListener& listener,
+                diag::DiagnosticEngine& diagnostics, const Limits& limits) {
+  size_t depth = 0;
+  size_t prefixRun = 0;
+  size_t operators = 0;
+  size_t declarations = 0;
+  antlr4::Token* declarationStart = nullptr;
+  bool withinLimits = true;
+  size_t previousType = antlr4::Token::INVALID_TYPE;
+  for (antlr4::Token* token : tokens) {
+    size_t type = token->getType();
+    if (token->getChannel() != antlr4::Token::DEFAULT_CHANNEL || type == antlr4::Token::EOF) {
+      continue;
+    }
+    source::SourceRange range = listener.rangeOf(token);
+    switch (type) {
+      case CrmLexer::UNEXPECTED_CHAR:
+        diagnostics.report(diag::Code::E0011, range,
+                           "invalid character " + describeToken(token) + " in a script")
+            .withHelp("remove it; strings go between quotes");
+        break;
+      case CrmLexer::BAD_NUMBER:
+        diagnostics.report(diag::Code::E0012, range,
+                           "invalid number or duration " + describeToken(token))
+            .withHelp("durations use the units w, d, h, m, s, ms, us and ns, as in 30d or 1h30m");
+        break;
+      case CrmLexer::UNTERMINATED_STRING:
+        diagnostics.report(diag::Code::E0014, range, "string is not closed on its line")
+            .withHelp("add the closing quote, or use \"\"\" for a string over several lines");
+        break;
+      case CrmLexer::UNTERMINATED_COMMENT:
+        diagnostics.report(diag::Code::E0014, range, "block comment is not closed")
+            .withHelp("close it with */");
+        break;
+      default:
+        break;
+    }
+    if (depth == 0 && isDeclarationKeyword(type) &&
+        !(type == CrmLexer::ENTITY && (previousType == CrmLexer::CUSTOMER ||
+                                       previousType == CrmLexer::CATALOG ||
+                                       previousType == CrmLexer::EVENT))) {
+      declarationStart = token;
+      operators = 0;
+      if (++declarations == limits.maxDeclarations + 1) {
+        diagnostics.report(diag::Code::E0007, range,
+                           "script has more than " + std::to_string(limits.maxDeclarations) +
+                               " declarations")
+            .withHelp("split the script into files joined with `import`");
+        withinLimits = false;
+      }
+    }
+    previousType = type;
+    bool opens = type == CrmLexer::LPAREN || type == CrmLexer::LBRACKET ||
+                 type == CrmLexer::LBRACE;
+    bool prefix = type == CrmLexer::BANG || type == CrmLexer::MINUS;
+    prefixRun = prefix ? prefixRun + 1 : 0;
+    if (opens) {
+      ++depth;
+    } else if ((type == CrmLexer::RPAREN || type == CrmLexer::RBRACKET ||
+                type == CrmLexer::RBRACE) && depth > 0) {
+      --depth;
+    }
+    if (depth > limits.maxNesting || prefixRun > limits.maxNesting) {
+      diagnostics.report(diag::Code::E0004, range,
+                         "expression is nested deeper than " +
+                             std::to_string(limits.maxNesting) + " levels")
+          .withHelp("split it into `let` declarations");
+      return false;
+    }
+    bool isOperator = prefix || type == CrmLexer::QUESTION || type == CrmLexer::COALESCE ||
+                      (type >= CrmLexer::LOGICAL_OR && type <= CrmLexer::PERCENT) ||
+                      type == CrmLexer::IN || type == CrmLexer::WITHIN || type == CrmLexer::DOT;
+    if (isOperator && ++operators == limits.maxOperatorsPerDeclaration + 1) {
+      diagnostics.report(diag::Code::E0006,
+                         declarationStart ? listener.rangeOf(declarationStart) : range,
+                         "declaration has more than " +
+                             std::to_string(limits.maxOperatorsPerDeclaration) + " operators")
+          .withHelp("split it into several `let` or `segment` declarations, or use `in [...]` "
+                    "for long lists of alternatives");
+      withinLimits = false;
+    }
+  }
+  return withinLimits;
+}
+
+// Whether error recovery touched the tree: a rule that ended in an exception
+// or a token that the parser inserted or skipped. Such a tree may lack
+// children that the AST builder relies on.
+bool hasRecoveredErrors(antlr4::tree::ParseTree* tree) {
+  if (dynamic_cast<antlr4::tree::ErrorNode*>(tree) != nullptr) {
+    return true;
+  }
+  auto* rule = dynamic_cast<antlr4::ParserRuleContext*>(tree);
+  if (rule == nullptr) {
+    return false;
+  }
+  if (rule->exception != nullptr) {
+    return true;
+  }
+  for (auto* child : rule->children) {
+    if (hasRecoveredErrors(child)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// The name a declaration that failed to parse would have declared, if any.
+std::optional<std::string> declaredName(const std::vector<antlr4::Token*>& tokens, size_t start,
+                                        size_t stop) {
+  for (size_t i = start; i <= stop && i < tokens.size(); ++i) {
+    antlr4::Token* token = tokens[i];
+    if (token->getChannel() != antlr4::Token::DEFAULT_CHANNEL) {
+      continue;
+    }
+    size_t type = token->getType();
+    if (type == CrmLexer::SEGMENT || type == CrmLexer::LET || type == CrmLexer::RECOMMEND ||
+        type == CrmLexer::CHANNEL || type == CrmLexer::CAMPAIGN || type == CrmLexer::TRIGGER ||
+        type == CrmLexer::ENUM || type == CrmLexer::RECORD || type == CrmLexer::ENTITY ||
+        type == CrmLexer::SOURCE) {
+      for (size_t k = i + 1; k <= stop && k < tokens.size(); ++k) {
+        if (tokens[k]->getChannel() == antlr4::Token::DEFAULT_CHANNEL) {
+          if (tokens[k]->getType() == CrmLexer::IDENT || isSoftKeyword(tokens[k]->getType())) {
+            return tokens[k]->getText();
+          }
+          return std::nullopt;
+        }
+      }
+    }
+    return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+ParseResult parseFile(const source::SourceFile& file, diag::DiagnosticEngine& diagnostics,
+                      const Limits& limits) {
+  ParseResult result;
+  result.script.file = file.id();
+  const std::string& text = file.text();
+
+  if (text.size() > limits.maxFileBytes) {
+    diagnostics.report(diag::Code::E0003, {file.id(), 0, 0},
+                       "script is " + std::to_string(text.size()) + " bytes, more than the " +
+                           std::to_string(limits.maxFileBytes) + "-byte limit")
+        .withHelp("split the script into files joined with `import`");
+    return result;
+  }
+  if (auto bad = firstInvalidUtf8(text)) {
+    auto offset = static_cast<uint32_t>(*bad);
+    diagnostics.report(diag::Code::E0002, {file.id(), offset, offset + 1},
+                       "script is not valid UTF-8 (invalid byte 0x" +
+                           [&] {
+                             static constexpr char kHex[] = "0123456789ABCDEF";
+                             auto byte = static_cast<unsigned char>(text[offset]);
+                             return std::string{kHex[byte >> 4], kHex[byte & 15]};
+                           }() +
+                           ")")
+        .withHelp("save the file as UTF-8");
+    return result;
+  }
+  registerAllowComments(file, diagnostics);
+
+  bool bom = text.rfind(kUtf8Bom, 0) == 0;
+  std::string_view body(text);
+  if (bom) {
+    body.remove_prefix(kUtf8Bom.size());
+  }
+  std::vector<uint32_t> offsets = codePointOffsets(body, bom ? 3 : 0);
+
+  antlr4::ANTLRInputStream input(body.data(), body.size());
+  CrmLexer lexer(&input);
+  lexer.removeErrorListeners();
+  antlr4::CommonTokenStream tokenStream(&lexer);
+  tokenStream.fill();
+
+  SyntaxErrorListener listener(diagnostics, file, offsets);
+  if (!scanTokens(tokenStream.getTokens(), listener, diagnostics, limits)) {
+    return result;
+  }
+
+  CrmParser parser(&tokenStream);
+  parser.removeErrorListeners();
+  parser.addErrorListener(&listener);
+  CrmParser::ScriptContext* tree = nullptr;
+  try {
+    tree = parser.script();
+  } catch (const std::exception& error) {
+    // The default error strategy recovers from syntax errors; anything that
+    // still escapes is reported at the current token rather than crashing.
+    diagnostics.report(diag::Code::E0010, listener.rangeOf(parser.getCurrentToken()),
+                       "the parser stopped at this point")
+        .withHelp("fix the errors reported before this one");
+    return result;
+  }
+
+  internal::AstBuilder builder(file, offsets, diagnostics);
+  std::vector<size_t> errors = listener.errorTokens();
+  std::sort(errors.begin(), errors.end());
+  const auto& tokens = tokenStream.getTokens();
+  for (auto* declaration : tree->declaration()) {
+    size_t start = declaration->getStart()->getTokenIndex();
+    size_t stop = declaration->getStop() != nullptr ? declaration->getStop()->getTokenIndex()
+                                                    : start;
+    auto firstError = std::lower_bound(errors.begin(), errors.end(), start);
+    bool broken = hasRecoveredErrors(declaration) ||
+                  (firstError != errors.end() && *firstError <= stop) || stop < start;
+    if (broken) {
+      if (auto name = declaredName(tokens, start, stop)) {
+        result.brokenNames.push_back(*name);
+      }
+      continue;
+    }
+    if (auto decl = builder.declaration(declaration)) {
+      result.script.decls.push_back(std::move(decl));
+    }
+  }
+  return result;
+}
+
+}  // namespace crm::parse

@@ -1,0 +1,137 @@
+// Name resolution, type checking, domain rules and lints over a whole
+// program: one root script and the scripts it imports. The checker writes
+// types and resolutions into the AST and reports every problem it finds.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "compiler/ast/ast.h"
+#include "compiler/diag/diagnostic.h"
+
+namespace crm::sema {
+
+struct Program {
+  std::vector<ast::Script*> scripts;  // the root script first
+  std::vector<std::string> brokenNames;  // declarations dropped by syntax errors
+};
+
+// Checks `program`. Diagnostics go to `diagnostics`; the AST is annotated in
+// place. Declarations with errors stay in the AST with Error types.
+void check(Program& program, ast::TypeContext& types, diag::DiagnosticEngine& diagnostics);
+
+namespace internal {
+
+struct Variable {
+  std::string name;
+  const ast::Type* type;
+  ast::SourceRange range;
+};
+
+// Facts learned from a condition: paths known to be present (non-null).
+using Facts = std::vector<std::string>;
+
+class Checker {
+ public:
+  Checker(Program& program, ast::TypeContext& types, diag::DiagnosticEngine& diagnostics)
+      : program_(program), types_(types), diagnostics_(diagnostics) {}
+
+  void run();
+
+  // checker_decls.cpp
+  void collectDeclarations();
+  void resolveSchema();
+  void checkDeclaration(ast::Decl& decl);
+  void checkSource(ast::SourceDecl& decl);
+  void checkTrigger(ast::TriggerDecl& decl);
+  void checkRecommend(ast::RecommendDecl& decl);
+  void checkChannel(ast::ChannelDecl& decl);
+  void checkCampaign(ast::CampaignDecl& decl);
+  void checkPressure(ast::PressureDecl& decl);
+  void checkTest(ast::TestDecl& decl);
+  const ast::Type* resolveType(const ast::TypeRef& ref);
+  const ast::Type* valueTypeOf(const ast::Decl& decl);  // segments and lets, checked on demand
+  const ast::Type* streamElement(const ast::Name& stream);
+  void checkRequiredBool(ast::Expr& expr, const std::string& what);
+  void checkDurationWindow(ast::Expr& expr, const std::string& what);
+
+  // checker.cpp
+  const ast::Type* check(ast::Expr& expr, const ast::Type* expected = nullptr);
+  const ast::Type* checkIdent(ast::Ident& ident, const ast::Type* expected);
+  const ast::Type* checkSelect(ast::Select& select, bool presenceTest = false);
+  const ast::Type* checkIndex(ast::Index& index);
+  const ast::Type* checkUnary(ast::Unary& unary);
+  const ast::Type* checkBinary(ast::Binary& binary, const ast::Type* expected);
+  const ast::Type* checkLogical(ast::Binary& binary);
+  const ast::Type* checkComparison(ast::Binary& binary);
+  const ast::Type* checkEquality(ast::Binary& binary);
+  const ast::Type* checkMembership(ast::Binary& binary);
+  const ast::Type* checkArithmetic(ast::Binary& binary);
+  const ast::Type* checkConditional(ast::Conditional& conditional, const ast::Type* expected);
+  const ast::Type* checkList(ast::ListLiteral& list, const ast::Type* expected);
+  const ast::Type* checkMap(ast::MapLiteral& map, const ast::Type* expected);
+  const ast::Type* checkRecordLiteral(ast::MapLiteral& map, const ast::Type* recordType);
+  bool requireValue(ast::Expr& operand, const ast::Type* type, const char* usage);
+  const ast::Type* unify(ast::Expr& a, ast::Expr& b, ast::SourceRange where, const char* what);
+  bool promoteLiteral(ast::Expr& expr, const ast::Type* target);
+  bool assignable(ast::Expr& expr, const ast::Type* target);
+  void requireAssignable(ast::Expr& expr, const ast::Type* target, const std::string& what);
+
+  // checker_calls.cpp
+  const ast::Type* checkCall(ast::Call& call, const ast::Type* expected);
+  const ast::Type* checkHas(ast::Call& call);
+  const ast::Type* checkMacro(ast::Call& call, const ast::Type* receiver);
+  const ast::Type* checkRecommendCall(ast::Call& call, const ast::RecommendDecl& decl);
+  const ast::Type* checkBuiltin(ast::Call& call, const ast::Type* receiver);
+  bool isMacroCall(const ast::Call& call) const;
+
+  // scope.cpp
+  void pushVariable(const ast::Name& name, const ast::Type* type);
+  void popVariable() { variables_.pop_back(); }
+  const Variable* findVariable(const std::string& name) const;
+  std::vector<std::string> visibleNames() const;
+  void noteUse(const ast::Decl* decl) { used_.insert(decl); }
+  bool isNarrowed(const std::string& path) const;
+  Facts factsWhenTrue(const ast::Expr& expr) const;
+  Facts factsWhenFalse(const ast::Expr& expr) const;
+  std::optional<std::string> pathOf(const ast::Expr& expr) const;
+
+  // lints.cpp
+  void lintUnused();
+  void lintUnreachableCampaigns();
+  void lintConstantComparison(const ast::Binary& binary);
+
+  // Shared state, public to the helpers in this folder.
+  Program& program_;
+  ast::TypeContext& types_;
+  diag::DiagnosticEngine& diagnostics_;
+
+  std::unordered_map<std::string, ast::Decl*> globals_;
+  std::set<std::string> broken_;
+  const ast::EntityDecl* customer_ = nullptr;
+  const ast::EntityDecl* catalog_ = nullptr;
+  const ast::EntityDecl* event_ = nullptr;
+  std::set<std::string> groups_;  // campaign groups, for pressure scopes
+
+  enum class State { Checking, Done };
+  std::unordered_map<const ast::Decl*, State> states_;
+  std::unordered_map<const ast::Decl*, const ast::Type*> valueTypes_;
+  std::vector<const ast::Decl*> dependencyStack_;
+
+  std::set<const ast::Decl*> used_;
+  std::vector<Variable> variables_;
+  std::vector<std::string> narrowed_;
+  // Inside a trigger's on(...) condition: the element whose fields are visible by name.
+  const ast::RecordDecl* implicitElement_ = nullptr;
+};
+
+// A readable description of an operand for messages: `customer.age` or
+// "this expression".
+std::string describe(const ast::Expr& expr);
+
+}  // namespace internal
+}  // namespace crm::sema

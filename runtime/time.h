@@ -1,0 +1,46 @@
+// Calendar arithmetic and the text forms of dates, timestamps and durations.
+// Timestamps are microseconds since 1970-01-01T00:00:00Z, durations are
+// microseconds, and dates are days since 1970-01-01 (proleptic Gregorian).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace crm::runtime {
+
+inline constexpr int64_t kMicrosPerSecond = 1'000'000;
+inline constexpr int64_t kMicrosPerDay = 86'400 * kMicrosPerSecond;
+// CEL's timestamp range: years 0001 to 9999.
+inline constexpr int kMinYear = 1;
+inline constexpr int kMaxYear = 9999;
+
+struct CivilDate {
+  int year = 1970;
+  int month = 1;  // 1..12
+  int day = 1;    // 1..31
+};
+
+bool isLeapYear(int year);
+int daysInMonth(int year, int month);
+bool isValidDate(int year, int month, int day);
+int64_t daysFromCivil(CivilDate date);
+CivilDate civilFromDays(int64_t days);
+
+// Parses `YYYY-MM-DD`.
+std::optional<int64_t> parseDate(std::string_view text);
+// Parses RFC 3339 `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`; sub-microsecond
+// digits are rejected rather than rounded.
+std::optional<int64_t> parseTimestamp(std::string_view text);
+// Parses a duration literal such as `30d`, `1h30m` or `500ms` (units w, d, h,
+// m, s, ms, us, ns; nanoseconds must be whole microseconds). Returns nullopt
+// on a malformed text or on overflow.
+std::optional<int64_t> parseDurationLiteral(std::string_view text);
+// Parses `HH:MM` into minutes after midnight.
+std::optional<int> parseTimeOfDay(std::string_view text);
+
+std::string formatDate(int64_t days);
+std::string formatTimestamp(int64_t micros);
+
+}  // namespace crm::runtime
