@@ -450,11 +450,11 @@ const Type* Checker::checkComparison(ast::Binary& binary) {
   if (!ok) {
     return types_.error();
   }
-  lintConstantComparison(binary);
   bool numeric = lhs->isNumeric() && rhs->isNumeric() &&
                  !(lhs->is(TypeKind::Double) && rhs->is(TypeKind::Decimal)) &&
                  !(lhs->is(TypeKind::Decimal) && rhs->is(TypeKind::Double));
   if ((lhs == rhs && isOrdered(lhs)) || numeric) {
+    lintConstantComparison(binary);
     return types_.boolean();
   }
   auto& diagnostic = diagnostics_.report(
@@ -475,7 +475,6 @@ const Type* Checker::checkEquality(ast::Binary& binary) {
   if (lhs->isError() || rhs->isError()) {
     return types_.error();
   }
-  lintConstantComparison(binary);
   const Type* a = lhs->unwrapped();
   const Type* b = rhs->unwrapped();
   bool nullTest = (lhs->is(TypeKind::Null) && (rhs->isOptional() || b->is(TypeKind::Null))) ||
@@ -484,6 +483,7 @@ const Type* Checker::checkEquality(ast::Binary& binary) {
                  !(a->is(TypeKind::Double) && b->is(TypeKind::Decimal)) &&
                  !(a->is(TypeKind::Decimal) && b->is(TypeKind::Double));
   if (a == b || nullTest || numeric) {
+    lintConstantComparison(binary);
     return types_.boolean();
   }
   auto& diagnostic = diagnostics_.report(

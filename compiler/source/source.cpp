@@ -29,6 +29,10 @@ LineColumn SourceFile::lineColumn(uint32_t offset) const {
       ++column;
     }
   }
+  // Editors hide a UTF-8 byte order mark, so it takes no column.
+  if (lineIndex == 0 && offset >= 3 && text_.compare(0, 3, "\xEF\xBB\xBF") == 0) {
+    --column;
+  }
   return {lineIndex + 1, column};
 }
 

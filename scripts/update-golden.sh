@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Rewrites the expected outputs of the golden tests under tests/golden from
+# the current build. Review the diff before committing it.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+cmake --build build -j "${CRM_BUILD_JOBS:-2}" --target crm_tests
+CRM_UPDATE_GOLDEN=1 ./build/tests/crm_tests --gtest_filter='Diagnostics/Golden.*'
+git status --short tests/golden

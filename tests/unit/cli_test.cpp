@@ -1,0 +1,145 @@
+// The command line in process: exit codes, formats and usage errors.
+#include "cli/cli.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace crm::cli {
+namespace {
+
+struct CliRun {
+  int exitCode;
+  std::string out;
+  std::string err;
+};
+
+CliRun run(std::vector<std::string> arguments) {
+  arguments.insert(arguments.begin(), "crm");
+  std::vector<const char*> argv;
+  for (const auto& argument : arguments) argv.push_back(argument.c_str());
+  std::ostringstream out;
+  std::ostringstream err;
+  int code = runCli(static_cast<int>(argv.size()), argv.data(), out, err);
+  return {code, out.str(), err.str()};
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("crm_cli_test_" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir_);
+    write("good.crm", "customer entity C key id { id: string  age: int? }\n"
+                      "channel email { reachable: true }\n"
+                      "segment adult = (customer.age ?? 0) >= 18\n"
+                      "campaign hello { audience: adult  channels: email }\n");
+    write("bad.crm", "segment s = ordrs // crm:allow(W0101)\n");
+    write("warn.crm", "segment unused = true\n");
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::string write(const std::string& name, const std::string& text) {
+    std::ofstream(dir_ / name) << text;
+    return path(name);
+  }
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+
+  std::filesystem::path dir_;
+};
+
+TEST_F(CliTest, CleanScriptExitsZero) {
+  CliRun result = run({"check", path("good.crm")});
+  EXPECT_EQ(result.exitCode, kSuccess) << result.out;
+  EXPECT_EQ(result.out, "");
+}
+
+TEST_F(CliTest, ErrorsExitOneWithLocation) {
+  CliRun result = run({"check", path("bad.crm")});
+  EXPECT_EQ(result.exitCode, kInvalidInput);
+  EXPECT_NE(result.out.find(path("bad.crm") + ":1:13: error[E0102]: unknown name `ordrs`"),
+            std::string::npos)
+      << result.out;
+  EXPECT_NE(result.out.find("1 error, 0 warnings"), std::string::npos);
+}
+
+TEST_F(CliTest, WarningsPassUnlessDenied) {
+  EXPECT_EQ(run({"check", path("warn.crm")}).exitCode, kSuccess);
+  EXPECT_EQ(run({"check", "--deny-warnings", path("warn.crm")}).exitCode, kInvalidInput);
+  EXPECT_EQ(run({"check", "--deny-warnings", "--allow", "W0101", path("warn.crm")}).exitCode,
+            kSuccess);
+}
+
+TEST_F(CliTest, JsonFormatIsOneArray) {
+  CliRun result = run({"check", "--format", "json", path("bad.crm")});
+  EXPECT_EQ(result.exitCode, kInvalidInput);
+  auto json = nlohmann::json::parse(result.out);
+  ASSERT_TRUE(json.is_array());
+  ASSERT_EQ(json.size(), 1u);
+  EXPECT_EQ(json[0]["code"], "E0102");
+  EXPECT_EQ(json[0]["severity"], "error");
+  EXPECT_EQ(json[0]["name"], "unknown-name");
+  EXPECT_EQ(json[0]["range"]["line"], 1);
+  EXPECT_EQ(json[0]["range"]["column"], 13);
+  EXPECT_EQ(json[0]["range"]["end_column"], 18);
+  EXPECT_EQ(json[0]["range"]["file"], path("bad.crm"));
+  EXPECT_TRUE(json[0]["notes"].is_array());
+}
+
+TEST_F(CliTest, JsonOfCleanScriptIsEmptyArray) {
+  CliRun result = run({"check", "--format", "json", path("good.crm")});
+  EXPECT_EQ(result.exitCode, kSuccess);
+  EXPECT_EQ(nlohmann::json::parse(result.out), nlohmann::json::array());
+}
+
+TEST_F(CliTest, FoldersAreSearchedForScripts) {
+  CliRun result = run({"check", dir_.string()});
+  EXPECT_EQ(result.exitCode, kInvalidInput);
+  EXPECT_NE(result.out.find("bad.crm"), std::string::npos);
+  EXPECT_NE(result.out.find("warn.crm"), std::string::npos);
+}
+
+TEST_F(CliTest, MissingFileIsAnError) {
+  CliRun result = run({"check", path("nope.crm")});
+  EXPECT_EQ(result.exitCode, kInvalidInput);
+  EXPECT_NE(result.out.find("error[E0001]: cannot read"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("no such file"), std::string::npos);
+}
+
+TEST_F(CliTest, UsageErrorsExitTwo) {
+  EXPECT_EQ(run({}).exitCode, kUsageError);
+  EXPECT_EQ(run({"frobnicate"}).exitCode, kUsageError);
+  EXPECT_EQ(run({"check"}).exitCode, kUsageError);
+  EXPECT_EQ(run({"check", "--format", "xml", path("good.crm")}).exitCode, kUsageError);
+  EXPECT_EQ(run({"check", "--allow", "X1", path("good.crm")}).exitCode, kUsageError);
+  EXPECT_EQ(run({"check", dir_.string() + "/empty_folder_that_is_missing/"}).exitCode,
+            kInvalidInput);
+}
+
+TEST_F(CliTest, HelpAndVersion) {
+  CliRun help = run({"--help"});
+  EXPECT_EQ(help.exitCode, kSuccess);
+  EXPECT_NE(help.out.find("check"), std::string::npos);
+  CliRun checkHelp = run({"check", "--help"});
+  EXPECT_EQ(checkHelp.exitCode, kSuccess);
+  EXPECT_NE(checkHelp.out.find("--deny-warnings"), std::string::npos);
+  CliRun version = run({"--version"});
+  EXPECT_EQ(version.exitCode, kSuccess);
+  EXPECT_EQ(version.out.rfind("crm ", 0), 0u);
+}
+
+TEST_F(CliTest, MaxErrorsCapsOutput) {
+  std::string script;
+  for (int i = 0; i < 20; ++i) script += "segment s" + std::to_string(i) + " = nope\n";
+  write("many.crm", script);
+  CliRun result = run({"check", "--max-errors", "5", path("many.crm")});
+  EXPECT_EQ(result.exitCode, kInvalidInput);
+  EXPECT_NE(result.out.find("E0005"), std::string::npos);
+  EXPECT_NE(result.out.find("5 errors"), std::string::npos) << result.out;
+}
+
+}  // namespace
+}  // namespace crm::cli
