@@ -68,8 +68,13 @@ int runCheck(const CheckArguments& arguments, std::ostream& out, std::ostream& e
   } else {
     diag::renderHuman(out, compilation->sources, diagnostics,
                       {useColor(arguments.color, out)});
-    size_t errors = compilation->diagnostics->errorCount();
-    size_t warnings = compilation->diagnostics->warningCount();
+    // Counted from what is shown: a file imported twice reports once.
+    size_t errors = 0;
+    size_t warnings = 0;
+    for (const auto& diagnostic : diagnostics) {
+      if (diagnostic.code == diag::Code::E0005) continue;
+      (diagnostic.severity == diag::Severity::Error ? errors : warnings) += 1;
+    }
     if (errors + warnings > 0) {
       out << errors << (errors == 1 ? " error" : " errors") << ", " << warnings
           << (warnings == 1 ? " warning" : " warnings") << "\n";

@@ -37,11 +37,12 @@ Diagnostic& DiagnosticEngine::report(Code code, source::SourceRange range,
     discarded_ = Diagnostic{};
     return discarded_;
   }
-  if (codeInfo.severity == Severity::Error && errorCount_ + 1 >= errorLimit_) {
+  if (codeInfo.severity == Severity::Error && errorCount_ >= errorLimit_) {
+    // The notice sits where the first error that was not shown is.
     limitReached_ = true;
-    ++errorCount_;
     diagnostics_.push_back({Severity::Error, Code::E0005, range,
-                            "too many errors; stopped after " + std::to_string(errorLimit_),
+                            "too many errors; stopped reporting after " +
+                                std::to_string(errorLimit_),
                             {},
                             "fix the errors above and check again"});
     discarded_ = Diagnostic{};
@@ -116,6 +117,20 @@ size_t editDistance(std::string_view a, std::string_view b) {
 
 std::optional<std::string> closestMatch(std::string_view name,
                                         const std::vector<std::string>& candidates) {
+  // A name that starts exactly one candidate is an abbreviation of it: `prio`.
+  if (name.size() >= 3) {
+    std::optional<std::string> prefixed;
+    size_t count = 0;
+    for (const auto& candidate : candidates) {
+      if (candidate.size() > name.size() && candidate.compare(0, name.size(), name) == 0) {
+        prefixed = candidate;
+        ++count;
+      }
+    }
+    if (count == 1) {
+      return prefixed;
+    }
+  }
   // Up to a third of the name's length may differ, and at least one edit.
   size_t allowed = std::max<size_t>(1, name.size() / 3);
   std::optional<std::string> best;

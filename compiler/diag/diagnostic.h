@@ -78,6 +78,7 @@ class DiagnosticEngine {
   // Silences a code on one line of one file (a `crm:allow(CODE)` comment).
   void allowOnLine(source::FileId file, uint32_t line, Code code);
 
+  // Errors kept, not counting the notice that the limit was reached.
   size_t errorCount() const { return errorCount_; }
   size_t warningCount() const { return warningCount_; }
   bool limitReached() const { return limitReached_; }

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "compiler/sema/checker.h"
@@ -20,6 +21,7 @@ struct Loader {
   const CheckOptions& options;
   std::map<std::string, ast::Script*> byPath;
   std::map<const ast::Script*, std::vector<std::string>> brokenNames;
+  std::set<const ast::Script*> withBrokenDeclarations;
 
   // Reads and parses `path` once; returns null when it cannot be read.
   ast::Script* load(const std::string& path, const std::optional<std::string>& text,
@@ -43,6 +45,7 @@ struct Loader {
     ast::Script* script = compilation.scripts.back().get();
     byPath[key] = script;
     brokenNames[script] = std::move(parsed.brokenNames);
+    if (parsed.hasBrokenDeclarations) withBrokenDeclarations.insert(script);
     return script;
   }
 
@@ -143,12 +146,13 @@ std::unique_ptr<Compilation> checkScripts(const std::vector<SourceInput>& roots,
     compilation->diagnostics->allow(code);
   }
   runWithLargeStack([&] {
-    Loader loader{*compilation, options, {}, {}};
+    Loader loader{*compilation, options, {}, {}, {}};
     for (const auto& root : roots) {
       ast::Script* script = loader.load(root.path, root.text, {});
       if (script == nullptr) continue;
       sema::Program program;
       loader.collect(script, program.scripts, program.brokenNames);
+      program.rootHasBrokenDeclarations = loader.withBrokenDeclarations.count(script) != 0;
       if (compilation->diagnostics->limitReached()) break;
       sema::check(program, compilation->types, *compilation->diagnostics);
     }

@@ -587,6 +587,7 @@ ExprPtr AstBuilder::literal(CrmParser::LiteralContext* ctx) {
                             "integer literal `" + text + "` is out of the int range")
             .withHelp("int holds -9223372036854775808 to 9223372036854775807; "
                       "use a decimal or a string for larger values");
+        value = 0;
       }
       node->literalKind = ast::LiteralKind::Int;
       node->intValue = static_cast<int64_t>(value);
@@ -610,9 +611,13 @@ ExprPtr AstBuilder::literal(CrmParser::LiteralContext* ctx) {
       node->literalKind = ast::LiteralKind::Duration;
       auto value = runtime::parseDurationLiteral(text);
       if (!value) {
+        bool fraction = text.size() > 2 && text.compare(text.size() - 2, 2, "ns") == 0;
         diagnostics_.report(diag::Code::E0015, node->range,
-                            "duration `" + text + "` is out of range or not whole microseconds")
-            .withHelp("durations are counted in microseconds and must fit in an int64");
+                            fraction ? "duration `" + text + "` is not a whole number of "
+                                       "microseconds"
+                                     : "duration `" + text + "` is out of range")
+            .withHelp(fraction ? "durations have microsecond precision"
+                               : "durations must stay within about 292,000 years");
       }
       node->intValue = value.value_or(0);
       break;
@@ -695,7 +700,8 @@ std::string AstBuilder::stringValue(antlr4::Token* token) {
       range.begin += static_cast<uint32_t>(quote + escapeStart);
       range.end = range.begin + 2;
       diagnostics_.report(diag::Code::E0014, range, why)
-          .withHelp("valid escapes are \\n \\r \\t \\\\ \\\" \\' \\xHH \\uHHHH \\UHHHHHHHH");
+          .withHelp("valid escapes are \\n \\r \\t \\a \\b \\f \\v \\\\ \\\" \\' \\` \\?, "
+                    "\\xHH, \\uHHHH, \\UHHHHHHHH and octal \\ooo");
     };
     switch (c) {
       case 'n': out += '\n'; break;

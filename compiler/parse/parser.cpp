@@ -93,9 +93,10 @@ class SyntaxErrorListener : public antlr4::BaseErrorListener {
     if (offending == nullptr) {
       return;
     }
-    errorTokens_.push_back(offending->getTokenIndex());
-    if (isBadToken(offending->getType())) {
-      return;  // already reported by the token scan with a precise message
+    size_t index = offending->getTokenIndex();
+    errorTokens_.push_back(index);
+    if (isBadToken(offending->getType()) || isSilenced(index)) {
+      return;  // follows a malformed token that the token scan already reported
     }
     auto* parser = dynamic_cast<antlr4::Parser*>(recognizer);
     std::string message = "unexpected " + describeToken(offending);
@@ -115,6 +116,13 @@ class SyntaxErrorListener : public antlr4::BaseErrorListener {
   }
 
   const std::vector<size_t>& errorTokens() const { return errorTokens_; }
+
+  // A malformed token (an unterminated string, say) derails the parser until
+  // the next declaration; the errors in between would only repeat it.
+  void silenceUntilNextDeclaration(size_t tokenIndex) {
+    silencedFrom_.push_back(tokenIndex);
+  }
+  void declarationStartsAt(size_t tokenIndex) { declarationStarts_.push_back(tokenIndex); }
 
   source::SourceRange rangeOf(antlr4::Token* token) const {
     if (token->getType() == antlr4::Token::EOF) {
@@ -159,15 +167,60 @@ class SyntaxErrorListener : public antlr4::BaseErrorListener {
     return text;
   }
 
+  bool isSilenced(size_t tokenIndex) const {
+    for (size_t start : silencedFrom_) {
+      if (tokenIndex < start) continue;
+      auto next = std::upper_bound(declarationStarts_.begin(), declarationStarts_.end(), start);
+      if (next == declarationStarts_.end() || tokenIndex < *next) return true;
+    }
+    return false;
+  }
+
   diag::DiagnosticEngine& diagnostics_;
   const source::SourceFile& file_;
   const std::vector<uint32_t>& offsets_;
   std::vector<size_t> errorTokens_;
+  std::vector<size_t> silencedFrom_;
+  std::vector<size_t> declarationStarts_;  // increasing token indexes
 };
 
 // Reports malformed tokens, and enforces the nesting, operator and
 // declaration limits before the parser recurses into the input.
-bool scanTokens(const std::vector<antlr4::Token*>& tokens, const SyntaxErrorListener& listener,
+// Whether the token at `index` starts a declaration: a declaration word at
+// the top level that no operator, `=`, `:` or `.` precedes, and for the role
+// words `customer`, `catalog` and `event`, one that `entity` follows. Other
+// uses of these words are names inside expressions.
+bool startsDeclaration(const std::vector<antlr4::Token*>& tokens, size_t index,
+                       size_t previousType) {
+  size_t type = tokens[index]->getType();
+  if (type == CrmLexer::ENTITY) {
+    return previousType != CrmLexer::CUSTOMER && previousType != CrmLexer::CATALOG &&
+           previousType != CrmLexer::EVENT && previousType != CrmLexer::DOT &&
+           previousType != CrmLexer::OPTIONAL_DOT;
+  }
+  if (!isDeclarationKeyword(type)) {
+    return false;
+  }
+  bool afterOperator = (previousType >= CrmLexer::ARROW && previousType <= CrmLexer::DOT &&
+                        previousType != CrmLexer::SEMI) ||
+                       previousType == CrmLexer::LPAREN || previousType == CrmLexer::LBRACKET ||
+                       previousType == CrmLexer::IN || previousType == CrmLexer::NOT ||
+                       previousType == CrmLexer::WITHIN;
+  if (afterOperator) {
+    return false;
+  }
+  if (type == CrmLexer::CUSTOMER || type == CrmLexer::CATALOG || type == CrmLexer::EVENT) {
+    for (size_t next = index + 1; next < tokens.size(); ++next) {
+      if (tokens[next]->getChannel() == antlr4::Token::DEFAULT_CHANNEL) {
+        return tokens[next]->getType() == CrmLexer::ENTITY;
+      }
+    }
+    return false;
+  }
+  return true;
+}
+
+bool scanTokens(const std::vector<antlr4::Token*>& tokens, SyntaxErrorListener& listener,
                 diag::DiagnosticEngine& diagnostics, const Limits& limits) {
   size_t depth = 0;
   size_t prefixRun = 0;
@@ -176,7 +229,8 @@ bool scanTokens(const std::vector<antlr4::Token*>& tokens, const SyntaxErrorList
   antlr4::Token* declarationStart = nullptr;
   bool withinLimits = true;
   size_t previousType = antlr4::Token::INVALID_TYPE;
-  for (antlr4::Token* token : tokens) {
+  for (size_t index = 0; index < tokens.size(); ++index) {
+    antlr4::Token* token = tokens[index];
     size_t type = token->getType();
     if (token->getChannel() != antlr4::Token::DEFAULT_CHANNEL || type == antlr4::Token::EOF) {
       continue;
@@ -204,10 +258,11 @@ bool scanTokens(const std::vector<antlr4::Token*>& tokens, const SyntaxErrorList
       default:
         break;
     }
-    if (depth == 0 && isDeclarationKeyword(type) &&
-        !(type == CrmLexer::ENTITY && (previousType == CrmLexer::CUSTOMER ||
-                                       previousType == CrmLexer::CATALOG ||
-                                       previousType == CrmLexer::EVENT))) {
+    if (SyntaxErrorListener::isBadToken(type)) {
+      listener.silenceUntilNextDeclaration(index);
+    }
+    if (depth == 0 && startsDeclaration(tokens, index, previousType)) {
+      listener.declarationStartsAt(index);
       declarationStart = token;
       operators = 0;
       if (++declarations == limits.maxDeclarations + 1) {
@@ -346,6 +401,7 @@ ParseResult parseFile(const source::SourceFile& file, diag::DiagnosticEngine& di
 
   SyntaxErrorListener listener(diagnostics, file, offsets);
   if (!scanTokens(tokenStream.getTokens(), listener, diagnostics, limits)) {
+    result.hasBrokenDeclarations = true;
     return result;
   }
 
@@ -359,8 +415,9 @@ ParseResult parseFile(const source::SourceFile& file, diag::DiagnosticEngine& di
     // The default error strategy recovers from syntax errors; anything that
     // still escapes is reported at the current token rather than crashing.
     diagnostics.report(diag::Code::E0010, listener.rangeOf(parser.getCurrentToken()),
-                       "the parser stopped at this point")
+                       std::string("the parser stopped at this point: ") + error.what())
         .withHelp("fix the errors reported before this one");
+    result.hasBrokenDeclarations = true;
     return result;
   }
 
@@ -376,6 +433,7 @@ ParseResult parseFile(const source::SourceFile& file, diag::DiagnosticEngine& di
     bool broken = hasRecoveredErrors(declaration) ||
                   (firstError != errors.end() && *firstError <= stop) || stop < start;
     if (broken) {
+      result.hasBrokenDeclarations = true;
       if (auto name = declaredName(tokens, start, stop)) {
         result.brokenNames.push_back(*name);
       }

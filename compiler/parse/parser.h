@@ -27,6 +27,9 @@ struct Limits {
 struct ParseResult {
   ast::Script script;
   std::vector<std::string> brokenNames;
+  // Whether any declaration was left out, named or not. Lints that judge
+  // the whole file, such as "never used", are then skipped.
+  bool hasBrokenDeclarations = false;
 };
 
 ParseResult parseFile(const source::SourceFile& file, diag::DiagnosticEngine& diagnostics,

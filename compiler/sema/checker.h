@@ -18,6 +18,7 @@ namespace crm::sema {
 struct Program {
   std::vector<ast::Script*> scripts;  // the root script first
   std::vector<std::string> brokenNames;  // declarations dropped by syntax errors
+  bool rootHasBrokenDeclarations = false;
 };
 
 // Checks `program`. Diagnostics go to `diagnostics`; the AST is annotated in

@@ -342,6 +342,11 @@ const Type* Checker::checkBuiltin(ast::Call& call, const Type* receiver) {
       candidates.push_back(&signature);
     }
   }
+  if (candidates.empty() && (macroShape(name, 2) || macroShape(name, 3))) {
+    diagnostics_.report(diag::Code::E0207, call.function.range,
+                        "`" + name + "` needs a variable, as in `list." + name + "(x, ...)`");
+    return types_.error();
+  }
   std::vector<const Type*> arguments;
   bool argumentError = false;
   for (auto& argument : call.arguments) {
@@ -369,11 +374,6 @@ const Type* Checker::checkBuiltin(ast::Call& call, const Type* receiver) {
     std::string message = receiver == nullptr
                               ? "unknown function `" + name + "`"
                               : "no method `" + name + "` on " + quoted(receiver);
-    if (macroShape(name, 2) || macroShape(name, 3)) {
-      message = "`" + name + "` needs a variable, as in `list." + name + "(x, ...)`";
-      diagnostics_.report(diag::Code::E0207, call.function.range, message);
-      return types_.error();
-    }
     auto& diagnostic = diagnostics_.report(diag::Code::E0107, call.function.range, message);
     if (auto suggestion = diag::closestMatch(name, names)) {
       diagnostic.withHelp("did you mean `" + *suggestion + "`?");
@@ -415,7 +415,7 @@ const Type* Checker::checkBuiltin(ast::Call& call, const Type* receiver) {
   }
   actual += ")";
   auto& diagnostic = diagnostics_.report(diag::Code::E0204, call.range,
-                                         "no form of `" + name + "` takes " + actual);
+                                         "`" + name + "` has no form that takes `" + actual + "`");
   std::string forms;
   for (size_t i = 0; i < candidates.size() && i < 6; ++i) {
     forms += (i > 0 ? "; " : "") + describeSignature(*candidates[i]);

@@ -79,7 +79,7 @@ void Checker::collectDeclarations() {
                                                                      : "event";
         diagnostics_.report(diag::Code::E0111, entity.name.range,
                             std::string("a second ") + role + " entity `" + entity.name.text +
-                                "`; a script has one")
+                                "`; a script and its imports have one")
             .note(roleIt->second->name.range, "the first is declared here");
         continue;
       }
@@ -274,14 +274,13 @@ const Type* Checker::valueTypeOf(const ast::Decl& decl) {
     type = types_.boolean();
   } else {
     auto& let = ast::as<ast::LetDecl>(mutableDecl);
-    type = check(*let.value);
-    if (let.typeRef) {
-      const Type* declared = resolveType(*let.typeRef);
-      if (!declared->isError()) {
-        check(*let.value, declared);
-        requireAssignable(*let.value, declared, "let `" + let.name.text + "`");
-        type = declared;
-      }
+    // The annotation types the value, so `let t: Tier = gold` and record
+    // literals resolve against it.
+    const Type* declared = let.typeRef ? resolveType(*let.typeRef) : nullptr;
+    type = check(*let.value, declared);
+    if (declared != nullptr && !declared->isError()) {
+      requireAssignable(*let.value, declared, "let `" + let.name.text + "`");
+      type = declared;
     }
   }
 
@@ -504,10 +503,12 @@ void Checker::checkSource(ast::SourceDecl& decl) {
     }
   }
   if (!formatOk) {
+    std::string found = format.empty() ? "this expression" : "`" + format + "(...)`";
     diagnostics_.report(diag::Code::E0306, decl.format->range,
-                        "a source reads csv(\"path\"), jsonl(\"path\"), "
-                        "sqlite(\"path\", \"query\") or postgres(\"conninfo\", \"query\")")
-        .withHelp("paths and queries are string literals");
+                        "source `" + decl.name.text + "` reads " + found +
+                            ", which is not a known format")
+        .withHelp("a source reads csv(\"path\"), jsonl(\"path\"), sqlite(\"path\", \"query\") "
+                  "or postgres(\"conninfo\", \"query\"), with string literals");
   }
 
   static const std::vector<PropertySpec> kOptions = {
@@ -641,13 +642,10 @@ void Checker::checkTrigger(ast::TriggerDecl& decl) {
   const Type* element = streamElement(decl.stream);
   decl.elementType = element;
   auto withElement = [&](ast::Expr* condition, const Type* type, const std::string& what) {
-    if (condition == nullptr) return;
-    implicitElement_ = type->isError() ? nullptr : static_cast<const ast::RecordDecl*>(type->decl);
-    if (implicitElement_ == nullptr && type->isError()) {
-      check(*condition);
-    } else {
-      checkRequiredBool(*condition, what);
-    }
+    // Without a known element the condition's bare field names cannot resolve.
+    if (condition == nullptr || type->isError()) return;
+    implicitElement_ = static_cast<const ast::RecordDecl*>(type->decl);
+    checkRequiredBool(*condition, what);
     implicitElement_ = nullptr;
   };
   withElement(decl.onCondition.get(), element,
@@ -677,8 +675,8 @@ void Checker::checkRecommend(ast::RecommendDecl& decl) {
           .withHelp("declare one with `catalog entity NAME key FIELD { ... }`");
     } else if (!isOffer) {
       diagnostics_.report(diag::Code::E0301, decl.resultRef.range,
-                          "recommendation `" + decl.name.text + "` must return list<" +
-                              catalog_->name.text + ">, not " + quoted(result));
+                          "recommendation `" + decl.name.text + "` must return `list<" +
+                              catalog_->name.text + ">`, not " + quoted(result));
     }
   }
   for (auto& param : decl.params) {
@@ -734,6 +732,7 @@ void Checker::checkCampaign(ast::CampaignDecl& decl) {
     for (const auto& [name, d] : globals_) {
       if (d->kind == ast::DeclKind::Channel) declared.push_back(name);
     }
+    std::sort(declared.begin(), declared.end());
     for (auto& value : channels->second->values) {
       if (value->kind != ast::ExprKind::Ident) continue;
       auto& ident = ast::as<ast::Ident>(*value);
@@ -747,6 +746,11 @@ void Checker::checkCampaign(ast::CampaignDecl& decl) {
                                              "unknown channel `" + ident.name + "`");
       if (auto suggestion = diag::closestMatch(ident.name, declared)) {
         diagnostic.withHelp("did you mean `" + *suggestion + "`?");
+      } else if (!declared.empty()) {
+        std::string list;
+        for (const auto& name : declared) list += (list.empty() ? "`" : ", `") + name + "`";
+        diagnostic.withHelp("the declared channels are " + list + "; a new one needs a "
+                            "`channel " + ident.name + " { reachable: ... }` declaration");
       } else {
         diagnostic.withHelp("declare it with `channel " + ident.name + " { reachable: ... }`");
       }
@@ -760,9 +764,9 @@ void Checker::checkCampaign(ast::CampaignDecl& decl) {
                    type->element->decl == catalog_;
     if (type != nullptr && !type->isError() && !isOffer) {
       diagnostics_.report(diag::Code::E0301, value.range,
-                          "an offer must be a list of catalog items (list<" +
+                          "an offer must be a list of catalog items (`list<" +
                               (catalog_ != nullptr ? catalog_->name.text : std::string("Product")) +
-                              ">), not " + quoted(type));
+                              ">`), not " + quoted(type));
     }
   }
   if (auto trigger = found.find("trigger"); trigger != found.end()) {
@@ -774,6 +778,16 @@ void Checker::checkCampaign(ast::CampaignDecl& decl) {
           broken_.count(name) == 0) {
         diagnostics_.report(diag::Code::E0309, value.range, "unknown trigger `" + name + "`");
       }
+    }
+  }
+  if (auto transactional = found.find("transactional"); transactional != found.end()) {
+    auto& value = *transactional->second->values[0];
+    bool literal = value.kind == ast::ExprKind::Literal &&
+                   ast::as<ast::Literal>(value).literalKind == ast::LiteralKind::Bool;
+    if (!literal && value.type != nullptr && !value.type->isError()) {
+      diagnostics_.report(diag::Code::E0308, value.range,
+                          "`transactional` is a property of the campaign, not of a customer: "
+                          "write `true` or `false`");
     }
   }
   if (auto empty = found.find("on_empty_offer"); empty != found.end()) {
@@ -791,7 +805,17 @@ void Checker::checkCampaign(ast::CampaignDecl& decl) {
 // ------------------------------------------------------------------ pressure
 
 void Checker::checkPressure(ast::PressureDecl& decl) {
+  const ast::PressureRule* rankRule = nullptr;
   for (auto& rule : decl.rules) {
+    if (rule.kind == ast::PressureRuleKind::Rank) {
+      if (rankRule != nullptr) {
+        diagnostics_.report(diag::Code::E0109, rule.range,
+                            "a pressure policy ranks campaigns once; this is a second `rank by`")
+            .note(rankRule->range, "the first `rank by` is here")
+            .withHelp("list every key in one rule: `rank by priority desc, expected_value desc`");
+      }
+      rankRule = &rule;
+    }
     if (rule.kind == ast::PressureRuleKind::Cap) {
       const Type* limit = check(*rule.limit);
       if (!limit->isError() && !limit->is(TypeKind::Int)) {
@@ -877,6 +901,16 @@ void Checker::checkTest(ast::TestDecl& decl) {
     suggest(diagnostic, name.text, candidates);
   };
   std::set<std::string> properties;
+  bool hasNow = false;
+  for (const auto& item : decl.items) {
+    hasNow = hasNow || (item.kind == ast::TestItemKind::Property && item.property.name.text == "now");
+  }
+  if (!hasNow) {
+    diagnostics_.report(diag::Code::E0114, decl.name.range,
+                        "test " + std::string("\"") + decl.name.text + "\" lacks `now`")
+        .withHelp("fix the instant the test runs at, such as `now: 2026-12-01T09:00:00Z`, so "
+                  "that it gives the same result every day");
+  }
   for (auto& item : decl.items) {
     switch (item.kind) {
       case ast::TestItemKind::Property: {

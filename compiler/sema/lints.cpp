@@ -19,11 +19,14 @@ bool isLiteral(const ast::Expr& expr) {
 // uses. Declarations of imported files are shared by many scripts and are
 // not reported.
 void Checker::lintUnused() {
-  if (program_.scripts.empty()) return;
+  // A use inside a declaration that failed to parse cannot be seen.
+  if (program_.scripts.empty() || program_.rootHasBrokenDeclarations) return;
   for (auto& decl : program_.scripts.front()->decls) {
     bool candidate = decl->kind == ast::DeclKind::Segment || decl->kind == ast::DeclKind::Let ||
                      decl->kind == ast::DeclKind::Recommend;
-    if (!candidate || used_.count(decl.get()) != 0) continue;
+    auto global = globals_.find(decl->name.text);
+    bool duplicate = global == globals_.end() || global->second != decl.get();
+    if (!candidate || duplicate || used_.count(decl.get()) != 0) continue;
     diagnostics_.report(diag::Code::W0101, decl->name.range,
                         std::string(ast::spelling(decl->kind)) + " `" + decl->name.text +
                             "` is never used")

@@ -76,6 +76,10 @@ TEST(CheckerDeclarations, DomainRules) {
       {"pressure unknown group", "pressure { at most 1 per 1d in group promo }", {"E0309"}},
       {"pressure rank key", "pressure { rank by popularity desc }", {"E0308"}},
       {"pressure exempt", "pressure { exempt nobody }", {"E0309"}},
+      {"pressure second rank", "pressure { rank by priority desc  rank by cost }", {"E0109"}},
+      {"transactional not literal",
+       "campaign c { audience: true  channels: email  transactional: customer.score > 1.0 }",
+       {"E0308"}},
       {"pressure valid",
        "campaign c { audience: true  channels: email  group: promo }\n"
        "pressure { at most 3 per 7d rolling  at most 1 per calendar day on sms  "
@@ -108,15 +112,16 @@ TEST(CheckerDeclarations, DomainRules) {
        "  catalog: [{ sku: \"p1\", department: \"food\", price: 2.50, on_promo: true }]\n"
        "  expect send c via email\n  expect segment big\n  expect offer c contains \"p1\" }",
        {}},
-      {"test unknown campaign", "test \"t\" { expect send nope }", {"E0309"}},
+      {"test unknown campaign", "test \"t\" { now: 2026-12-01T00:00:00Z  expect send nope }", {"E0309"}},
       {"test unknown channel",
-       "campaign c { audience: true  channels: email }\ntest \"t\" { expect send c via fax }",
+       "campaign c { audience: true  channels: email }\ntest \"t\" { now: 2026-12-01T00:00:00Z  expect send c via fax }",
        {"E0302"}},
-      {"test unknown field", "test \"t\" { customer { idd: \"1\" } }", {"E0104"}},
-      {"test wrong field type", "test \"t\" { customer { age: \"old\" } }", {"E0201"}},
+      {"test unknown field", "test \"t\" { now: 2026-12-01T00:00:00Z  customer { idd: \"1\" } }", {"E0104"}},
+      {"test wrong field type", "test \"t\" { now: 2026-12-01T00:00:00Z  customer { age: \"old\" } }", {"E0201"}},
       {"test now not timestamp", "test \"t\" { now: 2026-12-01 }", {"E0201"}},
-      {"test unknown property", "test \"t\" { nw: 2026-12-01T00:00:00Z }", {"E0113"}},
-      {"test expectation not bool", "test \"t\" { expect customer.orders }", {"E0201"}},
+      {"test unknown property", "test \"t\" { nw: 2026-12-01T00:00:00Z }", {"E0114", "E0113"}},
+      {"test without now", "test \"t\" { expect true }", {"E0114"}},
+      {"test expectation not bool", "test \"t\" { now: 2026-12-01T00:00:00Z  expect customer.orders }", {"E0201"}},
       {"source valid",
        "source customers: Customer from csv(\"c.csv\") { header: true  separator: \";\" "
        "columns { customer_id -> id: string  age  email: string? } }",

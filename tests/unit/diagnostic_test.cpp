@@ -36,8 +36,9 @@ TEST(Diagnostic, ErrorLimitStopsCollecting) {
     engine.report(Code::E0102, {file.id(), i, i + 1}, "unknown name");
   }
   auto sorted = engine.sorted();
-  ASSERT_EQ(sorted.size(), 3u);
+  ASSERT_EQ(sorted.size(), 4u);
   EXPECT_EQ(sorted.back().code, Code::E0005);
+  EXPECT_EQ(engine.errorCount(), 3u);
   EXPECT_TRUE(engine.limitReached());
 }
 
