@@ -477,8 +477,17 @@ const Type* Checker::checkEquality(ast::Binary& binary) {
   }
   const Type* a = lhs->unwrapped();
   const Type* b = rhs->unwrapped();
-  bool nullTest = (lhs->is(TypeKind::Null) && (rhs->isOptional() || b->is(TypeKind::Null))) ||
-                  (rhs->is(TypeKind::Null) && (lhs->isOptional() || a->is(TypeKind::Null)));
+  // A path already known to be present may still be compared with null,
+  // as in `x == null || x == null`: the comparison is then simply false.
+  auto narrowedPath = [&](const ast::Expr& operand) {
+    auto path = pathOf(operand);
+    return path && isNarrowed(*path);
+  };
+  bool nullTest =
+      (lhs->is(TypeKind::Null) &&
+       (rhs->isOptional() || b->is(TypeKind::Null) || narrowedPath(*binary.rhs))) ||
+      (rhs->is(TypeKind::Null) &&
+       (lhs->isOptional() || a->is(TypeKind::Null) || narrowedPath(*binary.lhs)));
   bool numeric = a->isNumeric() && b->isNumeric() &&
                  !(a->is(TypeKind::Double) && b->is(TypeKind::Decimal)) &&
                  !(a->is(TypeKind::Decimal) && b->is(TypeKind::Double));

@@ -147,3 +147,36 @@ TEST(Limits, ErrorCountIsCapped) {
 
 }  // namespace
 }  // namespace crm::testing
+
+namespace crm::testing {
+namespace {
+
+// Role words inside an expression once reset the operator count, which let
+// a long declaration through and counted each use as a declaration.
+TEST(Limits, RoleWordsInExpressionsDoNotStartDeclarations) {
+  std::string terms;
+  for (int i = 0; i < 5001; ++i) {
+    terms += (i ? " || " : "") + std::string("customer.orders.size() == ") + std::to_string(i);
+  }
+  auto compilation = checkText(std::string(kPrelude) + "segment listed = " + terms + "\n");
+  EXPECT_EQ(codesOf(*compilation), std::vector<std::string>{"E0006"});
+
+  driver::CheckOptions options;
+  options.limits.maxDeclarations = 30;
+  options.allowed = {diag::Code::W0101};
+  std::string uses = "segment s = customer.age == null";
+  for (int i = 0; i < 40; ++i) uses += " || customer.email == null";
+  auto many = checkText(std::string(kPrelude) + uses + "\n", options);
+  EXPECT_EQ(codesOf(*many), std::vector<std::string>{}) << summarize(*many);
+}
+
+TEST(Limits, OutOfRangeLiteralIsReportedOnce) {
+  driver::CheckOptions options;
+  options.allowed = {diag::Code::W0101};
+  auto compilation = checkText("let m = 99999999999999999999", options);
+  EXPECT_EQ(codesOf(*compilation), std::vector<std::string>{"E0012"});
+  EXPECT_EQ(compilation->diagnostics->errorCount(), 1u);
+}
+
+}  // namespace
+}  // namespace crm::testing
