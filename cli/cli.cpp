@@ -30,6 +30,19 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
                            "Stop after this many errors per run (default 100)")
       ->check(CLI::Range(size_t{1}, size_t{100000}));
 
+  LoadArguments load;
+  CLI::App* loadCommand = app.add_subcommand(
+      "load", "Check a script, load the data its sources name, and report rows, nulls and "
+              "rejected records");
+  loadCommand->add_option("script", load.script, "The .crm script whose sources to load")
+      ->required();
+  loadCommand->add_option("--source", load.sources,
+                          "Read a source from another path: NAME=PATH (repeatable)");
+  loadCommand->add_option("--max-bad-records", load.maxBadRecords,
+                          "Skip up to N bad records instead of failing (default 0)");
+  loadCommand->add_option("--rejects", load.rejects,
+                          "Write skipped records to this CSV file");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
@@ -50,6 +63,9 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   try {
     if (checkCommand->parsed()) {
       return runCheck(check, out, err);
+    }
+    if (loadCommand->parsed()) {
+      return runLoad(load, out, err);
     }
   } catch (const std::exception& error) {
     err << "crm: internal error: " << error.what() << "\n"

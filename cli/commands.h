@@ -19,4 +19,13 @@ struct CheckArguments {
 
 int runCheck(const CheckArguments& arguments, std::ostream& out, std::ostream& err);
 
+struct LoadArguments {
+  std::string script;
+  std::vector<std::string> sources;  // name=path
+  size_t maxBadRecords = 0;
+  std::string rejects;
+};
+
+int runLoad(const LoadArguments& arguments, std::ostream& out, std::ostream& err);
+
 }  // namespace crm::cli

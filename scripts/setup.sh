@@ -12,7 +12,7 @@ packages=(
   default-jre-headless antlr4 libantlr4-runtime-dev uuid-dev
   llvm-19-dev libzstd-dev zlib1g-dev
   libspdlog-dev libfmt-dev nlohmann-json3-dev libcli11-dev
-  libgtest-dev libgmock-dev libutf8proc-dev
+  libgtest-dev libgmock-dev libutf8proc-dev libcctz-dev tzdata
 )
 
 missing=()

@@ -1,0 +1,274 @@
+// Reading one CSV source into its entity's table.
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "compiler/diag/diagnostic.h"
+#include "loader/csv_reader.h"
+#include "loader/internal.h"
+
+namespace crm::load::internal {
+namespace {
+
+using runtime::ColumnKind;
+
+bool readWholeFile(const std::string& path, std::string& contents, std::string& error) {
+  std::error_code code;
+  if (!std::filesystem::is_regular_file(path, code)) {
+    error = std::filesystem::exists(path, code) ? "not a regular file" : "no such file";
+    return false;
+  }
+  std::ifstream stream(path, std::ios::binary);
+  if (!stream) {
+    error = "permission denied";
+    return false;
+  }
+  std::ostringstream buffer;
+  buffer << stream.rdbuf();
+  contents = std::move(buffer).str();
+  return true;
+}
+
+bool isNullMarker(const SourcePlan& source, std::string_view text) {
+  if (source.nullValues.empty()) {
+    return text.empty();
+  }
+  return std::find(source.nullValues.begin(), source.nullValues.end(), text) !=
+         source.nullValues.end();
+}
+
+// Parses one field's text into `cell`; returns false with `error` set.
+bool parseCell(const SourcePlan& source, const FieldPlan& field, std::string_view text,
+               Cell& cell, std::string& error) {
+  cell = Cell{};
+  bool marker = isNullMarker(source, text);
+  if (marker && field.optional) {
+    cell.null = true;
+    return true;
+  }
+  if (marker && field.kind != ColumnKind::String) {
+    error = "missing value for the required field; make the field optional (`" +
+            field.field->name.text + ": " + ast::toString(field.field->type) +
+            "?`) if it may be empty";
+    return false;
+  }
+  std::optional<int64_t> integer;
+  switch (field.kind) {
+    case ColumnKind::Bool: {
+      auto value = parseBool(text, error);
+      if (!value) return false;
+      cell.integer = *value ? 1 : 0;
+      return true;
+    }
+    case ColumnKind::Int: integer = parseInt(text, error); break;
+    case ColumnKind::Date: integer = parseDateField(text, source.values, error); break;
+    case ColumnKind::Timestamp: integer = parseTimestampField(text, source.values, error); break;
+    case ColumnKind::Duration: integer = parseDurationField(text, error); break;
+    case ColumnKind::Double: {
+      auto value = parseDouble(text, error);
+      if (!value) return false;
+      cell.real = *value;
+      return true;
+    }
+    case ColumnKind::Decimal: {
+      auto value = parseDecimalField(text, source.values, error);
+      if (!value) return false;
+      cell.decimal = *value;
+      return true;
+    }
+    case ColumnKind::String:
+    case ColumnKind::Reference: {
+      auto value = normalizeText(text, error);
+      if (!value) return false;
+      cell.text = std::move(*value);
+      return true;
+    }
+    case ColumnKind::Enum: {
+      const auto& values = field.enumDecl->values;
+      for (size_t i = 0; i < values.size(); ++i) {
+        if (values[i].text == text) {
+          cell.integer = static_cast<int64_t>(i);
+          return true;
+        }
+      }
+      std::string list;
+      for (const auto& value : values) list += (list.empty() ? "" : ", ") + value.text;
+      error = "'" + std::string(text) + "' is not a value of enum " + field.enumDecl->name.text +
+              " (" + list + ")";
+      return false;
+    }
+    default:
+      error = "a " + ast::toString(field.field->type) + " field cannot be read from a CSV column";
+      return false;
+  }
+  if (!integer) return false;
+  cell.integer = *integer;
+  return true;
+}
+
+std::string joinRecord(const CsvRecord& record, char separator) {
+  std::string text;
+  for (size_t i = 0; i < record.fields.size(); ++i) {
+    if (i > 0) text += separator;
+    text += record.fields[i];
+  }
+  return text;
+}
+
+// Binds the source's columns to positions in the file's records.
+bool bindColumns(SourcePlan& source, const CsvRecord* header, LoadReport& report) {
+  std::string where = "source `" + source.decl->name.text + "`";
+  const auto& entity = *source.entity->entity;
+  for (size_t i = 0; i < source.entity->fields.size(); ++i) {
+    const FieldPlan& field = source.entity->fields[i];
+    bool scalar = field.kind != ColumnKind::Children && field.kind != ColumnKind::Values &&
+                  field.kind != ColumnKind::Unfilled;
+    bool bound = std::any_of(source.bindings.begin(), source.bindings.end(),
+                             [&](const Binding& b) { return b.fieldIndex == i; });
+    if (scalar && !field.optional && !bound) {
+      report.errors.push_back(where + " does not fill the required field `" +
+                              entity.fields[i].name.text + "` of `" + entity.name.text +
+                              "`; bind a column to it in `columns { ... }` or make it optional");
+    }
+  }
+  if (header == nullptr) {
+    // Without a header the `columns` block lists the file's columns in order.
+    for (size_t i = 0; i < source.bindings.size(); ++i) source.bindings[i].position = i;
+    return report.errors.empty();
+  }
+  std::vector<std::string> names(header->fields.begin(), header->fields.end());
+  for (auto& binding : source.bindings) {
+    auto found = std::find(names.begin(), names.end(), binding.column);
+    if (found == names.end()) {
+      std::string list;
+      for (const auto& name : names) list += (list.empty() ? "" : ", ") + name;
+      std::string message = where + ": column '" + binding.column + "' is not in the header of '" +
+                            source.path + "'";
+      if (auto suggestion = diag::closestMatch(binding.column, names)) {
+        message += "; did you mean '" + *suggestion + "'?";
+      } else {
+        message += "; the header has: " + list;
+      }
+      report.errors.push_back(message);
+      continue;
+    }
+    binding.position = static_cast<size_t>(found - names.begin());
+  }
+  return report.errors.empty();
+}
+
+}  // namespace
+
+void readCsvSource(SourcePlan& source, uint32_t sourceIndex, LoadReport& report,
+                   const LoadOptions& options, std::vector<Problem>& rejected) {
+  auto started = std::chrono::steady_clock::now();
+  SourceStats stats;
+  stats.name = source.decl->name.text;
+  stats.path = source.path;
+  stats.entity = source.entity->entity->name.text;
+  std::string where = "source `" + source.decl->name.text + "`";
+
+  std::string data;
+  std::string error;
+  if (!readWholeFile(source.path, data, error)) {
+    report.errors.push_back(where + ": cannot read '" + source.path + "': " + error);
+    return;
+  }
+  stats.bytes = data.size();
+  CsvReader reader(data, {source.separator, source.quote});
+  CsvRecord record;
+  size_t expectedFields = 0;
+  if (source.header) {
+    if (!reader.next(record, error) || !error.empty()) {
+      report.errors.push_back(where + ": '" + source.path + "' has no readable header line" +
+                              (error.empty() ? "" : ": " + error));
+      return;
+    }
+    expectedFields = record.fields.size();
+    if (!bindColumns(source, &record, report)) return;
+  } else if (!bindColumns(source, nullptr, report)) {
+    return;
+  }
+
+  const auto& fields = source.entity->fields;
+  std::vector<Cell> row(fields.size());
+  std::vector<bool> bound(fields.size(), false);
+  for (const auto& binding : source.bindings) bound[binding.fieldIndex] = true;
+  auto reject = [&](const CsvRecord& bad, uint32_t column, const std::string& field,
+                    const std::string& message) {
+    rejected.push_back({stats.name,
+                        source.path + ":" + std::to_string(bad.line) + ":" + std::to_string(column),
+                        field, message, joinRecord(bad, source.separator)});
+    ++stats.rejected;
+  };
+  while (true) {
+    error.clear();
+    if (!reader.next(record, error)) break;
+    ++stats.records;
+    if (!error.empty()) {
+      reject(record, 1, "", error);
+      continue;
+    }
+    if (expectedFields == 0) expectedFields = record.fields.size();
+    if (record.fields.size() != expectedFields) {
+      reject(record, 1, "",
+             "the record has " + std::to_string(record.fields.size()) + " fields but " +
+                 (source.header ? "the header has " : "the first record has ") +
+                 std::to_string(expectedFields));
+      continue;
+    }
+    bool valid = true;
+    for (const auto& binding : source.bindings) {
+      const FieldPlan& field = fields[binding.fieldIndex];
+      std::string_view text = record.fields[binding.position];
+      if (!parseCell(source, field, text, row[binding.fieldIndex], error)) {
+        reject(record, record.columns[binding.position], field.field->name.text, error);
+        valid = false;
+        break;
+      }
+    }
+    if (!valid) continue;
+    appendRow(*source.entity, row, bound);
+    source.entity->origins.emplace_back(sourceIndex, static_cast<uint32_t>(record.line));
+    ++stats.loaded;
+  }
+  (void)options;
+  stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  report.sources.push_back(stats);
+}
+
+void appendRow(EntityPlan& plan, const std::vector<Cell>& row, const std::vector<bool>& bound) {
+  runtime::Table& table = *plan.table;
+  size_t index = table.rowCount;
+  for (size_t i = 0; i < plan.fields.size(); ++i) {
+    runtime::Column& column = table.columns[i];
+    const FieldPlan& field = plan.fields[i];
+    bool null = !bound[i] || row[i].null;
+    if (column.optional) {
+      if (index % 64 == 0) column.nullBits.push_back(0);
+      if (null) column.setNull(index);
+    }
+    switch (field.kind) {
+      case ColumnKind::Bool: case ColumnKind::Int: case ColumnKind::Date:
+      case ColumnKind::Timestamp: case ColumnKind::Duration: case ColumnKind::Enum:
+        column.ints.push_back(null ? 0 : row[i].integer);
+        break;
+      case ColumnKind::Double: column.doubles.push_back(null ? 0 : row[i].real); break;
+      case ColumnKind::Decimal:
+        column.decimals.push_back(null ? runtime::Decimal{} : row[i].decimal);
+        break;
+      case ColumnKind::String:
+      case ColumnKind::Reference:
+        // A reference holds its key text until linking resolves it to a row.
+        column.strings.push_back(column.pool.intern(null ? std::string_view() : row[i].text));
+        break;
+      default:
+        break;
+    }
+  }
+  ++table.rowCount;
+}
+
+}  // namespace crm::load::internal

@@ -1,0 +1,75 @@
+// Shared between the loader's files; not part of its interface.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "compiler/ast/ast.h"
+#include "loader/loader.h"
+#include "loader/value_parser.h"
+#include "runtime/store.h"
+
+namespace crm::load::internal {
+
+// A field of an entity as the loader fills it.
+struct FieldPlan {
+  const ast::FieldDecl* field = nullptr;
+  runtime::ColumnKind kind = runtime::ColumnKind::Unfilled;
+  bool optional = false;
+  const ast::EnumDecl* enumDecl = nullptr;
+  const ast::EntityDecl* target = nullptr;  // Reference and Children
+};
+
+struct EntityPlan {
+  const ast::EntityDecl* entity = nullptr;
+  runtime::Table* table = nullptr;
+  std::vector<FieldPlan> fields;  // in declaration order, as the table's columns
+  // Where each row came from, for messages about duplicate keys.
+  std::vector<std::pair<uint32_t, uint32_t>> origins;  // (source index, line)
+  bool filled = false;        // some source fills it
+  std::optional<size_t> parentField;  // `parent:` of its source
+  size_t implicitRows = 0;
+};
+
+// One bound column of a source: the file's column and the field it fills.
+struct Binding {
+  std::string column;
+  size_t fieldIndex = 0;
+  size_t position = 0;  // index of the column in the file's records
+};
+
+struct SourcePlan {
+  const ast::SourceDecl* decl = nullptr;
+  EntityPlan* entity = nullptr;
+  std::string path;
+  std::string format;
+  char separator = ',';
+  char quote = '"';
+  bool header = true;
+  std::vector<std::string> nullValues;
+  ValueOptions values;
+  std::vector<Binding> bindings;
+};
+
+// Appends one typed value per field to a table; a record is parsed into a
+// Row first and appended only when every field is valid.
+struct Cell {
+  bool null = false;
+  int64_t integer = 0;
+  double real = 0;
+  runtime::Decimal decimal;
+  std::string text;
+};
+
+void appendRow(EntityPlan& plan, const std::vector<Cell>& row, const std::vector<bool>& bound);
+
+// Reads a CSV source into its entity's table.
+void readCsvSource(SourcePlan& source, uint32_t sourceIndex, LoadReport& report,
+                   const LoadOptions& options, std::vector<Problem>& rejected);
+
+// Joins children to parents, resolves references and fills the statistics.
+void linkTables(std::vector<EntityPlan>& entities, const std::vector<SourcePlan>& sources,
+                LoadReport& report, std::vector<Problem>& rejected);
+
+}  // namespace crm::load::internal

@@ -1,0 +1,276 @@
+#include "loader/loader.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include "loader/internal.h"
+
+namespace crm::load {
+namespace {
+
+using internal::EntityPlan;
+using internal::FieldPlan;
+using internal::SourcePlan;
+
+FieldPlan planField(const ast::FieldDecl& field) {
+  FieldPlan plan;
+  plan.field = &field;
+  const ast::Type* type = field.type;
+  if (type == nullptr || type->isError()) {
+    return plan;
+  }
+  plan.optional = type->isOptional();
+  const ast::Type* value = type->unwrapped();
+  using runtime::ColumnKind;
+  switch (value->kind) {
+    case ast::TypeKind::Bool: plan.kind = ColumnKind::Bool; break;
+    case ast::TypeKind::Int: plan.kind = ColumnKind::Int; break;
+    case ast::TypeKind::Double: plan.kind = ColumnKind::Double; break;
+    case ast::TypeKind::Decimal: plan.kind = ColumnKind::Decimal; break;
+    case ast::TypeKind::String: plan.kind = ColumnKind::String; break;
+    case ast::TypeKind::Date: plan.kind = ColumnKind::Date; break;
+    case ast::TypeKind::Timestamp: plan.kind = ColumnKind::Timestamp; break;
+    case ast::TypeKind::Duration: plan.kind = ColumnKind::Duration; break;
+    case ast::TypeKind::Enum:
+      plan.kind = ColumnKind::Enum;
+      plan.enumDecl = &ast::as<ast::EnumDecl>(*value->decl);
+      break;
+    case ast::TypeKind::Entity:
+      plan.kind = ColumnKind::Reference;
+      plan.target = &ast::as<ast::EntityDecl>(*value->decl);
+      break;
+    case ast::TypeKind::List:
+      if (value->element->is(ast::TypeKind::Entity)) {
+        plan.kind = ColumnKind::Children;
+        plan.target = &ast::as<ast::EntityDecl>(*value->element->decl);
+      }
+      // NOTE: lists and sets of scalars, records and maps are not loaded
+      // from files yet; they stay empty.
+      break;
+    default:
+      break;
+  }
+  return plan;
+}
+
+const ast::Property* findOption(const ast::SourceDecl& decl, const std::string& name) {
+  for (const auto& option : decl.options) {
+    if (option.name.text == name) return &option;
+  }
+  return nullptr;
+}
+
+std::optional<std::string> stringOption(const ast::SourceDecl& decl, const std::string& name) {
+  const ast::Property* option = findOption(decl, name);
+  if (option == nullptr || option->values.size() != 1 ||
+      option->values[0]->kind != ast::ExprKind::Literal) {
+    return std::nullopt;
+  }
+  return ast::as<ast::Literal>(*option->values[0]).text;
+}
+
+std::string sourcePath(const ast::SourceDecl& decl, const source::SourceManager& sources,
+                       const LoadOptions& options) {
+  auto overridden = options.sourcePaths.find(decl.name.text);
+  if (overridden != options.sourcePaths.end()) {
+    return overridden->second;
+  }
+  const auto& call = ast::as<ast::Call>(*decl.format);
+  std::string path = ast::as<ast::Literal>(*call.arguments[0]).text;
+  std::filesystem::path base =
+      std::filesystem::path(sources.file(decl.range.file).path()).parent_path();
+  return std::filesystem::path(path).is_absolute() ? path : (base / path).string();
+}
+
+// Reads a source's options into its plan; returns false with errors added
+// to the report when an option cannot be used.
+bool planOptions(SourcePlan& plan, LoadReport& report) {
+  const ast::SourceDecl& decl = *plan.decl;
+  std::string where = "source `" + decl.name.text + "`";
+  if (auto separator = stringOption(decl, "separator")) plan.separator = (*separator)[0];
+  if (auto quote = stringOption(decl, "quote")) plan.quote = quote->empty() ? '\0' : (*quote)[0];
+  if (auto point = stringOption(decl, "decimal_separator")) plan.values.decimalPoint = (*point)[0];
+  if (const ast::Property* header = findOption(decl, "header")) {
+    const auto& value = *header->values[0];
+    plan.header = value.kind != ast::ExprKind::Literal || ast::as<ast::Literal>(value).intValue != 0;
+  }
+  if (const ast::Property* nulls = findOption(decl, "null_values")) {
+    if (nulls->values[0]->kind == ast::ExprKind::List) {
+      for (const auto& item : ast::as<ast::ListLiteral>(*nulls->values[0]).elements) {
+        if (item->kind == ast::ExprKind::Literal) {
+          plan.nullValues.push_back(ast::as<ast::Literal>(*item).text);
+        }
+      }
+    }
+  }
+  bool ok = true;
+  std::string error;
+  if (auto layout = stringOption(decl, "date_format")) {
+    plan.values.dateFormat = TimeFormat::compile(*layout, error);
+    if (!plan.values.dateFormat) {
+      report.errors.push_back(where + ": " + error);
+      ok = false;
+    }
+  }
+  if (auto layout = stringOption(decl, "timestamp_format")) {
+    plan.values.timestampFormat = TimeFormat::compile(*layout, error);
+    if (!plan.values.timestampFormat) {
+      report.errors.push_back(where + ": " + error);
+      ok = false;
+    }
+  }
+  if (auto zone = stringOption(decl, "time_zone")) {
+    auto loaded = runtime::TimeZone::load(*zone);
+    if (!loaded) {
+      report.errors.push_back(where + ": unknown time zone '" + *zone +
+                              "'; use an IANA name such as America/New_York");
+      ok = false;
+    } else {
+      plan.values.zone = *loaded;
+    }
+  }
+  return ok;
+}
+
+void writeRejects(const std::string& path, const std::vector<Problem>& rejected,
+                  LoadReport& report) {
+  auto quoteCsv = [](const std::string& text) {
+    std::string out = "\"";
+    for (char c : text) {
+      if (c == '"') out += '"';
+      out += c;
+    }
+    return out + "\"";
+  };
+  std::string temporary = path + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out << "source,location,field,reason,record\n";
+    for (const auto& problem : rejected) {
+      out << quoteCsv(problem.source) << ',' << quoteCsv(problem.location) << ','
+          << quoteCsv(problem.field) << ',' << quoteCsv(problem.message) << ','
+          << quoteCsv(problem.record) << '\n';
+    }
+    out.flush();
+    if (!out) {
+      report.errors.push_back("cannot write the rejects file '" + path + "'");
+      std::filesystem::remove(temporary);
+      return;
+    }
+  }
+  std::error_code error;
+  std::filesystem::rename(temporary, path, error);
+  if (error) {
+    report.errors.push_back("cannot write the rejects file '" + path + "': " + error.message());
+  }
+}
+
+}  // namespace
+
+LoadResult loadProgram(const std::vector<const ast::Script*>& scripts,
+                       const source::SourceManager& sources, const LoadOptions& options) {
+  LoadResult result;
+  result.store = std::make_unique<runtime::Store>();
+  LoadReport& report = result.report;
+  report.maxBadRecords = options.maxBadRecords;
+
+  // Tables first, so that references and child lists can point at them.
+  std::vector<EntityPlan> entities;
+  for (const ast::Script* script : scripts) {
+    for (const auto& decl : script->decls) {
+      if (decl->kind != ast::DeclKind::Entity) continue;
+      EntityPlan plan;
+      plan.entity = &ast::as<ast::EntityDecl>(*decl);
+      plan.table = &result.store->addTable(plan.entity->name.text);
+      entities.push_back(std::move(plan));
+    }
+  }
+  auto planOf = [&](const ast::EntityDecl* entity) -> EntityPlan* {
+    for (auto& plan : entities) {
+      if (plan.entity == entity) return &plan;
+    }
+    return nullptr;
+  };
+  for (auto& plan : entities) {
+    for (const auto& field : plan.entity->fields) {
+      FieldPlan fieldPlan = planField(field);
+      runtime::Column column;
+      column.name = field.name.text;
+      column.kind = fieldPlan.kind;
+      column.optional = fieldPlan.optional;
+      if (fieldPlan.target != nullptr) column.target = planOf(fieldPlan.target)->table;
+      if (field.name.text == plan.entity->key.text) {
+        plan.table->keyColumn = plan.table->columns.size();
+      }
+      plan.table->columns.push_back(std::move(column));
+      plan.fields.push_back(fieldPlan);
+    }
+    switch (plan.entity->role) {
+      case ast::EntityRole::Customer: result.store->customers = plan.table; break;
+      case ast::EntityRole::Catalog: result.store->catalog = plan.table; break;
+      case ast::EntityRole::Event: result.store->events = plan.table; break;
+      case ast::EntityRole::None: break;
+    }
+  }
+
+  std::vector<SourcePlan> sourcePlans;
+  for (const ast::Script* script : scripts) {
+    for (const auto& decl : script->decls) {
+      if (decl->kind != ast::DeclKind::Source) continue;
+      const auto& sourceDecl = ast::as<ast::SourceDecl>(*decl);
+      SourcePlan plan;
+      plan.decl = &sourceDecl;
+      for (auto& entity : entities) {
+        if (entity.entity->name.text == sourceDecl.entity.text) plan.entity = &entity;
+      }
+      plan.format = ast::as<ast::Call>(*sourceDecl.format).function.text;
+      plan.path = sourcePath(sourceDecl, sources, options);
+      if (!planOptions(plan, report)) continue;
+      for (const auto& column : sourceDecl.columns) {
+        for (size_t i = 0; i < plan.entity->entity->fields.size(); ++i) {
+          if (plan.entity->entity->fields[i].name.text == column.field.text) {
+            plan.bindings.push_back({column.column.text, i, 0});
+          }
+        }
+      }
+      if (const ast::Property* parent = findOption(sourceDecl, "parent")) {
+        const std::string& name = ast::as<ast::Ident>(*parent->values[0]).name;
+        for (size_t i = 0; i < plan.entity->entity->fields.size(); ++i) {
+          if (plan.entity->entity->fields[i].name.text == name) plan.entity->parentField = i;
+        }
+      }
+      plan.entity->filled = true;
+      sourcePlans.push_back(std::move(plan));
+    }
+  }
+  if (!report.errors.empty()) {
+    return result;
+  }
+
+  std::vector<Problem> rejected;
+  for (uint32_t i = 0; i < sourcePlans.size(); ++i) {
+    SourcePlan& plan = sourcePlans[i];
+    if (plan.format == "csv") {
+      internal::readCsvSource(plan, i, report, options, rejected);
+    } else {
+      // TODO: JSON Lines, SQLite and PostgreSQL sources.
+      report.errors.push_back("source `" + plan.decl->name.text + "`: the " + plan.format +
+                              " format cannot be loaded yet; convert the data to CSV");
+    }
+  }
+  if (!report.errors.empty()) {
+    return result;
+  }
+  internal::linkTables(entities, sourcePlans, report, rejected);
+
+  report.rejectedCount = rejected.size();
+  for (size_t i = 0; i < rejected.size() && i < options.problemsKept; ++i) {
+    report.problems.push_back(rejected[i]);
+  }
+  if (!rejected.empty() && !options.rejectsPath.empty() && report.ok()) {
+    writeRejects(options.rejectsPath, rejected, report);
+  }
+  return result;
+}
+
+}  // namespace crm::load

@@ -1,0 +1,92 @@
+// Loads the data a script's `source` declarations name into a columnar
+// Store: reads each file, converts every field to its schema type, joins
+// child rows to their parents, resolves references by key, and reports row
+// counts, nulls and every rejected record.
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "compiler/ast/ast.h"
+#include "compiler/source/source.h"
+#include "runtime/store.h"
+
+namespace crm::load {
+
+struct LoadOptions {
+  // Paths that replace a source's own, by source name (`--source name=path`).
+  std::map<std::string, std::string> sourcePaths;
+  // Bad records tolerated before the load fails; they are then skipped.
+  size_t maxBadRecords = 0;
+  // Where skipped records are written as CSV; empty for nowhere.
+  std::string rejectsPath;
+  // How many problems the report keeps in full.
+  size_t problemsKept = 20;
+};
+
+// One rejected record: where it is, which field, the raw text and why.
+struct Problem {
+  std::string source;
+  std::string location;  // file:line:column
+  std::string field;
+  std::string message;
+  std::string record;  // the record's fields joined with the separator, for the rejects file
+};
+
+struct FieldStats {
+  std::string name;
+  std::string kind;
+  size_t nulls = 0;
+  size_t unresolved = 0;  // references whose key matched no row
+};
+
+struct TableStats {
+  std::string entity;
+  size_t rows = 0;
+  size_t implicitRows = 0;  // parents created from child rows
+  size_t bytes = 0;
+  std::vector<FieldStats> fields;
+};
+
+struct SourceStats {
+  std::string name;
+  std::string path;
+  std::string entity;
+  size_t records = 0;
+  size_t loaded = 0;
+  size_t rejected = 0;
+  size_t bytes = 0;
+  double seconds = 0;
+};
+
+struct LoadReport {
+  std::vector<std::string> errors;  // problems that stop the load before any rule runs
+  std::vector<Problem> problems;    // the first rejected records, in file order
+  size_t rejectedCount = 0;
+  size_t maxBadRecords = 0;
+  std::vector<SourceStats> sources;
+  std::vector<TableStats> tables;
+
+  bool ok() const { return errors.empty() && rejectedCount <= maxBadRecords; }
+};
+
+struct LoadResult {
+  std::unique_ptr<runtime::Store> store;
+  LoadReport report;
+};
+
+// Loads every source declared in `scripts` (a checked program: the root
+// script and its imports). Paths are relative to the file that declares the
+// source.
+LoadResult loadProgram(const std::vector<const ast::Script*>& scripts,
+                       const source::SourceManager& sources, const LoadOptions& options);
+
+// The report as text: per-source reading, per-entity rows and nulls, and the
+// problems kept.
+void printReport(std::ostream& out, const LoadReport& report);
+
+}  // namespace crm::load

@@ -1,0 +1,60 @@
+#include <iomanip>
+#include <sstream>
+
+#include "loader/loader.h"
+
+namespace crm::load {
+namespace {
+
+std::string megabytes(size_t bytes) {
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(1) << static_cast<double>(bytes) / (1024.0 * 1024.0)
+      << " MiB";
+  return out.str();
+}
+
+}  // namespace
+
+void printReport(std::ostream& out, const LoadReport& report) {
+  for (const auto& source : report.sources) {
+    out << "source " << source.name << " (" << source.entity << "): " << source.path << ", "
+        << source.records << " records, " << source.loaded << " loaded, " << source.rejected
+        << " rejected, " << megabytes(source.bytes) << " in " << std::fixed
+        << std::setprecision(2) << source.seconds << " s\n";
+  }
+  for (const auto& table : report.tables) {
+    out << "\n" << table.entity << ": " << table.rows << " rows";
+    if (table.implicitRows > 0) {
+      out << " (" << table.implicitRows << " created from child rows)";
+    }
+    out << ", " << megabytes(table.bytes) << "\n";
+    for (const auto& field : table.fields) {
+      if (field.nulls == 0 && field.unresolved == 0) continue;
+      out << "  " << field.name << ": ";
+      if (field.nulls > 0) out << field.nulls << " null";
+      if (field.nulls > 0 && field.unresolved > 0) out << ", ";
+      if (field.unresolved > 0) out << field.unresolved << " unresolved references";
+      out << "\n";
+    }
+  }
+  if (!report.errors.empty()) {
+    out << "\n";
+    for (const auto& error : report.errors) out << "error: " << error << "\n";
+  }
+  if (report.rejectedCount > 0) {
+    out << "\n" << report.rejectedCount << " rejected records";
+    if (report.rejectedCount > report.maxBadRecords) {
+      out << " (more than --max-bad-records " << report.maxBadRecords << ")";
+    }
+    out << (report.problems.size() < report.rejectedCount
+                ? "; the first " + std::to_string(report.problems.size()) + ":\n"
+                : ":\n");
+    for (const auto& problem : report.problems) {
+      out << "  " << problem.location << ": ";
+      if (!problem.field.empty()) out << "field `" << problem.field << "`: ";
+      out << problem.message << "\n";
+    }
+  }
+}
+
+}  // namespace crm::load

@@ -1,0 +1,35 @@
+// Exact decimal numbers: an int64 coefficient and a base-10 scale, so that
+// 12.50 is {1250, 2}. Values compare by value whatever their scale
+// (10 == 10.00). Arithmetic that leaves the int64 range is an error rather
+// than a rounding.
+#pragma once
+
+#include <compare>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace crm::runtime {
+
+struct Decimal {
+  int64_t coefficient = 0;
+  int32_t scale = 0;  // digits after the point; may exceed 18 for tiny values
+};
+
+// The largest scale kept; a value with more fractional digits is rejected.
+inline constexpr int32_t kMaxDecimalScale = 38;
+
+// Parses `-12.50`, `+3`, `.5`, `4.440892e-16`, with `point` as the decimal
+// separator. Returns nullopt on malformed text or when the digits do not fit
+// an int64 coefficient (about 18 significant digits).
+std::optional<Decimal> parseDecimal(std::string_view text, char point = '.');
+
+// Text with the value's own scale: {1250, 2} is "12.50".
+std::string formatDecimal(Decimal value);
+
+// Three-way comparison by value.
+std::strong_ordering compareDecimal(Decimal a, Decimal b);
+inline bool decimalEquals(Decimal a, Decimal b) { return compareDecimal(a, b) == 0; }
+
+}  // namespace crm::runtime

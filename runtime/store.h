@@ -1,0 +1,110 @@
+// The in-memory columnar customer store that both evaluation engines read.
+// One Table per entity, one Column per field (in the entity's declaration
+// order), a null bitmap for optional fields, and child lists stored sorted by
+// parent with an offset range per parent row, so that a customer's orders are
+// one contiguous slice of the order table.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "runtime/decimal.h"
+
+namespace crm::runtime {
+
+enum class ColumnKind {
+  Bool,       // ints: 0 or 1
+  Int,        // ints
+  Double,     // doubles
+  Decimal,    // decimals
+  String,     // strings: ids into the column's pool
+  Date,       // ints: days since 1970-01-01
+  Timestamp,  // ints: microseconds since 1970-01-01T00:00:00Z
+  Duration,   // ints: microseconds
+  Enum,       // ints: the value's position in its declaration
+  Reference,  // ints: row in `target`, or kUnresolved when the key matched no row
+  Children,   // offsets into `target`: rows [offsets[r], offsets[r + 1])
+  Values,     // offsets into `elements`: a list or set of scalars per row
+  Unfilled,   // a field no source fills: null when optional, empty otherwise
+};
+
+const char* columnKindName(ColumnKind kind);
+
+// Interned strings of one column. Ids are dense and stable; equal strings
+// share one id, so low-cardinality columns store each text once.
+class StringPool {
+ public:
+  uint32_t intern(std::string_view text);
+  std::string_view text(uint32_t id) const { return strings_[id]; }
+  size_t size() const { return strings_.size(); }
+  size_t bytes() const { return bytes_; }
+
+ private:
+  std::deque<std::string> strings_;
+  std::unordered_map<std::string_view, uint32_t> ids_;
+  size_t bytes_ = 0;
+};
+
+struct Table;
+
+struct Column {
+  static constexpr int64_t kUnresolved = -1;
+
+  std::string name;
+  ColumnKind kind = ColumnKind::Unfilled;
+  bool optional = false;
+
+  std::vector<int64_t> ints;
+  std::vector<double> doubles;
+  std::vector<Decimal> decimals;
+  std::vector<uint32_t> strings;
+  StringPool pool;
+  std::vector<uint64_t> nullBits;  // bit r set: row r is null (optional columns only)
+
+  std::vector<uint32_t> offsets;      // Children and Values: rowCount + 1 entries
+  Table* target = nullptr;            // Children and Reference
+  std::unique_ptr<Column> elements;   // Values
+
+  bool isNull(size_t row) const {
+    return optional && (nullBits[row / 64] >> (row % 64) & 1) != 0;
+  }
+  void setNull(size_t row) { nullBits[row / 64] |= uint64_t{1} << (row % 64); }
+  // Memory held by the column's arrays, for the load report.
+  size_t bytes() const;
+};
+
+struct Table {
+  std::string name;  // the entity's name
+  size_t rowCount = 0;
+  size_t keyColumn = 0;
+  std::vector<Column> columns;
+  // The key's text to its row, for entities that have unique keys.
+  std::unordered_map<std::string, uint32_t> keyIndex;
+
+  const Column* column(std::string_view columnName) const;
+  Column* column(std::string_view columnName);
+  // The key of a row as text, for messages.
+  std::string keyText(size_t row) const;
+};
+
+class Store {
+ public:
+  Table& addTable(std::string name);
+  Table* table(std::string_view name);
+  const Table* table(std::string_view name) const;
+  const std::vector<std::unique_ptr<Table>>& tables() const { return tables_; }
+
+  const Table* customers = nullptr;
+  const Table* catalog = nullptr;
+  const Table* events = nullptr;
+
+ private:
+  std::vector<std::unique_ptr<Table>> tables_;
+};
+
+}  // namespace crm::runtime
