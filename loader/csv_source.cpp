@@ -177,7 +177,12 @@ void readCsvSource(SourcePlan& source, uint32_t sourceIndex, LoadReport& report,
     return;
   }
   stats.bytes = data.size();
-  CsvReader reader(data, {source.separator, source.quote});
+  CsvOptions csvOptions{source.separator, source.quote};
+  if (std::string invalid = validateCsvOptions(csvOptions); !invalid.empty()) {
+    report.errors.push_back(where + ": " + invalid);
+    return;
+  }
+  CsvReader reader(data, csvOptions);
   CsvRecord record;
   size_t expectedFields = 0;
   if (source.header) {
@@ -196,10 +201,10 @@ void readCsvSource(SourcePlan& source, uint32_t sourceIndex, LoadReport& report,
   std::vector<Cell> row(fields.size());
   std::vector<bool> bound(fields.size(), false);
   for (const auto& binding : source.bindings) bound[binding.fieldIndex] = true;
-  auto reject = [&](const CsvRecord& bad, uint32_t column, const std::string& field,
-                    const std::string& message) {
+  auto reject = [&](const CsvRecord& bad, uint64_t line, uint32_t column,
+                    const std::string& field, const std::string& message) {
     rejected.push_back({stats.name,
-                        source.path + ":" + std::to_string(bad.line) + ":" + std::to_string(column),
+                        source.path + ":" + std::to_string(line) + ":" + std::to_string(column),
                         field, message, joinRecord(bad, source.separator)});
     ++stats.rejected;
   };
@@ -208,12 +213,12 @@ void readCsvSource(SourcePlan& source, uint32_t sourceIndex, LoadReport& report,
     if (!reader.next(record, error)) break;
     ++stats.records;
     if (!error.empty()) {
-      reject(record, 1, "", error);
+      reject(record, record.errorLine, record.errorColumn, "", error);
       continue;
     }
     if (expectedFields == 0) expectedFields = record.fields.size();
     if (record.fields.size() != expectedFields) {
-      reject(record, 1, "",
+      reject(record, record.line, 1, "",
              "the record has " + std::to_string(record.fields.size()) + " fields but " +
                  (source.header ? "the header has " : "the first record has ") +
                  std::to_string(expectedFields));
@@ -224,7 +229,8 @@ void readCsvSource(SourcePlan& source, uint32_t sourceIndex, LoadReport& report,
       const FieldPlan& field = fields[binding.fieldIndex];
       std::string_view text = record.fields[binding.position];
       if (!parseCell(source, field, text, row[binding.fieldIndex], error)) {
-        reject(record, record.columns[binding.position], field.field->name.text, error);
+        reject(record, record.line, record.columns[binding.position], field.field->name.text,
+               error);
         valid = false;
         break;
       }

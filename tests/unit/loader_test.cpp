@@ -1,0 +1,281 @@
+// Loading sources end to end from small files written by each test.
+#include "loader/loader.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "runtime/time.h"
+#include "tests/support/test_support.h"
+
+namespace crm::load {
+namespace {
+
+namespace fs = std::filesystem;
+
+const char* const kSchema = R"(
+customer entity Customer key id {
+  id: string
+  age: int?
+  city: string?
+  orders: list<Order>
+}
+entity Order key order_id {
+  order_id: string
+  customer_id: string
+  product: Product
+  total: decimal
+  at: timestamp
+}
+catalog entity Product key sku levels(department) {
+  sku: string
+  department: string
+  price: decimal?
+}
+)";
+
+class LoaderTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("crm_loader_test_" + std::to_string(::getpid()) + "_" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir_);
+    write("customers.csv", "id,age,city\nc1,34,Paris\nc2,,Lyon\n");
+    write("orders.csv",
+          "order_id,customer_id,sku,total,at\n"
+          "o1,c2,p1,10.50,2026-01-02 10:00:00\n"
+          "o2,c1,p2,3.00,2026-01-03 11:00:00\n"
+          "o3,c2,p9,1.25,2026-01-04 12:00:00\n"
+          "o4,c3,p1,7.00,2026-01-05 13:00:00\n");
+    write("products.csv", "sku,department,price\np1,FOOD,2.50\np2,DRINKS,\n");
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  void write(const std::string& name, const std::string& text) {
+    std::ofstream(dir_ / name, std::ios::binary) << text;
+  }
+
+  std::string sources(const std::string& orderOptions = "") const {
+    return std::string(R"(
+source customers: Customer from csv("customers.csv") { columns { id  age  city } }
+source orders: Order from csv("orders.csv") {
+  timestamp_format: "%Y-%m-%d %H:%M:%S"
+  time_zone: "Europe/Paris"
+  parent: customer_id
+  )") + orderOptions + R"(
+  columns { order_id  customer_id  sku -> product  total  at }
+}
+source products: Product from csv("products.csv") { columns { sku  department  price } }
+)";
+  }
+
+  LoadResult load(const std::string& script, LoadOptions options = {}) {
+    write("script.crm", script);
+    compilation_ = driver::checkScripts({{(dir_ / "script.crm").string(), std::nullopt}});
+    EXPECT_FALSE(compilation_->hasErrors()) << testing::summarize(*compilation_);
+    std::vector<const ast::Script*> scripts;
+    for (const auto& s : compilation_->scripts) scripts.push_back(s.get());
+    return loadProgram(scripts, compilation_->sources, options);
+  }
+
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+
+  fs::path dir_;
+  std::unique_ptr<driver::Compilation> compilation_;
+};
+
+TEST_F(LoaderTest, LoadsJoinsAndResolves) {
+  LoadResult result = load(std::string(kSchema) + sources());
+  ASSERT_TRUE(result.report.ok()) << result.report.errors.size();
+  const runtime::Table& customers = *result.store->customers;
+  // c3 exists only as the parent of order o4, so it is created from its key.
+  ASSERT_EQ(customers.rowCount, 3u);
+  EXPECT_EQ(customers.keyText(2), "c3");
+  EXPECT_EQ(result.report.tables[0].implicitRows, 1u);
+
+  const runtime::Column& age = *customers.column("age");
+  EXPECT_EQ(age.ints[0], 34);
+  EXPECT_FALSE(age.isNull(0));
+  EXPECT_TRUE(age.isNull(1));
+  EXPECT_TRUE(age.isNull(2));
+
+  // Orders are sorted by customer: c1 owns o2; c2 owns o1 and o3, in file order.
+  const runtime::Column& orders = *customers.column("orders");
+  ASSERT_EQ(orders.offsets, (std::vector<uint32_t>{0, 1, 3, 4}));
+  const runtime::Table& orderTable = *orders.target;
+  EXPECT_EQ(orderTable.keyText(0), "o2");
+  EXPECT_EQ(orderTable.keyText(1), "o1");
+  EXPECT_EQ(orderTable.keyText(2), "o3");
+  EXPECT_EQ(orderTable.keyText(3), "o4");
+
+  const runtime::Column& product = *orderTable.column("product");
+  EXPECT_EQ(product.ints[0], 1);  // p2
+  EXPECT_EQ(product.ints[1], 0);  // p1
+  EXPECT_EQ(product.ints[2], runtime::Column::kUnresolved);  // p9 is not in the catalog
+  const runtime::Column& total = *orderTable.column("total");
+  EXPECT_EQ(runtime::formatDecimal(total.decimals[1]), "10.50");
+  // 10:00 in Paris in January is 09:00 UTC.
+  EXPECT_EQ(orderTable.column("at")->ints[1], *runtime::parseTimestamp("2026-01-02T09:00:00Z"));
+
+  bool unresolvedReported = false;
+  for (const auto& table : result.report.tables) {
+    for (const auto& field : table.fields) {
+      if (table.entity == "Order" && field.name == "product") {
+        EXPECT_EQ(field.unresolved, 1u);
+        unresolvedReported = true;
+      }
+    }
+  }
+  EXPECT_TRUE(unresolvedReported);
+}
+
+TEST_F(LoaderTest, BadValueNamesFileLineColumnFieldAndText) {
+  write("orders.csv", "order_id,customer_id,sku,total,at\no1,c1,p1,\"1.234,56\",2026-01-02 10:00:00\n");
+  LoadResult result = load(std::string(kSchema) + sources());
+  EXPECT_FALSE(result.report.ok());
+  ASSERT_EQ(result.report.rejectedCount, 1u);
+  const Problem& problem = result.report.problems[0];
+  EXPECT_EQ(problem.location, path("orders.csv") + ":2:10");
+  EXPECT_EQ(problem.field, "total");
+  EXPECT_EQ(problem.message, "'1.234,56' is not a decimal with separator '.'");
+}
+
+TEST_F(LoaderTest, BadRecordsAreSkippedUpToTheLimitAndWrittenOut) {
+  write("orders.csv",
+        "order_id,customer_id,sku,total,at\n"
+        "o1,c1,p1,abc,2026-01-02 10:00:00\n"
+        "o2,c1,p1,1.00,2026-01-02 10:00:00\n"
+        "o3,c1,p1,2.00\n");
+  LoadOptions options;
+  options.maxBadRecords = 2;
+  options.rejectsPath = path("rejects.csv");
+  LoadResult result = load(std::string(kSchema) + sources(), options);
+  EXPECT_TRUE(result.report.ok());
+  EXPECT_EQ(result.report.rejectedCount, 2u);
+  EXPECT_EQ(result.store->table("Order")->rowCount, 1u);
+  EXPECT_EQ(result.report.problems[1].message, "the record has 4 fields but the header has 5");
+  std::string rejects = testing::readFile(path("rejects.csv"));
+  EXPECT_NE(rejects.find("\"'abc' is not a decimal with separator '.'\""), std::string::npos)
+      << rejects;
+  EXPECT_EQ(rejects.rfind("source,location,field,reason,record\n", 0), 0u);
+
+  options.maxBadRecords = 1;
+  LoadResult tooMany = load(std::string(kSchema) + sources(), options);
+  EXPECT_FALSE(tooMany.report.ok());
+}
+
+TEST_F(LoaderTest, MissingColumnIsAnErrorWithSuggestion) {
+  write("customers.csv", "id,agee,city\nc1,34,Paris\n");
+  LoadResult result = load(std::string(kSchema) + sources());
+  ASSERT_EQ(result.report.errors.size(), 1u);
+  EXPECT_EQ(result.report.errors[0], "source `customers`: column 'age' is not in the header of '" +
+                                         path("customers.csv") + "'; did you mean 'agee'?");
+}
+
+TEST_F(LoaderTest, RequiredFieldWithoutColumnIsAnError) {
+  std::string script = std::string(kSchema) +
+                       "source products: Product from csv(\"products.csv\") { columns { sku } }";
+  LoadResult result = load(script);
+  ASSERT_EQ(result.report.errors.size(), 1u);
+  EXPECT_EQ(result.report.errors[0],
+            "source `products` does not fill the required field `department` of `Product`; "
+            "bind a column to it in `columns { ... }` or make it optional");
+}
+
+TEST_F(LoaderTest, DuplicateKeyIsAnError) {
+  write("customers.csv", "id,age,city\nc1,34,Paris\nc1,35,Lyon\n");
+  LoadResult result = load(std::string(kSchema) + sources());
+  ASSERT_FALSE(result.report.errors.empty());
+  EXPECT_EQ(result.report.errors[0], "duplicate key 'c1' in `Customer` at " +
+                                         path("customers.csv") + ":3; first at " +
+                                         path("customers.csv") + ":2");
+}
+
+TEST_F(LoaderTest, MissingRequiredValueIsABadRecord) {
+  write("products.csv", "sku,department,price\np1,,2.50\n");
+  std::string script = std::string(kSchema) +
+                       "source products: Product from csv(\"products.csv\") "
+                       "{ columns { sku  department  price } }";
+  // An empty text is a valid required string; only other types need a value.
+  LoadResult result = load(script);
+  EXPECT_TRUE(result.report.ok());
+  write("customers.csv", "id,age,city\nc1,34,Paris\n");
+  write("orders.csv", "order_id,customer_id,sku,total,at\no1,c1,p1,,2026-01-02 10:00:00\n");
+  LoadResult orders = load(std::string(kSchema) + sources());
+  ASSERT_EQ(orders.report.rejectedCount, 1u);
+  EXPECT_EQ(orders.report.problems[0].message,
+            "missing value for the required field; make the field optional (`total: decimal?`) "
+            "if it may be empty");
+}
+
+TEST_F(LoaderTest, SemicolonsCommaDecimalsAndNoHeader) {
+  write("products.csv", "p1;FOOD;2,50\np2;DRINKS;NA\n");
+  std::string script = std::string(kSchema) +
+                       "source products: Product from csv(\"products.csv\") {\n"
+                       "  header: false  separator: \";\"  decimal_separator: \",\"\n"
+                       "  null_values: [\"NA\"]\n"
+                       "  columns { sku  department  price }\n}";
+  LoadResult result = load(script);
+  ASSERT_TRUE(result.report.ok());
+  const runtime::Table& products = *result.store->catalog;
+  ASSERT_EQ(products.rowCount, 2u);
+  EXPECT_EQ(runtime::formatDecimal(products.column("price")->decimals[0]), "2.50");
+  EXPECT_TRUE(products.column("price")->isNull(1));
+}
+
+TEST_F(LoaderTest, QuotedFieldsKeepSeparatorsAndNewlines) {
+  write("customers.csv", "id,age,city\r\n\"c1\",34,\"Paris, \"\"15e\"\"\nFrance\"\r\nc2,,Lyon");
+  LoadResult result = load(std::string(kSchema) +
+                           "source customers: Customer from csv(\"customers.csv\") "
+                           "{ columns { id  age  city } }");
+  ASSERT_TRUE(result.report.ok());
+  const runtime::Column& city = *result.store->customers->column("city");
+  EXPECT_EQ(city.pool.text(city.strings[0]), "Paris, \"15e\"\nFrance");
+  EXPECT_EQ(city.pool.text(city.strings[1]), "Lyon");
+}
+
+TEST_F(LoaderTest, MissingFileIsAnError) {
+  LoadOptions options;
+  options.sourcePaths["customers"] = path("nope.csv");
+  LoadResult result = load(std::string(kSchema) + sources(), options);
+  ASSERT_EQ(result.report.errors.size(), 1u);
+  EXPECT_EQ(result.report.errors[0],
+            "source `customers`: cannot read '" + path("nope.csv") + "': no such file");
+}
+
+TEST_F(LoaderTest, SourcePathOverride) {
+  write("other.csv", "id,age,city\nz9,1,Nice\n");
+  LoadOptions options;
+  options.sourcePaths["customers"] = path("other.csv");
+  LoadResult result = load(std::string(kSchema) + sources(), options);
+  ASSERT_TRUE(result.report.ok());
+  EXPECT_EQ(result.store->customers->keyText(0), "z9");
+}
+
+TEST_F(LoaderTest, BadTimeZoneIsAnError) {
+  LoadResult result = load(std::string(kSchema) +
+                           "source customers: Customer from csv(\"customers.csv\") "
+                           "{ time_zone: \"Europe/Atlantis\"  columns { id } }");
+  ASSERT_EQ(result.report.errors.size(), 1u);
+  EXPECT_EQ(result.report.errors[0], "source `customers`: unknown time zone 'Europe/Atlantis'; "
+                                     "use an IANA name such as America/New_York");
+}
+
+TEST_F(LoaderTest, OrphanChildOfNonCustomerParentIsRejected) {
+  std::string script = R"(
+customer entity Customer key id { id: string }
+catalog entity Product key sku { sku: string  coupons: list<Coupon> }
+entity Coupon key upc { upc: string  sku: string }
+source products: Product from csv("products.csv") { columns { sku } }
+source coupons: Coupon from csv("coupons.csv") { parent: sku  columns { upc  sku } }
+)";
+  write("coupons.csv", "upc,sku\nu1,p1\nu2,p7\n");
+  LoadResult result = load(script);
+  ASSERT_EQ(result.report.rejectedCount, 1u);
+  EXPECT_EQ(result.report.problems[0].message, "parent key 'p7' matches no `Product`");
+  EXPECT_EQ(result.report.problems[0].location, path("coupons.csv") + ":3");
+}
+
+}  // namespace
+}  // namespace crm::load
