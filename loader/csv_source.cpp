@@ -31,6 +31,59 @@ bool readWholeFile(const std::string& path, std::string& contents, std::string& 
   return true;
 }
 
+std::string joinRecord(const CsvRecord& record, char separator) {
+  std::string text;
+  for (size_t i = 0; i < record.fields.size(); ++i) {
+    if (i > 0) text += separator;
+    text += record.fields[i];
+  }
+  return text;
+}
+
+// Binds the source's columns to positions in the file's records.
+bool bindColumns(SourcePlan& source, const CsvRecord* header, LoadReport& report) {
+  std::string where = "source `" + source.decl->name.text + "`";
+  const auto& entity = *source.entity->entity;
+  for (size_t i = 0; i < source.entity->fields.size(); ++i) {
+    const FieldPlan& field = source.entity->fields[i];
+    bool scalar = field.kind != ColumnKind::Children && field.kind != ColumnKind::Values &&
+                  field.kind != ColumnKind::Unfilled;
+    bool bound = std::any_of(source.bindings.begin(), source.bindings.end(),
+                             [&](const Binding& b) { return b.fieldIndex == i; });
+    if (scalar && !field.optional && !bound) {
+      report.errors.push_back(where + " does not fill the required field `" +
+                              entity.fields[i].name.text + "` of `" + entity.name.text +
+                              "`; bind a column to it in `columns { ... }` or make it optional");
+    }
+  }
+  if (header == nullptr) {
+    // Without a header the `columns` block lists the file's columns in order.
+    for (size_t i = 0; i < source.bindings.size(); ++i) source.bindings[i].position = i;
+    return report.errors.empty();
+  }
+  std::vector<std::string> names(header->fields.begin(), header->fields.end());
+  for (auto& binding : source.bindings) {
+    auto found = std::find(names.begin(), names.end(), binding.column);
+    if (found == names.end()) {
+      std::string list;
+      for (const auto& name : names) list += (list.empty() ? "" : ", ") + name;
+      std::string message = where + ": column '" + binding.column + "' is not in the header of '" +
+                            source.path + "'";
+      if (auto suggestion = diag::closestMatch(binding.column, names)) {
+        message += "; did you mean '" + *suggestion + "'?";
+      } else {
+        message += "; the header has: " + list;
+      }
+      report.errors.push_back(message);
+      continue;
+    }
+    binding.position = static_cast<size_t>(found - names.begin());
+  }
+  return report.errors.empty();
+}
+
+}  // namespace
+
 bool isNullMarker(const SourcePlan& source, std::string_view text) {
   if (source.nullValues.empty()) {
     return text.empty();
@@ -39,8 +92,7 @@ bool isNullMarker(const SourcePlan& source, std::string_view text) {
          source.nullValues.end();
 }
 
-// Parses one field's text into `cell`; returns false with `error` set.
-bool parseCell(const SourcePlan& source, const FieldPlan& field, std::string_view text,
+bool parseTextField(const SourcePlan& source, const FieldPlan& field, std::string_view text,
                Cell& cell, std::string& error) {
   cell = Cell{};
   bool marker = isNullMarker(source, text);
@@ -107,59 +159,6 @@ bool parseCell(const SourcePlan& source, const FieldPlan& field, std::string_vie
   cell.integer = *integer;
   return true;
 }
-
-std::string joinRecord(const CsvRecord& record, char separator) {
-  std::string text;
-  for (size_t i = 0; i < record.fields.size(); ++i) {
-    if (i > 0) text += separator;
-    text += record.fields[i];
-  }
-  return text;
-}
-
-// Binds the source's columns to positions in the file's records.
-bool bindColumns(SourcePlan& source, const CsvRecord* header, LoadReport& report) {
-  std::string where = "source `" + source.decl->name.text + "`";
-  const auto& entity = *source.entity->entity;
-  for (size_t i = 0; i < source.entity->fields.size(); ++i) {
-    const FieldPlan& field = source.entity->fields[i];
-    bool scalar = field.kind != ColumnKind::Children && field.kind != ColumnKind::Values &&
-                  field.kind != ColumnKind::Unfilled;
-    bool bound = std::any_of(source.bindings.begin(), source.bindings.end(),
-                             [&](const Binding& b) { return b.fieldIndex == i; });
-    if (scalar && !field.optional && !bound) {
-      report.errors.push_back(where + " does not fill the required field `" +
-                              entity.fields[i].name.text + "` of `" + entity.name.text +
-                              "`; bind a column to it in `columns { ... }` or make it optional");
-    }
-  }
-  if (header == nullptr) {
-    // Without a header the `columns` block lists the file's columns in order.
-    for (size_t i = 0; i < source.bindings.size(); ++i) source.bindings[i].position = i;
-    return report.errors.empty();
-  }
-  std::vector<std::string> names(header->fields.begin(), header->fields.end());
-  for (auto& binding : source.bindings) {
-    auto found = std::find(names.begin(), names.end(), binding.column);
-    if (found == names.end()) {
-      std::string list;
-      for (const auto& name : names) list += (list.empty() ? "" : ", ") + name;
-      std::string message = where + ": column '" + binding.column + "' is not in the header of '" +
-                            source.path + "'";
-      if (auto suggestion = diag::closestMatch(binding.column, names)) {
-        message += "; did you mean '" + *suggestion + "'?";
-      } else {
-        message += "; the header has: " + list;
-      }
-      report.errors.push_back(message);
-      continue;
-    }
-    binding.position = static_cast<size_t>(found - names.begin());
-  }
-  return report.errors.empty();
-}
-
-}  // namespace
 
 void readCsvSource(SourcePlan& source, uint32_t sourceIndex, LoadReport& report,
                    const LoadOptions& options, std::vector<Problem>& rejected) {
@@ -228,7 +227,7 @@ void readCsvSource(SourcePlan& source, uint32_t sourceIndex, LoadReport& report,
     for (const auto& binding : source.bindings) {
       const FieldPlan& field = fields[binding.fieldIndex];
       std::string_view text = record.fields[binding.position];
-      if (!parseCell(source, field, text, row[binding.fieldIndex], error)) {
+      if (!parseTextField(source, field, text, row[binding.fieldIndex], error)) {
         reject(record, record.line, record.columns[binding.position], field.field->name.text,
                error);
         valid = false;

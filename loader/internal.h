@@ -64,9 +64,26 @@ struct Cell {
 
 void appendRow(EntityPlan& plan, const std::vector<Cell>& row, const std::vector<bool>& bound);
 
-// Reads a CSV source into its entity's table.
+// Whether `text` is one of the source's null markers ("" when it names none).
+bool isNullMarker(const SourcePlan& source, std::string_view text);
+
+// Converts the text of one field to the field's type, following the
+// source's options; returns false with `error` set. Every format that
+// carries values as text (CSV, and numbers kept exact in JSON and SQL)
+// goes through here, so that all formats accept and reject the same text.
+bool parseTextField(const SourcePlan& source, const FieldPlan& field, std::string_view text,
+                    Cell& cell, std::string& error);
+
+// Each reads one source into its entity's table, adding fatal problems to
+// `report.errors` and rejected records to `rejected`.
 void readCsvSource(SourcePlan& source, uint32_t sourceIndex, LoadReport& report,
                    const LoadOptions& options, std::vector<Problem>& rejected);
+void readJsonlSource(SourcePlan& source, uint32_t sourceIndex, LoadReport& report,
+                     const LoadOptions& options, std::vector<Problem>& rejected);
+void readSqliteSource(SourcePlan& source, uint32_t sourceIndex, LoadReport& report,
+                      const LoadOptions& options, std::vector<Problem>& rejected);
+void readPostgresSource(SourcePlan& source, uint32_t sourceIndex, LoadReport& report,
+                        const LoadOptions& options, std::vector<Problem>& rejected);
 
 // Joins children to parents, resolves references and fills the statistics.
 void linkTables(std::vector<EntityPlan>& entities, const std::vector<SourcePlan>& sources,

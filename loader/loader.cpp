@@ -252,10 +252,12 @@ LoadResult loadProgram(const std::vector<const ast::Script*>& scripts,
     SourcePlan& plan = sourcePlans[i];
     if (plan.format == "csv") {
       internal::readCsvSource(plan, i, report, options, rejected);
-    } else {
-      // TODO: JSON Lines, SQLite and PostgreSQL sources.
-      report.errors.push_back("source `" + plan.decl->name.text + "`: the " + plan.format +
-                              " format cannot be loaded yet; convert the data to CSV");
+    } else if (plan.format == "jsonl") {
+      internal::readJsonlSource(plan, i, report, options, rejected);
+    } else if (plan.format == "sqlite") {
+      internal::readSqliteSource(plan, i, report, options, rejected);
+    } else if (plan.format == "postgres") {
+      internal::readPostgresSource(plan, i, report, options, rejected);
     }
   }
   if (!report.errors.empty()) {
