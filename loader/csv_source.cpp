@@ -132,6 +132,10 @@ bool parseTextField(const SourcePlan& source, const FieldPlan& field, std::strin
     }
     case ColumnKind::String:
     case ColumnKind::Reference: {
+      if (isNfcAscii(text)) {
+        cell.view = text.data() != nullptr ? text : std::string_view("", 0);
+        return true;
+      }
       auto value = normalizeText(text, error);
       if (!value) return false;
       cell.text = std::move(*value);
@@ -267,7 +271,7 @@ void appendRow(EntityPlan& plan, const std::vector<Cell>& row, const std::vector
       case ColumnKind::String:
       case ColumnKind::Reference:
         // A reference holds its key text until linking resolves it to a row.
-        column.strings.push_back(column.pool.intern(null ? std::string_view() : row[i].text));
+        column.strings.push_back(column.pool.intern(null ? std::string_view() : row[i].textValue()));
         break;
       default:
         break;

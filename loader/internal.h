@@ -60,6 +60,11 @@ struct Cell {
   double real = 0;
   runtime::Decimal decimal;
   std::string text;
+  // Points at the source's own bytes when they need no change, which spares
+  // a copy per field; otherwise unset, and `text` holds the value.
+  std::string_view view;
+
+  std::string_view textValue() const { return view.data() != nullptr ? view : text; }
 };
 
 void appendRow(EntityPlan& plan, const std::vector<Cell>& row, const std::vector<bool>& bound);

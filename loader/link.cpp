@@ -56,23 +56,38 @@ std::string locationOf(const EntityPlan& plan, size_t row, const std::vector<Sou
 
 bool buildKeyIndex(EntityPlan& plan, const std::vector<SourcePlan>& sources, LoadReport& report) {
   runtime::Table& table = *plan.table;
-  table.keyIndex.clear();
-  table.keyIndex.reserve(table.rowCount);
-  const Column& key = table.columns[table.keyColumn];
-  size_t duplicates = 0;
-  for (uint32_t row = 0; row < table.rowCount; ++row) {
-    auto [it, inserted] = table.keyIndex.emplace(keyOf(key, row), row);
-    if (!inserted && ++duplicates <= 5) {
-      report.errors.push_back("duplicate key '" + it->first + "' in `" + table.name + "` at " +
-                              locationOf(plan, row, sources) + "; first at " +
-                              locationOf(plan, it->second, sources));
-    }
+  auto duplicates = table.buildKeyIndex();
+  for (size_t i = 0; i < duplicates.size() && i < 5; ++i) {
+    auto [row, first] = duplicates[i];
+    report.errors.push_back("duplicate key '" + table.keyText(row) + "' in `" + table.name +
+                            "` at " + locationOf(plan, row, sources) + "; first at " +
+                            locationOf(plan, first, sources));
   }
-  if (duplicates > 5) {
-    report.errors.push_back(std::to_string(duplicates - 5) + " more duplicate keys in `" +
+  if (duplicates.size() > 5) {
+    report.errors.push_back(std::to_string(duplicates.size() - 5) + " more duplicate keys in `" +
                             table.name + "`");
   }
-  return duplicates == 0;
+  return duplicates.empty();
+}
+
+// The row of `target` that each row's key names, or kUnresolved. Keys held
+// as pool ids are looked up once per distinct key, not once per row.
+std::vector<int64_t> resolveKeys(const Column& column, size_t rowCount,
+                                 const runtime::Table& target) {
+  std::vector<int64_t> rows(rowCount, Column::kUnresolved);
+  if (column.kind == ColumnKind::Int) {
+    for (size_t row = 0; row < rowCount; ++row) {
+      auto found = target.findRow(std::to_string(column.ints[row]));
+      if (found) rows[row] = *found;
+    }
+    return rows;
+  }
+  std::vector<int64_t> byId(column.pool.size(), Column::kUnresolved);
+  for (uint32_t id = 0; id < column.pool.size(); ++id) {
+    if (auto found = target.findRow(column.pool.text(id))) byId[id] = *found;
+  }
+  for (size_t row = 0; row < rowCount; ++row) rows[row] = byId[column.strings[row]];
+  return rows;
 }
 
 // A customer created from a child row: only its key, every other field
@@ -89,7 +104,7 @@ bool canCreateImplicitly(const EntityPlan& parent) {
   return true;
 }
 
-uint32_t createImplicitRow(EntityPlan& parent, const std::string& key) {
+void createImplicitRow(EntityPlan& parent, const std::string& key) {
   std::vector<Cell> row(parent.fields.size());
   std::vector<bool> bound(parent.fields.size(), false);
   size_t keyColumn = parent.table->keyColumn;
@@ -102,9 +117,6 @@ uint32_t createImplicitRow(EntityPlan& parent, const std::string& key) {
   appendRow(parent, row, bound);
   parent.origins.emplace_back(UINT32_MAX, 0);
   ++parent.implicitRows;
-  auto row_index = static_cast<uint32_t>(parent.table->rowCount - 1);
-  parent.table->keyIndex.emplace(key, row_index);
-  return row_index;
 }
 
 }  // namespace
@@ -171,24 +183,37 @@ void linkTables(std::vector<EntityPlan>& entities, const std::vector<SourcePlan>
   for (auto& link : links) {
     EntityPlan& child = *link.child;
     const Column& parentKey = child.table->columns[*child.parentField];
+    std::vector<int64_t> rows = resolveKeys(parentKey, child.table->rowCount, *link.parent->table);
+    bool created = false;
+    if (canCreateImplicitly(*link.parent)) {
+      std::vector<std::string> missing;
+      for (size_t row = 0; row < rows.size(); ++row) {
+        if (rows[row] == Column::kUnresolved) missing.push_back(keyOf(parentKey, row));
+      }
+      std::sort(missing.begin(), missing.end());
+      missing.erase(std::unique(missing.begin(), missing.end()), missing.end());
+      // Created in key order, after the rows the customer sources gave.
+      for (const auto& key : missing) createImplicitRow(*link.parent, key);
+      created = !missing.empty();
+    }
+    if (created) {
+      buildKeyIndex(*link.parent, sources, report);
+      rows = resolveKeys(parentKey, child.table->rowCount, *link.parent->table);
+    }
     link.parentRow.resize(child.table->rowCount);
     for (uint32_t row = 0; row < child.table->rowCount; ++row) {
-      std::string key = keyOf(parentKey, row);
-      auto found = link.parent->table->keyIndex.find(key);
-      if (found != link.parent->table->keyIndex.end()) {
-        link.parentRow[row] = found->second;
-      } else if (canCreateImplicitly(*link.parent)) {
-        link.parentRow[row] = createImplicitRow(*link.parent, key);
-      } else {
-        link.parentRow[row] = UINT32_MAX;
-        uint32_t source = child.origins[row].first;
-        rejected.push_back({source < sources.size() ? sources[source].decl->name.text : "",
-                            locationOf(child, row, sources),
-                            child.entity->fields[*child.parentField].name.text,
-                            "parent key '" + key + "' matches no `" +
-                                link.parent->entity->name.text + "`",
-                            ""});
+      if (rows[row] != Column::kUnresolved) {
+        link.parentRow[row] = static_cast<uint32_t>(rows[row]);
+        continue;
       }
+      link.parentRow[row] = UINT32_MAX;
+      uint32_t source = child.origins[row].first;
+      rejected.push_back({source < sources.size() ? sources[source].decl->name.text : "",
+                          locationOf(child, row, sources),
+                          child.entity->fields[*child.parentField].name.text,
+                          "parent key '" + keyOf(parentKey, row) + "' matches no `" +
+                              link.parent->entity->name.text + "`",
+                          ""});
     }
   }
 
@@ -208,20 +233,22 @@ void linkTables(std::vector<EntityPlan>& entities, const std::vector<SourcePlan>
                    [](const ChildLink& a, const ChildLink& b) { return a.depth < b.depth; });
   for (auto& link : links) {
     EntityPlan& child = *link.child;
-    std::vector<uint32_t> order;
-    for (uint32_t row = 0; row < child.table->rowCount; ++row) {
-      if (link.parentRow[row] != UINT32_MAX) order.push_back(row);
+    // A counting sort by parent row: stable, so children keep file order.
+    Column& list = link.parent->table->columns[link.listColumn];
+    list.offsets.assign(link.parent->table->rowCount + 1, 0);
+    for (uint32_t parent : link.parentRow) {
+      if (parent != UINT32_MAX) ++list.offsets[parent + 1];
     }
-    std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-      return link.parentRow[a] < link.parentRow[b];
-    });
+    std::partial_sum(list.offsets.begin(), list.offsets.end(), list.offsets.begin());
+    std::vector<uint32_t> order(list.offsets.back());
+    std::vector<uint32_t> next(list.offsets.begin(), list.offsets.end() - 1);
+    for (uint32_t row = 0; row < child.table->rowCount; ++row) {
+      if (link.parentRow[row] != UINT32_MAX) order[next[link.parentRow[row]]++] = row;
+    }
     std::vector<uint32_t> newIndex(child.table->rowCount, UINT32_MAX);
     for (uint32_t i = 0; i < order.size(); ++i) newIndex[order[i]] = i;
     for (auto& column : child.table->columns) permuteColumn(column, order);
     permuteVector(child.origins, order);
-    std::vector<uint32_t> parents;
-    parents.reserve(order.size());
-    for (uint32_t old : order) parents.push_back(link.parentRow[old]);
     child.table->rowCount = order.size();
     // The child's own children point at its rows by their old positions.
     for (auto& grandchild : links) {
@@ -230,15 +257,11 @@ void linkTables(std::vector<EntityPlan>& entities, const std::vector<SourcePlan>
         if (parentRow != UINT32_MAX) parentRow = newIndex[parentRow];
       }
     }
-    Column& list = link.parent->table->columns[link.listColumn];
-    list.offsets.assign(link.parent->table->rowCount + 1, 0);
-    for (uint32_t parent : parents) ++list.offsets[parent + 1];
-    std::partial_sum(list.offsets.begin(), list.offsets.end(), list.offsets.begin());
   }
 
   // Rows moved; rebuild the indexes, then resolve references by key.
   for (auto& plan : entities) {
-    if (!plan.table->keyIndex.empty()) buildKeyIndex(plan, sources, report);
+    if (plan.table->hasKeyIndex()) buildKeyIndex(plan, sources, report);
   }
   for (auto& plan : entities) {
     TableStats stats;
@@ -251,13 +274,9 @@ void linkTables(std::vector<EntityPlan>& entities, const std::vector<SourcePlan>
       field.name = column.name;
       field.kind = runtime::columnKindName(column.kind);
       if (column.kind == ColumnKind::Reference && plan.filled) {
-        runtime::Table& target = *column.target;
-        column.ints.resize(plan.table->rowCount);
+        column.ints = resolveKeys(column, plan.table->rowCount, *column.target);
         for (size_t row = 0; row < plan.table->rowCount; ++row) {
-          if (column.isNull(row)) continue;
-          auto found = target.keyIndex.find(std::string(column.pool.text(column.strings[row])));
-          column.ints[row] = found == target.keyIndex.end() ? Column::kUnresolved : found->second;
-          if (found == target.keyIndex.end()) ++field.unresolved;
+          if (column.ints[row] == Column::kUnresolved && !column.isNull(row)) ++field.unresolved;
         }
       }
       if (column.kind == ColumnKind::Children && column.offsets.empty()) {

@@ -213,6 +213,24 @@ LoadResult loadProgram(const std::vector<const ast::Script*>& scripts,
     }
   }
 
+  // Strings of columns never looked up by text may skip deduplication: all
+  // but the keys of entities that others reference or list, and the
+  // customers' and the catalog's keys.
+  for (auto& plan : entities) {
+    bool keyLookedUp = plan.entity->role == ast::EntityRole::Customer ||
+                       plan.entity->role == ast::EntityRole::Catalog;
+    for (const auto& other : entities) {
+      for (const auto& field : other.fields) {
+        keyLookedUp = keyLookedUp || field.target == plan.entity;
+      }
+    }
+    for (size_t i = 0; i < plan.table->columns.size(); ++i) {
+      if (i != plan.table->keyColumn || !keyLookedUp) {
+        plan.table->columns[i].pool.allowAppendOnly();
+      }
+    }
+  }
+
   std::vector<SourcePlan> sourcePlans;
   for (const ast::Script* script : scripts) {
     for (const auto& decl : script->decls) {

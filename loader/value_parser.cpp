@@ -20,13 +20,6 @@ std::string quote(std::string_view text) {
   return "'" + shown + "'";
 }
 
-bool isAscii(std::string_view text) {
-  for (char c : text) {
-    if (static_cast<unsigned char>(c) >= 0x80) return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 std::optional<TimeFormat> TimeFormat::compile(const std::string& layout, std::string& error) {
@@ -253,8 +246,15 @@ std::optional<int64_t> parseDurationField(std::string_view text, std::string& er
   return std::nullopt;
 }
 
+bool isNfcAscii(std::string_view text) {
+  for (char c : text) {
+    if (static_cast<unsigned char>(c) >= 0x80) return false;
+  }
+  return true;
+}
+
 std::optional<std::string> normalizeText(std::string_view text, std::string& error) {
-  if (isAscii(text)) {
+  if (isNfcAscii(text)) {
     return std::string(text);  // ASCII is already in NFC
   }
   utf8proc_uint8_t* output = nullptr;

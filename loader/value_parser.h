@@ -63,6 +63,9 @@ std::optional<int64_t> parseTimestampField(std::string_view text, const ValueOpt
                                            std::string& error);
 std::optional<int64_t> parseDurationField(std::string_view text, std::string& error);
 
+// Whether `text` is plain ASCII, which is valid UTF-8 in NFC already.
+bool isNfcAscii(std::string_view text);
+
 // NFC normalisation of valid UTF-8; nullopt with `error` for invalid bytes.
 std::optional<std::string> normalizeText(std::string_view text, std::string& error);
 

@@ -6,7 +6,7 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
+#include <optional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -36,18 +36,40 @@ enum class ColumnKind {
 const char* columnKindName(ColumnKind kind);
 
 // Interned strings of one column. Ids are dense and stable; equal strings
-// share one id, so low-cardinality columns store each text once.
+// share one id, so low-cardinality columns store each text once. The texts
+// live in one contiguous buffer and the lookup is an open-addressing table,
+// because a high-cardinality id column interns a million strings per load.
 class StringPool {
  public:
   uint32_t intern(std::string_view text);
-  std::string_view text(uint32_t id) const { return strings_[id]; }
-  size_t size() const { return strings_.size(); }
-  size_t bytes() const { return bytes_; }
+  // The id of `text` when it was interned; nothing is added.
+  std::optional<uint32_t> find(std::string_view text) const;
+  // Valid until the next intern().
+  std::string_view text(uint32_t id) const {
+    return std::string_view(data_).substr(starts_[id], starts_[id + 1] - starts_[id]);
+  }
+  size_t size() const { return starts_.size() - 1; }
+  // Lets the pool stop deduplicating once nearly every string is new, as in
+  // an id column: interning then appends without hashing, and find() is no
+  // longer available. Only for columns that are never looked up by text.
+  void allowAppendOnly() { appendOnlyAllowed_ = true; }
+  bool appendOnly() const { return appendOnly_; }
+  size_t bytes() const {
+    return data_.capacity() + starts_.capacity() * sizeof(uint64_t) +
+           slots_.capacity() * sizeof(uint32_t) + hashes_.capacity() * sizeof(uint64_t);
+  }
 
  private:
-  std::deque<std::string> strings_;
-  std::unordered_map<std::string_view, uint32_t> ids_;
-  size_t bytes_ = 0;
+  static uint64_t hash(std::string_view text);
+  void grow();
+
+  std::string data_;
+  std::vector<uint64_t> starts_{0};  // string i is data_[starts_[i], starts_[i + 1])
+  std::vector<uint64_t> hashes_;     // per id
+  std::vector<uint32_t> slots_;      // id + 1, or 0 when empty; size is a power of two
+  bool appendOnlyAllowed_ = false;
+  bool appendOnly_ = false;
+  uint64_t interned_ = 0;
 };
 
 struct Table;
@@ -83,13 +105,22 @@ struct Table {
   size_t rowCount = 0;
   size_t keyColumn = 0;
   std::vector<Column> columns;
-  // The key's text to its row, for entities that have unique keys.
-  std::unordered_map<std::string, uint32_t> keyIndex;
+  // Finds the row of a key given as text; buildKeyIndex() must have run.
+  std::optional<uint32_t> findRow(std::string_view key) const;
+  // Indexes the key column. Returns the rows whose key repeats an earlier
+  // row's, as (row, earlier row) pairs; they are not indexed.
+  std::vector<std::pair<uint32_t, uint32_t>> buildKeyIndex();
+  bool hasKeyIndex() const { return indexed_; }
 
   const Column* column(std::string_view columnName) const;
   Column* column(std::string_view columnName);
   // The key of a row as text, for messages.
   std::string keyText(size_t row) const;
+
+ private:
+  bool indexed_ = false;
+  std::vector<uint32_t> rowByStringId_;  // string keys: pool id -> row + 1
+  std::unordered_map<int64_t, uint32_t> rowByInt_;
 };
 
 class Store {

@@ -69,7 +69,7 @@ TEST(RealData, BundledCompleteJourneyCut) {
   // Household 400's first line in the file: 2017-02-18 13:13:10 in New York.
   const runtime::Store& store = *loaded.result.store;
   const runtime::Table& households = *store.customers;
-  uint32_t row = households.keyIndex.at("400");
+  uint32_t row = *households.findRow("400");
   const runtime::Column& lines = *households.column("transactions");
   const runtime::Table& transactions = *lines.target;
   bool found = false;
