@@ -143,3 +143,53 @@ TEST_F(CliTest, MaxErrorsCapsOutput) {
 
 }  // namespace
 }  // namespace crm::cli
+
+namespace crm::cli {
+namespace {
+
+TEST_F(CliTest, LoadReportsRowsAndNulls) {
+  write("people.csv", "id,age\np1,30\np2,\n");
+  write("people.crm", "customer entity C key id { id: string  age: int? }\n"
+                      "source people: C from csv(\"people.csv\") { columns { id  age } }\n");
+  CliRun result = run({"load", path("people.crm")});
+  EXPECT_EQ(result.exitCode, kSuccess) << result.out << result.err;
+  EXPECT_NE(result.out.find("2 records, 2 loaded, 0 rejected"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("C: 2 rows"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("  age: 1 null"), std::string::npos) << result.out;
+}
+
+TEST_F(CliTest, LoadFailsOnBadRecordsUnlessAllowed) {
+  write("people.csv", "id,age\np1,old\np2,3\n");
+  write("people.crm", "customer entity C key id { id: string  age: int? }\n"
+                      "source people: C from csv(\"people.csv\") { columns { id  age } }\n");
+  CliRun failed = run({"load", path("people.crm")});
+  EXPECT_EQ(failed.exitCode, kInvalidInput);
+  EXPECT_NE(failed.out.find(path("people.csv") + ":2:4: field `age`: 'old' is not an integer"),
+            std::string::npos)
+      << failed.out;
+  CliRun allowed = run({"load", "--max-bad-records", "1", "--rejects", path("rejects.csv"),
+                        path("people.crm")});
+  EXPECT_EQ(allowed.exitCode, kSuccess) << allowed.out;
+  EXPECT_TRUE(std::filesystem::exists(path("rejects.csv")));
+}
+
+TEST_F(CliTest, LoadSourceOverride) {
+  write("a.csv", "id\np1\n");
+  write("b.csv", "id\nq1\nq2\n");
+  write("people.crm", "customer entity C key id { id: string }\n"
+                      "source people: C from csv(\"a.csv\") { columns { id } }\n");
+  CliRun result = run({"load", "--source", "people=" + path("b.csv"), path("people.crm")});
+  EXPECT_EQ(result.exitCode, kSuccess);
+  EXPECT_NE(result.out.find("C: 2 rows"), std::string::npos) << result.out;
+  EXPECT_EQ(run({"load", "--source", "people", path("people.crm")}).exitCode, kUsageError);
+  EXPECT_EQ(run({"load", "--source", "nobody=x.csv", path("people.crm")}).exitCode, kUsageError);
+}
+
+TEST_F(CliTest, LoadOfInvalidScriptPrintsDiagnostics) {
+  CliRun result = run({"load", path("bad.crm")});
+  EXPECT_EQ(result.exitCode, kInvalidInput);
+  EXPECT_NE(result.err.find("error[E0102]"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace crm::cli
