@@ -43,19 +43,7 @@ std::string joinRecord(const CsvRecord& record, char separator) {
 // Binds the source's columns to positions in the file's records.
 bool bindColumns(SourcePlan& source, const CsvRecord* header, LoadReport& report) {
   std::string where = "source `" + source.decl->name.text + "`";
-  const auto& entity = *source.entity->entity;
-  for (size_t i = 0; i < source.entity->fields.size(); ++i) {
-    const FieldPlan& field = source.entity->fields[i];
-    bool scalar = field.kind != ColumnKind::Children && field.kind != ColumnKind::Values &&
-                  field.kind != ColumnKind::Unfilled;
-    bool bound = std::any_of(source.bindings.begin(), source.bindings.end(),
-                             [&](const Binding& b) { return b.fieldIndex == i; });
-    if (scalar && !field.optional && !bound) {
-      report.errors.push_back(where + " does not fill the required field `" +
-                              entity.fields[i].name.text + "` of `" + entity.name.text +
-                              "`; bind a column to it in `columns { ... }` or make it optional");
-    }
-  }
+  checkRequiredFields(source, where, report);
   if (header == nullptr) {
     // Without a header the `columns` block lists the file's columns in order.
     for (size_t i = 0; i < source.bindings.size(); ++i) source.bindings[i].position = i;
@@ -85,27 +73,15 @@ bool bindColumns(SourcePlan& source, const CsvRecord* header, LoadReport& report
 }  // namespace
 
 bool isNullMarker(const SourcePlan& source, std::string_view text) {
-  if (source.nullValues.empty()) {
-    return text.empty();
-  }
   return std::find(source.nullValues.begin(), source.nullValues.end(), text) !=
          source.nullValues.end();
 }
 
-bool parseTextField(const SourcePlan& source, const FieldPlan& field, std::string_view text,
-               Cell& cell, std::string& error) {
-  cell = Cell{};
-  bool marker = isNullMarker(source, text);
-  if (marker && field.optional) {
-    cell.null = true;
-    return true;
-  }
-  if (marker && field.kind != ColumnKind::String) {
-    error = "missing value for the required field; make the field optional (`" +
-            field.field->name.text + ": " + ast::toString(field.field->type) +
-            "?`) if it may be empty";
-    return false;
-  }
+namespace {
+
+// Converts `text` to the field's type, with no regard to null markers.
+bool parseValue(const SourcePlan& source, const FieldPlan& field, std::string_view text,
+                Cell& cell, std::string& error) {
   std::optional<int64_t> integer;
   switch (field.kind) {
     case ColumnKind::Bool: {
@@ -162,6 +138,27 @@ bool parseTextField(const SourcePlan& source, const FieldPlan& field, std::strin
   if (!integer) return false;
   cell.integer = *integer;
   return true;
+}
+
+}  // namespace
+
+bool parseTextField(const SourcePlan& source, const FieldPlan& field, std::string_view text,
+                    Cell& cell, std::string& error) {
+  cell = Cell{};
+  bool marker = isNullMarker(source, text);
+  if (marker && field.optional) {
+    cell.null = true;
+    return true;
+  }
+  // A required field reads a null marker as usual, because a sentinel such
+  // as "-1" that means null in one column can be a real value in another.
+  if (parseValue(source, field, text, cell, error)) return true;
+  if (marker) {
+    error = "missing value for the required field; make the field optional (`" +
+            field.field->name.text + ": " + ast::toString(field.field->type) +
+            "?`) if it may be empty";
+  }
+  return false;
 }
 
 void readCsvSource(SourcePlan& source, uint32_t sourceIndex, LoadReport& report,
@@ -239,6 +236,7 @@ void readCsvSource(SourcePlan& source, uint32_t sourceIndex, LoadReport& report,
       }
     }
     if (!valid) continue;
+    fillRowNumber(source, row, bound, stats.records);
     appendRow(*source.entity, row, bound);
     source.entity->origins.emplace_back(sourceIndex, static_cast<uint32_t>(record.line));
     ++stats.loaded;

@@ -12,6 +12,8 @@
 
 namespace crm::load::internal {
 
+struct EntityPlan;
+
 // A field of an entity as the loader fills it.
 struct FieldPlan {
   const ast::FieldDecl* field = nullptr;
@@ -19,6 +21,7 @@ struct FieldPlan {
   bool optional = false;
   const ast::EnumDecl* enumDecl = nullptr;
   const ast::EntityDecl* target = nullptr;  // Reference and Children
+  EntityPlan* targetPlan = nullptr;         // the plan of `target`
 };
 
 struct EntityPlan {
@@ -30,6 +33,10 @@ struct EntityPlan {
   bool filled = false;        // some source fills it
   std::optional<size_t> parentField;  // `parent:` of its source
   size_t implicitRows = 0;
+  // The parent row of each row that was read nested inside its parent's
+  // record (a JSON array of objects), by row. Rows that the `parent:` key
+  // joins instead have UINT32_MAX, or lie past the end.
+  std::vector<uint32_t> nestedParentRows;
 };
 
 // One bound column of a source: the file's column and the field it fills.
@@ -50,6 +57,10 @@ struct SourcePlan {
   std::vector<std::string> nullValues;
   ValueOptions values;
   std::vector<Binding> bindings;
+  std::optional<size_t> rowNumberField;  // `row_number:`: filled with the record's position
+  // How a row is located in messages: empty for files (`path:line`), the
+  // table name or query for SQL sources (`orders row 3`).
+  std::string rowLabel;
 };
 
 // Appends one typed value per field to a table; a record is parsed into a
@@ -78,6 +89,17 @@ bool isNullMarker(const SourcePlan& source, std::string_view text);
 // goes through here, so that all formats accept and reject the same text.
 bool parseTextField(const SourcePlan& source, const FieldPlan& field, std::string_view text,
                     Cell& cell, std::string& error);
+
+// Reports every required field of the entity that the source leaves
+// unbound; returns false when there is one.
+bool checkRequiredFields(const SourcePlan& source, const std::string& where, LoadReport& report);
+
+// Fills the `row_number:` field, if the source names one, with `number`.
+void fillRowNumber(const SourcePlan& source, std::vector<Cell>& row, std::vector<bool>& bound,
+                   uint64_t number);
+
+// Where row `line` of a source is, for messages.
+std::string rowLocation(const SourcePlan& source, uint64_t line);
 
 // Each reads one source into its entity's table, adding fatal problems to
 // `report.errors` and rejected records to `rejected`.

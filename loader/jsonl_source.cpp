@@ -1,15 +1,131 @@
+// Reading one JSON Lines source into its entity's table: one JSON object per
+// line, whose keys fill the entity's fields and whose arrays of objects fill
+// its child lists. A line that is not a valid record is rejected whole,
+// together with the rows nested in it.
+#include <simdjson.h>
+
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+
 #include "loader/internal.h"
+#include "loader/jsonl_record.h"
 
 namespace crm::load::internal {
+namespace {
 
-// TODO: read jsonl sources; until then such a source stops the load with this error.
+bool loadFile(const std::string& path, simdjson::padded_string& data, std::string& error) {
+  std::error_code code;
+  if (!std::filesystem::is_regular_file(path, code)) {
+    error = std::filesystem::exists(path, code) ? "not a regular file" : "no such file";
+    return false;
+  }
+  if (simdjson::padded_string::load(path).get(data) != simdjson::SUCCESS) {
+    error = "the file cannot be opened or read";
+    return false;
+  }
+  return true;
+}
+
+bool isBlank(std::string_view line) {
+  return line.find_first_not_of(" \t\r") == std::string_view::npos;
+}
+
+// The 1-based column of byte `offset`, in UTF-8 code points, as CSV columns
+// count.
+uint32_t columnAt(std::string_view line, size_t offset) {
+  uint32_t column = 1;
+  for (size_t i = 0; i < offset && i < line.size(); ++i) {
+    if ((static_cast<unsigned char>(line[i]) & 0xC0) != 0x80)
+      ++column;
+  }
+  return column;
+}
+
+// Appends the rows of a valid record in order, so that each nested row's
+// parent is already in its table; `appended` receives each row's index.
+void appendRecord(const JsonRecord& record, uint32_t sourceIndex, uint32_t line,
+                  std::vector<uint32_t>& appended) {
+  appended.resize(record.count);
+  for (size_t i = 0; i < record.count; ++i) {
+    const PendingRow& pending = record.rows[i];
+    EntityPlan& plan = *pending.layout->entity;
+    auto row = static_cast<uint32_t>(plan.table->rowCount);
+    appendRow(plan, pending.cells, pending.layout->bound);
+    plan.origins.emplace_back(sourceIndex, line);
+    appended[i] = row;
+    if (pending.parent != kNoIndex) {
+      plan.nestedParentRows.resize(row, UINT32_MAX);
+      plan.nestedParentRows.push_back(appended[pending.parent]);
+    }
+  }
+}
+
+}  // namespace
+
 void readJsonlSource(SourcePlan& source, uint32_t sourceIndex, LoadReport& report,
-                      const LoadOptions& options, std::vector<Problem>& rejected) {
-  (void)sourceIndex;
+                     const LoadOptions& options, std::vector<Problem>& rejected) {
   (void)options;
-  (void)rejected;
-  report.errors.push_back("source `" + source.decl->name.text +
-                          "`: the jsonl format cannot be loaded yet; convert the data to CSV");
+  auto started = std::chrono::steady_clock::now();
+  SourceStats stats;
+  stats.name = source.decl->name.text;
+  stats.path = source.path;
+  stats.entity = source.entity->entity->name.text;
+  std::string where = "source `" + source.decl->name.text + "`";
+
+  simdjson::padded_string data;
+  std::string error;
+  if (!loadFile(source.path, data, error)) {
+    report.errors.push_back(where + ": cannot read '" + source.path + "': " + error);
+    return;
+  }
+  stats.bytes = data.size();
+  std::deque<JsonLayout> layouts;
+  if (!buildJsonLayouts(source, layouts, report))
+    return;
+
+  JsonRecordReader reader(source);
+  JsonRecord record;
+  JsonError problem;
+  std::vector<uint32_t> appended;
+  const char* end = data.data() + data.size();
+  // padded_string allocates SIMDJSON_PADDING bytes past the data, so every
+  // line is followed by at least that many readable bytes.
+  const char* allocationEnd = end + simdjson::SIMDJSON_PADDING;
+  uint32_t lineNumber = 0;
+  for (const char* next = data.data(); next < end;) {
+    const char* newline = static_cast<const char*>(std::memchr(next, '\n', end - next));
+    std::string_view line(next, (newline != nullptr ? newline : end) - next);
+    next = newline != nullptr ? newline + 1 : end;
+    ++lineNumber;
+    if (!line.empty() && line.back() == '\r')
+      line.remove_suffix(1);
+    if (lineNumber == 1 && line.substr(0, 3) == "\xEF\xBB\xBF")
+      line.remove_prefix(3);
+    if (isBlank(line))
+      continue;
+    ++stats.records;
+
+    auto capacity = static_cast<size_t>(allocationEnd - line.data());
+    if (reader.read(line, capacity, layouts.front(), record, problem)) {
+      fillRowNumber(source, record.rows[0].cells, layouts.front().bound, stats.records);
+      appendRecord(record, sourceIndex, lineNumber, appended);
+      ++stats.loaded;
+      continue;
+    }
+    if (problem.unterminated && newline == nullptr) {
+      problem.message =
+          "invalid JSON: the file ends inside this object, so the last line is "
+          "probably truncated";
+    }
+    rejected.push_back({stats.name,
+                        source.path + ":" + std::to_string(lineNumber) + ":" +
+                            std::to_string(columnAt(line, problem.offset)),
+                        problem.field, problem.message, std::string(line)});
+    ++stats.rejected;
+  }
+  stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  report.sources.push_back(stats);
 }
 
 }  // namespace crm::load::internal

@@ -51,7 +51,7 @@ struct ChildLink {
 std::string locationOf(const EntityPlan& plan, size_t row, const std::vector<SourcePlan>& sources) {
   auto [source, line] = plan.origins[row];
   if (source >= sources.size()) return "(created from a child row)";
-  return sources[source].path + ":" + std::to_string(line);
+  return rowLocation(sources[source], line);
 }
 
 bool buildKeyIndex(EntityPlan& plan, const std::vector<SourcePlan>& sources, LoadReport& report) {
@@ -104,6 +104,12 @@ bool canCreateImplicitly(const EntityPlan& parent) {
   return true;
 }
 
+// Whether a child row was read nested inside its parent's record, which
+// gives its parent row without a key.
+bool isNested(const EntityPlan& child, size_t row) {
+  return row < child.nestedParentRows.size() && child.nestedParentRows[row] != UINT32_MAX;
+}
+
 void createImplicitRow(EntityPlan& parent, const std::string& key) {
   std::vector<Cell> row(parent.fields.size());
   std::vector<bool> bound(parent.fields.size(), false);
@@ -127,7 +133,7 @@ void linkTables(std::vector<EntityPlan>& entities, const std::vector<SourcePlan>
   // with a list of the child's rows.
   std::vector<ChildLink> links;
   for (auto& child : entities) {
-    if (!child.filled) continue;
+    if (!child.filled && child.nestedParentRows.empty()) continue;
     std::vector<std::pair<EntityPlan*, size_t>> lists;
     for (auto& parent : entities) {
       for (size_t i = 0; i < parent.fields.size(); ++i) {
@@ -139,7 +145,7 @@ void linkTables(std::vector<EntityPlan>& entities, const std::vector<SourcePlan>
     }
     std::string name = child.entity->name.text;
     if (!child.parentField && lists.empty()) continue;
-    if (!child.parentField) {
+    if (!child.parentField && child.filled) {
       report.errors.push_back("`" + lists[0].first->entity->name.text + "." +
                               lists[0].first->entity->fields[lists[0].second].name.text +
                               "` lists `" + name + "` rows, but the source of `" + name +
@@ -182,13 +188,20 @@ void linkTables(std::vector<EntityPlan>& entities, const std::vector<SourcePlan>
   // sources is created from its key when possible.
   for (auto& link : links) {
     EntityPlan& child = *link.child;
+    link.parentRow.assign(child.table->rowCount, UINT32_MAX);
+    for (size_t row = 0; row < child.nestedParentRows.size(); ++row) {
+      link.parentRow[row] = child.nestedParentRows[row];
+    }
+    if (!child.parentField) continue;  // every row was read nested
     const Column& parentKey = child.table->columns[*child.parentField];
     std::vector<int64_t> rows = resolveKeys(parentKey, child.table->rowCount, *link.parent->table);
     bool created = false;
     if (canCreateImplicitly(*link.parent)) {
       std::vector<std::string> missing;
       for (size_t row = 0; row < rows.size(); ++row) {
-        if (rows[row] == Column::kUnresolved) missing.push_back(keyOf(parentKey, row));
+        if (rows[row] == Column::kUnresolved && !isNested(child, row)) {
+          missing.push_back(keyOf(parentKey, row));
+        }
       }
       std::sort(missing.begin(), missing.end());
       missing.erase(std::unique(missing.begin(), missing.end()), missing.end());
@@ -200,13 +213,12 @@ void linkTables(std::vector<EntityPlan>& entities, const std::vector<SourcePlan>
       buildKeyIndex(*link.parent, sources, report);
       rows = resolveKeys(parentKey, child.table->rowCount, *link.parent->table);
     }
-    link.parentRow.resize(child.table->rowCount);
     for (uint32_t row = 0; row < child.table->rowCount; ++row) {
+      if (isNested(child, row)) continue;
       if (rows[row] != Column::kUnresolved) {
         link.parentRow[row] = static_cast<uint32_t>(rows[row]);
         continue;
       }
-      link.parentRow[row] = UINT32_MAX;
       uint32_t source = child.origins[row].first;
       rejected.push_back({source < sources.size() ? sources[source].decl->name.text : "",
                           locationOf(child, row, sources),
@@ -273,7 +285,8 @@ void linkTables(std::vector<EntityPlan>& entities, const std::vector<SourcePlan>
       FieldStats field;
       field.name = column.name;
       field.kind = runtime::columnKindName(column.kind);
-      if (column.kind == ColumnKind::Reference && plan.filled) {
+      bool rowsRead = plan.filled || !plan.nestedParentRows.empty();
+      if (column.kind == ColumnKind::Reference && rowsRead) {
         column.ints = resolveKeys(column, plan.table->rowCount, *column.target);
         for (size_t row = 0; row < plan.table->rowCount; ++row) {
           if (column.ints[row] == Column::kUnresolved && !column.isNull(row)) ++field.unresolved;

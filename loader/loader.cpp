@@ -77,6 +77,9 @@ std::string sourcePath(const ast::SourceDecl& decl, const source::SourceManager&
   }
   const auto& call = ast::as<ast::Call>(*decl.format);
   std::string path = ast::as<ast::Literal>(*call.arguments[0]).text;
+  if (call.function.text == "postgres") {
+    return path;  // a libpq connection string, not a file
+  }
   std::filesystem::path base =
       std::filesystem::path(sources.file(decl.range.file).path()).parent_path();
   return std::filesystem::path(path).is_absolute() ? path : (base / path).string();
@@ -94,7 +97,11 @@ bool planOptions(SourcePlan& plan, LoadReport& report) {
     const auto& value = *header->values[0];
     plan.header = value.kind != ast::ExprKind::Literal || ast::as<ast::Literal>(value).intValue != 0;
   }
+  // Without `null_values`, an empty CSV field is null in an optional field;
+  // JSON and SQL have a null of their own, so there "" stays a text.
+  if (plan.format == "csv") plan.nullValues = {""};
   if (const ast::Property* nulls = findOption(decl, "null_values")) {
+    plan.nullValues.clear();
     if (nulls->values[0]->kind == ast::ExprKind::List) {
       for (const auto& item : ast::as<ast::ListLiteral>(*nulls->values[0]).elements) {
         if (item->kind == ast::ExprKind::Literal) {
@@ -198,7 +205,10 @@ LoadResult loadProgram(const std::vector<const ast::Script*>& scripts,
       column.name = field.name.text;
       column.kind = fieldPlan.kind;
       column.optional = fieldPlan.optional;
-      if (fieldPlan.target != nullptr) column.target = planOf(fieldPlan.target)->table;
+      if (fieldPlan.target != nullptr) {
+        fieldPlan.targetPlan = planOf(fieldPlan.target);
+        column.target = fieldPlan.targetPlan->table;
+      }
       if (field.name.text == plan.entity->key.text) {
         plan.table->keyColumn = plan.table->columns.size();
       }
@@ -249,6 +259,12 @@ LoadResult loadProgram(const std::vector<const ast::Script*>& scripts,
           if (plan.entity->entity->fields[i].name.text == column.field.text) {
             plan.bindings.push_back({column.column.text, i, 0});
           }
+        }
+      }
+      if (const ast::Property* rowNumber = findOption(sourceDecl, "row_number")) {
+        const std::string& name = ast::as<ast::Ident>(*rowNumber->values[0]).name;
+        for (size_t i = 0; i < plan.entity->entity->fields.size(); ++i) {
+          if (plan.entity->entity->fields[i].name.text == name) plan.rowNumberField = i;
         }
       }
       if (const ast::Property* parent = findOption(sourceDecl, "parent")) {

@@ -313,7 +313,10 @@ void Checker::checkDurationWindow(ast::Expr& expr, const std::string& what) {
                         what + " must be a duration such as 7d or 2h, not " + quoted(type));
     return;
   }
-  if (expr.kind == ast::ExprKind::Literal && ast::as<ast::Literal>(expr).intValue <= 0) {
+  bool negated = expr.kind == ast::ExprKind::Unary &&
+                 ast::as<ast::Unary>(expr).operand->kind == ast::ExprKind::Literal;
+  if (negated || (expr.kind == ast::ExprKind::Literal &&
+                  ast::as<ast::Literal>(expr).intValue <= 0)) {
     diagnostics_.report(diag::Code::E0303, expr.range, what + " must be longer than zero");
   }
 }
@@ -517,6 +520,7 @@ void Checker::checkSource(ast::SourceDecl& decl) {
       {"date_format", ValueKind::String},   {"timestamp_format", ValueKind::String},
       {"time_zone", ValueKind::String},     {"null_values", ValueKind::StringList},
       {"parent", ValueKind::Name},          {"table", ValueKind::String},
+      {"row_number", ValueKind::Name},
   };
   auto options = checkProperties(*this, decl.options, kOptions, "a source",
                                  decl.name.range);
@@ -548,6 +552,27 @@ void Checker::checkSource(ast::SourceDecl& decl) {
       diagnostics_.report(diag::Code::E0304, value.range,
                           "parent key `" + ast::as<ast::Ident>(value).name +
                               "` is not a field of `" + entity->name.text + "`");
+    }
+  }
+
+  // `row_number: FIELD` fills a key for files without one: the record's
+  // position among the data records, from 1.
+  if (auto rowNumber = options.find("row_number"); rowNumber != options.end()) {
+    auto& value = *rowNumber->second->values[0];
+    if (value.kind == ast::ExprKind::Ident) {
+      const std::string& name = ast::as<ast::Ident>(value).name;
+      const ast::FieldDecl* field = entity->field(name);
+      if (field == nullptr) {
+        diagnostics_.report(diag::Code::E0304, value.range,
+                            "row_number field `" + name + "` is not a field of `" +
+                                entity->name.text + "`");
+      } else if (field->type != nullptr && !field->type->isError() &&
+                 !field->type->unwrapped()->is(TypeKind::Int) &&
+                 !field->type->unwrapped()->is(TypeKind::String)) {
+        diagnostics_.report(diag::Code::E0305, value.range,
+                            "row_number fills an int or string field, not " +
+                                quoted(field->type));
+      }
     }
   }
 
@@ -679,7 +704,14 @@ void Checker::checkRecommend(ast::RecommendDecl& decl) {
                               catalog_->name.text + ">`, not " + quoted(result));
     }
   }
+  std::map<std::string, const ast::Name*> seenParams;
   for (auto& param : decl.params) {
+    auto [previous, fresh] = seenParams.emplace(param.name.text, &param.name);
+    if (!fresh) {
+      diagnostics_.report(diag::Code::E0109, param.name.range,
+                          "parameter `" + param.name.text + "` is declared twice")
+          .note(previous->second->range, "first declared here");
+    }
     if (param.defaultValue) {
       check(*param.defaultValue, param.type);
       if (param.type != nullptr) {
@@ -707,6 +739,13 @@ void Checker::checkChannel(ast::ChannelDecl& decl) {
   auto found = checkProperties(*this, decl.properties, kSpecs, "channel `" + decl.name.text + "`",
                                decl.name.range);
   if (auto capacity = found.find("capacity"); capacity != found.end()) {
+    const ast::Expr& count = *capacity->second->values[0];
+    bool negative = count.kind == ast::ExprKind::Unary ||
+                    (count.kind == ast::ExprKind::Literal &&
+                     ast::as<ast::Literal>(count).intValue < 0);
+    if (negative) {
+      diagnostics_.report(diag::Code::E0308, count.range, "a capacity cannot be negative");
+    }
     const ast::Name& unit = capacity->second->unit;
     if (unit.text != "day" && unit.text != "hour" && unit.text != "week") {
       diagnostics_.report(diag::Code::E0308, unit.range,
@@ -957,6 +996,10 @@ void Checker::checkTest(ast::TestDecl& decl) {
           diagnostics_.report(diag::Code::E0201, value.range,
                               "`now` must be a timestamp such as 2026-12-01T09:00:00Z, not " +
                                   quoted(type));
+        } else if (!type->isError() && value.kind != ast::ExprKind::Literal) {
+          diagnostics_.report(diag::Code::E0308, value.range,
+                              "`now` of a test is a timestamp literal, so that the test gives "
+                              "the same result every day");
         }
         break;
       }

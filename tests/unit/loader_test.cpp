@@ -279,3 +279,42 @@ source coupons: Coupon from csv("coupons.csv") { parent: sku  columns { upc  sku
 
 }  // namespace
 }  // namespace crm::load
+
+namespace crm::load {
+namespace {
+
+TEST_F(LoaderTest, RowNumberFillsAKey) {
+  write("visits.csv", "page\nhome\ncart\n");
+  std::string script = R"(
+customer entity Visit key n { n: int  page: string }
+source visits: Visit from csv("visits.csv") { row_number: n  columns { page } }
+)";
+  LoadResult result = load(script);
+  ASSERT_TRUE(result.report.ok());
+  const runtime::Table& visits = *result.store->customers;
+  ASSERT_EQ(visits.rowCount, 2u);
+  EXPECT_EQ(visits.column("n")->ints[0], 1);
+  EXPECT_EQ(visits.column("n")->ints[1], 2);
+  EXPECT_EQ(*visits.findRow("2"), 1u);
+}
+
+TEST_F(LoaderTest, NullMarkerInRequiredFieldIsReadAsAValue) {
+  write("customers.csv", "id,age,city\nc1,-1,NA\nc2,NA,Lyon\n");
+  std::string script = R"(
+customer entity Customer key id { id: string  age: int  city: string? }
+source customers: Customer from csv("customers.csv") {
+  null_values: ["NA", "-1"]
+  columns { id  age  city }
+}
+)";
+  LoadResult result = load(script);
+  // c1 keeps its age of -1 and gets a null city; c2's age is missing.
+  ASSERT_EQ(result.report.rejectedCount, 1u);
+  EXPECT_EQ(result.report.problems[0].location, path("customers.csv") + ":3:4");
+  EXPECT_EQ(result.report.problems[0].message,
+            "missing value for the required field; make the field optional (`age: int?`) if it "
+            "may be empty");
+}
+
+}  // namespace
+}  // namespace crm::load

@@ -1,0 +1,45 @@
+// Binding rules shared by every source format.
+#include <algorithm>
+
+#include "loader/internal.h"
+
+namespace crm::load::internal {
+
+using runtime::ColumnKind;
+
+bool checkRequiredFields(const SourcePlan& source, const std::string& where, LoadReport& report) {
+  const auto& entity = *source.entity->entity;
+  bool ok = true;
+  for (size_t i = 0; i < source.entity->fields.size(); ++i) {
+    const FieldPlan& field = source.entity->fields[i];
+    bool scalar = field.kind != ColumnKind::Children && field.kind != ColumnKind::Values &&
+                  field.kind != ColumnKind::Unfilled;
+    bool bound = std::any_of(source.bindings.begin(), source.bindings.end(),
+                             [&](const Binding& b) { return b.fieldIndex == i; }) ||
+                 source.rowNumberField == i;
+    if (scalar && !field.optional && !bound) {
+      report.errors.push_back(where + " does not fill the required field `" +
+                              entity.fields[i].name.text + "` of `" + entity.name.text +
+                              "`; bind a column to it in `columns { ... }` or make it optional");
+      ok = false;
+    }
+  }
+  return ok;
+}
+
+void fillRowNumber(const SourcePlan& source, std::vector<Cell>& row, std::vector<bool>& bound,
+                   uint64_t number) {
+  if (!source.rowNumberField) return;
+  Cell& cell = row[*source.rowNumberField];
+  cell = Cell{};
+  cell.integer = static_cast<int64_t>(number);
+  cell.text = std::to_string(number);
+  bound[*source.rowNumberField] = true;
+}
+
+std::string rowLocation(const SourcePlan& source, uint64_t line) {
+  if (!source.rowLabel.empty()) return source.rowLabel + " row " + std::to_string(line);
+  return source.path + ":" + std::to_string(line);
+}
+
+}  // namespace crm::load::internal
