@@ -404,10 +404,10 @@ INT
     | '0x' HEX_DIGIT+
     ;
 
-// A number run into letters, such as `30days`: reported by the parser with
-// the valid duration units instead of as two unrelated tokens.
+// A number run into letters, such as `30days` or `1.5h`: reported with the
+// valid duration units instead of as two unrelated tokens.
 BAD_NUMBER
-    : DIGIT+ [a-zA-Z_] [a-zA-Z_0-9]*
+    : DIGIT+ ('.' DIGIT+)? [a-zA-Z_] [a-zA-Z_0-9]*
     ;
 
 STRING

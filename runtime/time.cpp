@@ -122,12 +122,19 @@ std::optional<int64_t> parseTimestamp(std::string_view text) {
     return std::nullopt;
   }
   int64_t seconds = *days * 86'400 + hour * 3600 + minute * 60 + second - offsetSeconds;
+  // The instant itself must lie in years 0001 to 9999, once the offset applies.
+  int64_t minimum = daysFromCivil({kMinYear, 1, 1}) * 86'400;
+  int64_t maximum = (daysFromCivil({kMaxYear, 12, 31}) + 1) * 86'400;
+  if (seconds < minimum || seconds >= maximum) {
+    return std::nullopt;
+  }
   return seconds * kMicrosPerSecond + micros;
 }
 
 std::optional<int64_t> parseDurationLiteral(std::string_view text) {
   int64_t total = 0;
   size_t pos = 0;
+  int64_t previousUnit = INT64_MAX;  // units must get strictly smaller: 1h30m, not 30m1h
   if (text.empty()) {
     return std::nullopt;
   }
@@ -171,6 +178,11 @@ std::optional<int64_t> parseDurationLiteral(std::string_view text) {
     if (amount % divisor != 0) {
       return std::nullopt;
     }
+    int64_t unitSize = unitMicros * 1000 / divisor;
+    if (unitSize >= previousUnit) {
+      return std::nullopt;
+    }
+    previousUnit = unitSize;
     int64_t part = 0;
     if (__builtin_mul_overflow(amount / divisor, unitMicros, &part) ||
         __builtin_add_overflow(total, part, &total)) {

@@ -51,8 +51,12 @@ struct Loader {
 
   bool readFile(const std::string& path, source::SourceRange importedAt, std::string& contents) {
     std::error_code error;
+    // Only a regular file is opened: opening a FIFO would block.
     bool isFile = std::filesystem::is_regular_file(path, error);
-    std::ifstream stream(path, std::ios::binary);
+    std::ifstream stream;
+    if (isFile) {
+      stream.open(path, std::ios::binary);
+    }
     if (!isFile || !stream) {
       std::string reason = !std::filesystem::exists(path, error) ? "no such file"
                            : !isFile                               ? "not a regular file"
@@ -64,11 +68,23 @@ struct Loader {
                                        : "check the path and the file's permissions");
       return false;
     }
-    // Read at most one byte past the limit, so that a huge file is not
-    // loaded whole only to be rejected.
-    contents.resize(options.limits.maxFileBytes + 1);
-    stream.read(contents.data(), static_cast<std::streamsize>(contents.size()));
-    contents.resize(static_cast<size_t>(stream.gcount()));
+    // Read in chunks, at most one byte past the limit, so that a huge file
+    // is not loaded whole only to be rejected and memory follows the file's
+    // real size (files under /proc report a size of 0).
+    constexpr size_t kChunk = 64 * 1024;
+    char chunk[kChunk];
+    contents.clear();
+    while (contents.size() <= options.limits.maxFileBytes && stream) {
+      stream.read(chunk, static_cast<std::streamsize>(kChunk));
+      contents.append(chunk, static_cast<size_t>(stream.gcount()));
+    }
+    if (stream.bad() || (!stream.eof() && contents.size() <= options.limits.maxFileBytes)) {
+      compilation.diagnostics
+          ->report(importedAt.valid() ? diag::Code::E0106 : diag::Code::E0001, importedAt,
+                   "cannot read `" + path + "`: the read failed")
+          .withHelp("check that the file is readable");
+      return false;
+    }
     if (contents.size() > options.limits.maxFileBytes) {
       auto size = std::filesystem::file_size(path, error);
       compilation.diagnostics
@@ -94,6 +110,14 @@ struct Loader {
     for (auto& decl : script->decls) {
       if (decl->kind != ast::DeclKind::Import) continue;
       const auto& import = ast::as<ast::ImportDecl>(*decl);
+      if (import.path.find('\0') != std::string::npos || import.path.empty()) {
+        compilation.diagnostics
+            ->report(diag::Code::E0106, import.pathRange,
+                     import.path.empty() ? "import path is empty"
+                                         : "import path contains a NUL character")
+            .withHelp("write the path of a .crm file relative to this file");
+        continue;
+      }
       std::string path = (base / import.path).lexically_normal().string();
       if (ast::Script* imported = load(path, std::nullopt, import.pathRange)) {
         collect(imported, order, broken);

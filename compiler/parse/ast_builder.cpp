@@ -1,6 +1,7 @@
 #include "compiler/parse/ast_builder.h"
 
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 #include <limits>
 
@@ -596,6 +597,11 @@ ExprPtr AstBuilder::literal(CrmParser::LiteralContext* ctx) {
     case CrmParser::FLOAT: {
       node->literalKind = ast::LiteralKind::Double;
       node->doubleValue = std::strtod(text.c_str(), nullptr);
+      if (std::isinf(node->doubleValue)) {
+        diagnostics_.report(diag::Code::E0012, node->range,
+                            "number `" + text + "` is out of the double range")
+            .withHelp("doubles hold magnitudes up to about 1.8e308");
+      }
       break;
     }
     case CrmParser::STRING:
@@ -615,9 +621,11 @@ ExprPtr AstBuilder::literal(CrmParser::LiteralContext* ctx) {
         diagnostics_.report(diag::Code::E0015, node->range,
                             fraction ? "duration `" + text + "` is not a whole number of "
                                        "microseconds"
-                                     : "duration `" + text + "` is out of range")
+                                     : "duration `" + text + "` is out of range or its units "
+                                       "are out of order")
             .withHelp(fraction ? "durations have microsecond precision"
-                               : "durations must stay within about 292,000 years");
+                               : "write each unit once, largest first (1h30m), within about "
+                                 "292,000 years");
       }
       node->intValue = value.value_or(0);
       break;

@@ -245,7 +245,10 @@ bool scanTokens(const std::vector<antlr4::Token*>& tokens, SyntaxErrorListener& 
       case CrmLexer::BAD_NUMBER:
         diagnostics.report(diag::Code::E0012, range,
                            "invalid number or duration " + describeToken(token))
-            .withHelp("durations use the units w, d, h, m, s, ms, us and ns, as in 30d or 1h30m");
+            .withHelp(token->getText().find('.') != std::string::npos
+                          ? "durations take whole numbers of each unit: write 1h30m, not 1.5h"
+                          : "durations use the units w, d, h, m, s, ms, us and ns, as in 30d or "
+                            "1h30m");
         break;
       case CrmLexer::UNTERMINATED_STRING:
         diagnostics.report(diag::Code::E0014, range, "string is not closed on its line")
@@ -291,14 +294,18 @@ bool scanTokens(const std::vector<antlr4::Token*>& tokens, SyntaxErrorListener& 
           .withHelp("split it into `let` declarations");
       return false;
     }
+    // Element separators count too: the parser and the checker spend
+    // memory and time per element of a list or map literal.
     bool isOperator = prefix || type == CrmLexer::QUESTION || type == CrmLexer::COALESCE ||
                       (type >= CrmLexer::LOGICAL_OR && type <= CrmLexer::PERCENT) ||
-                      type == CrmLexer::IN || type == CrmLexer::WITHIN || type == CrmLexer::DOT;
+                      type == CrmLexer::IN || type == CrmLexer::WITHIN || type == CrmLexer::DOT ||
+                      type == CrmLexer::OPTIONAL_DOT || type == CrmLexer::COMMA;
     if (isOperator && ++operators == limits.maxOperatorsPerDeclaration + 1) {
       diagnostics.report(diag::Code::E0006,
                          declarationStart ? listener.rangeOf(declarationStart) : range,
                          "declaration has more than " +
-                             std::to_string(limits.maxOperatorsPerDeclaration) + " operators")
+                             std::to_string(limits.maxOperatorsPerDeclaration) +
+                             " operators and list elements")
           .withHelp("split it into several `let` or `segment` declarations, or use `in [...]` "
                     "for long lists of alternatives");
       withinLimits = false;
@@ -384,8 +391,6 @@ ParseResult parseFile(const source::SourceFile& file, diag::DiagnosticEngine& di
         .withHelp("save the file as UTF-8");
     return result;
   }
-  registerAllowComments(file, diagnostics);
-
   bool bom = text.rfind(kUtf8Bom, 0) == 0;
   std::string_view body(text);
   if (bom) {
@@ -398,6 +403,16 @@ ParseResult parseFile(const source::SourceFile& file, diag::DiagnosticEngine& di
   lexer.removeErrorListeners();
   antlr4::CommonTokenStream tokenStream(&lexer);
   tokenStream.fill();
+
+  // `crm:allow(...)` counts only inside comments, never inside a string.
+  for (antlr4::Token* token : tokenStream.getTokens()) {
+    size_t type = token->getType();
+    if (type == CrmLexer::LINE_COMMENT || type == CrmLexer::BLOCK_COMMENT) {
+      size_t start = std::min(token->getStartIndex(), offsets.size() - 1);
+      uint32_t line = file.lineColumn(offsets[start]).line;
+      registerAllowComment(token->getText(), file.id(), line, diagnostics);
+    }
+  }
 
   SyntaxErrorListener listener(diagnostics, file, offsets);
   if (!scanTokens(tokenStream.getTokens(), listener, diagnostics, limits)) {
@@ -423,6 +438,7 @@ ParseResult parseFile(const source::SourceFile& file, diag::DiagnosticEngine& di
 
   internal::AstBuilder builder(file, offsets, diagnostics);
   std::vector<size_t> errors = listener.errorTokens();
+  result.hasBrokenDeclarations = !errors.empty();
   std::sort(errors.begin(), errors.end());
   const auto& tokens = tokenStream.getTokens();
   for (auto* declaration : tree->declaration()) {

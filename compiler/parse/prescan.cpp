@@ -1,5 +1,6 @@
 #include "compiler/parse/prescan.h"
 
+#include <algorithm>
 #include <string>
 
 namespace crm::parse {
@@ -46,39 +47,31 @@ std::optional<size_t> firstInvalidUtf8(std::string_view text) {
   return std::nullopt;
 }
 
-void registerAllowComments(const source::SourceFile& file, diag::DiagnosticEngine& diagnostics) {
+void registerAllowComment(std::string_view comment, source::FileId file, uint32_t line,
+                          diag::DiagnosticEngine& diagnostics) {
   static constexpr std::string_view kMarker = "crm:allow(";
-  const std::string& text = file.text();
-  size_t position = text.find(kMarker);
-  while (position != std::string::npos) {
-    size_t close = text.find(')', position);
-    size_t lineEnd = text.find('\n', position);
-    if (close != std::string::npos && (lineEnd == std::string::npos || close < lineEnd)) {
-      uint32_t line = file.lineColumn(static_cast<uint32_t>(position)).line;
-      std::string_view list(text.data() + position + kMarker.size(),
-                            close - position - kMarker.size());
-      size_t start = 0;
-      while (start <= list.size()) {
-        size_t comma = list.find(',', start);
-        std::string_view item = list.substr(start, comma == std::string_view::npos
-                                                       ? std::string_view::npos
-                                                       : comma - start);
-        while (!item.empty() && item.front() == ' ') {
-          item.remove_prefix(1);
-        }
-        while (!item.empty() && item.back() == ' ') {
-          item.remove_suffix(1);
-        }
-        if (auto code = diag::parseCode(item)) {
-          diagnostics.allowOnLine(file.id(), line, *code);
-        }
-        if (comma == std::string_view::npos) {
-          break;
-        }
-        start = comma + 1;
-      }
+  size_t position = comment.find(kMarker);
+  while (position != std::string_view::npos) {
+    size_t close = comment.find(')', position);
+    if (close == std::string_view::npos) return;
+    // A directive on a later line of a block comment applies there.
+    uint32_t at = line + static_cast<uint32_t>(std::count(comment.begin(),
+                                                          comment.begin() + position, '\n'));
+    std::string_view list = comment.substr(position + kMarker.size(),
+                                           close - position - kMarker.size());
+    size_t start = 0;
+    while (start <= list.size()) {
+      size_t comma = list.find(',', start);
+      std::string_view item = list.substr(start, comma == std::string_view::npos
+                                                     ? std::string_view::npos
+                                                     : comma - start);
+      while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+      while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+      if (auto code = diag::parseCode(item)) diagnostics.allowOnLine(file, at, *code);
+      if (comma == std::string_view::npos) break;
+      start = comma + 1;
     }
-    position = text.find(kMarker, position + kMarker.size());
+    position = comment.find(kMarker, close);
   }
 }
 

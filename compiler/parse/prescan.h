@@ -14,8 +14,9 @@ namespace crm::parse {
 // and code points above U+10FFFF are invalid), or nullopt when valid.
 std::optional<size_t> firstInvalidUtf8(std::string_view text);
 
-// Registers the codes named in `crm:allow(W0101, W0104)` comments with the
-// diagnostic engine, for their own line and the line below.
-void registerAllowComments(const source::SourceFile& file, diag::DiagnosticEngine& diagnostics);
+// Registers the codes named in a `crm:allow(W0101, W0104)` comment that
+// starts on `line`, for that line and the line below.
+void registerAllowComment(std::string_view comment, source::FileId file, uint32_t line,
+                          diag::DiagnosticEngine& diagnostics);
 
 }  // namespace crm::parse

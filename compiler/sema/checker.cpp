@@ -1,6 +1,8 @@
 // Type checking of expressions.
 #include "compiler/sema/checker.h"
 
+#include <algorithm>
+
 namespace crm::sema {
 
 void check(Program& program, ast::TypeContext& types, diag::DiagnosticEngine& diagnostics) {
@@ -76,7 +78,7 @@ const Type* Checker::check(ast::Expr& expr, const Type* expected) {
   }
   // Inside `has(p) && ...`, `p != null ? ... : ...` and the like, the path
   // p is known to be present.
-  if (type->isOptional() &&
+  if (type->isOptional() && !narrowed_.empty() &&
       (expr.kind == ast::ExprKind::Ident || expr.kind == ast::ExprKind::Select)) {
     auto path = pathOf(expr);
     if (path && isNarrowed(*path)) {
@@ -128,9 +130,18 @@ const Type* Checker::checkIdent(ast::Ident& ident, const Type* expected) {
         ident.binding = decl->kind == ast::DeclKind::Segment ? ast::Binding::Segment
                                                               : ast::Binding::Let;
         return valueTypeOf(*decl);
-      case ast::DeclKind::Enum:
+      case ast::DeclKind::Enum: {
+        // `Tier.gold` is checked by checkSelect; a bare enum name is no value.
         ident.binding = ast::Binding::EnumType;
-        return types_.named(TypeKind::Enum, decl);
+        const auto& enumDecl = ast::as<ast::EnumDecl>(*decl);
+        diagnostics_.report(diag::Code::E0201, ident.range,
+                            "`" + ident.name + "` is an enum, not a value")
+            .withHelp("name one of its values, such as `" + ident.name + "." +
+                      (enumDecl.values.empty() ? std::string("value")
+                                               : enumDecl.values.front().text) +
+                      "`");
+        return types_.error();
+      }
       default:
         diagnostics_.report(diag::Code::E0201, ident.range,
                             "`" + ident.name + "` is a " + ast::spelling(decl->kind) +
@@ -158,7 +169,16 @@ const Type* Checker::checkIdent(ast::Ident& ident, const Type* expected) {
   }
   auto& diagnostic =
       diagnostics_.report(diag::Code::E0102, ident.range, "unknown name `" + ident.name + "`");
-  auto suggestion = diag::closestMatch(ident.name, visibleNames());
+  if (diagnostics_.limitReached()) {
+    return types_.error();  // nobody sees the suggestion, so skip the search
+  }
+  std::vector<std::string> candidates = visibleNames();
+  // The declaration being defined is no answer to a typo inside it.
+  if (!dependencyStack_.empty()) {
+    const std::string& self = dependencyStack_.back()->name.text;
+    candidates.erase(std::remove(candidates.begin(), candidates.end(), self), candidates.end());
+  }
+  auto suggestion = diag::closestMatch(ident.name, candidates);
   if (!suggestion && customer_ != nullptr) {
     std::vector<std::string> fields;
     for (const auto& field : customer_->fields) fields.push_back(field.name.text);
@@ -227,11 +247,11 @@ const Type* Checker::checkSelect(ast::Select& select, bool presenceTest) {
   }
   bool optionalResult = false;
   if (operand->isOptional()) {
-    auto path = pathOf(*select.operand);
     // has(a.b.c) is false when a.b is absent, as if written with `?.`.
     if (select.optionalChain || presenceTest) {
       optionalResult = true;
-    } else if (!(path && isNarrowed(*path))) {
+    } else if (auto path = narrowed_.empty() ? std::nullopt : pathOf(*select.operand);
+               !(path && isNarrowed(*path))) {
       requireValue(*select.operand, operand, "for field access");
       return types_.error();
     }
@@ -340,10 +360,18 @@ const Type* Checker::checkBinary(ast::Binary& binary, const Type* expected) {
         return lhs;
       }
       promoteLiteral(*binary.rhs, lhs->unwrapped());
-      if (!assignable(*binary.rhs, lhs->unwrapped())) {
-        diagnostics_.report(diag::Code::E0201, binary.rhs->range,
-                            "the default of `??` must be " + quoted(lhs->unwrapped()) +
-                                ", not " + quoted(binary.rhs->type));
+      // The default may itself be optional (`a ?? b ?? 0`); so is the result then.
+      const Type* slot =
+          lhs->is(TypeKind::Null) ? binary.rhs->type : types_.optional(lhs->unwrapped());
+      if (!assignable(*binary.rhs, slot)) {
+        auto& diagnostic = diagnostics_.report(
+            diag::Code::E0201, binary.rhs->range,
+            "the default of `??` must be " + quoted(lhs->unwrapped()) + ", not " +
+                quoted(binary.rhs->type));
+        if (binary.rhs->kind == ast::ExprKind::Binary && binary.rhs->type->is(TypeKind::Bool)) {
+          diagnostic.withHelp("`??` binds looser than comparisons and arithmetic: write "
+                              "`(x ?? default) > y`");
+        }
         return types_.error();
       }
       return binary.rhs->type->isOptional() ? lhs : lhs->unwrapped();
@@ -467,9 +495,26 @@ const Type* Checker::checkComparison(ast::Binary& binary) {
   return types_.error();
 }
 
+// Whether `expr` is a bare name that resolves to nothing by itself, so that
+// it can only be an enum value typed by the other operand: `gold == tier`.
+bool Checker::isContextualName(const ast::Expr& expr) const {
+  if (expr.kind != ast::ExprKind::Ident) return false;
+  const std::string& name = ast::as<ast::Ident>(expr).name;
+  return findVariable(name) == nullptr && globals_.count(name) == 0 && name != "customer" &&
+         name != "catalog" && name != "now" &&
+         (implicitElement_ == nullptr || implicitElement_->field(name) == nullptr);
+}
+
 const Type* Checker::checkEquality(ast::Binary& binary) {
-  const Type* lhs = check(*binary.lhs);
-  const Type* rhs = check(*binary.rhs, lhs);
+  const Type* lhs = nullptr;
+  const Type* rhs = nullptr;
+  if (isContextualName(*binary.lhs) && !isContextualName(*binary.rhs)) {
+    rhs = check(*binary.rhs);
+    lhs = check(*binary.lhs, rhs);
+  } else {
+    lhs = check(*binary.lhs);
+    rhs = check(*binary.rhs, lhs);
+  }
   if (promoteLiteral(*binary.lhs, rhs)) lhs = types_.decimal();
   if (promoteLiteral(*binary.rhs, lhs)) rhs = types_.decimal();
   if (lhs->isError() || rhs->isError()) {
@@ -509,12 +554,24 @@ const Type* Checker::checkEquality(ast::Binary& binary) {
 }
 
 const Type* Checker::checkMembership(ast::Binary& binary) {
-  const Type* rhs = check(*binary.rhs);
+  // A list literal on the right takes its element type from the left, so
+  // that `tier in [silver, gold]` names enum values; otherwise the
+  // collection types the left, as in `email in customer.consent`.
+  const Type* rhs = nullptr;
+  const Type* lhs = nullptr;
   const Type* element = nullptr;
+  if (binary.rhs->kind == ast::ExprKind::List && !isContextualName(*binary.lhs)) {
+    lhs = check(*binary.lhs);
+    rhs = check(*binary.rhs, lhs->isError() ? nullptr : types_.list(lhs->unwrapped()));
+  } else {
+    rhs = check(*binary.rhs);
+  }
   if (rhs->is(TypeKind::List) || rhs->is(TypeKind::Set) || rhs->is(TypeKind::Map)) {
     element = rhs->element;
   }
-  const Type* lhs = check(*binary.lhs, element);
+  if (lhs == nullptr) {
+    lhs = check(*binary.lhs, element);
+  }
   if (lhs->isError() || rhs->isError()) {
     return types_.error();
   }

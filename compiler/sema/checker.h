@@ -77,6 +77,7 @@ class Checker {
   const ast::Type* checkMap(ast::MapLiteral& map, const ast::Type* expected);
   const ast::Type* checkRecordLiteral(ast::MapLiteral& map, const ast::Type* recordType);
   bool requireValue(ast::Expr& operand, const ast::Type* type, const char* usage);
+  bool isContextualName(const ast::Expr& expr) const;
   const ast::Type* unify(ast::Expr& a, ast::Expr& b, ast::SourceRange where, const char* what);
   bool promoteLiteral(ast::Expr& expr, const ast::Type* target);
   bool assignable(ast::Expr& expr, const ast::Type* target);
