@@ -13,19 +13,28 @@ namespace crm::cli {
 namespace {
 
 // Expands folders into the .crm files below them, sorted for a stable order.
-std::vector<std::string> expandPaths(const std::vector<std::string>& paths) {
+// A folder that cannot be walked (a symbolic link loop, no permission) is an
+// error with its path.
+std::vector<std::string> expandPaths(const std::vector<std::string>& paths, std::string& failure) {
+  namespace fs = std::filesystem;
   std::vector<std::string> files;
   for (const auto& path : paths) {
     std::error_code error;
-    if (!std::filesystem::is_directory(path, error)) {
+    if (!fs::is_directory(path, error)) {
       files.push_back(path);
       continue;
     }
     std::vector<std::string> found;
-    for (const auto& entry : std::filesystem::recursive_directory_iterator(path, error)) {
-      if (entry.is_regular_file() && entry.path().extension() == ".crm") {
-        found.push_back(entry.path().string());
+    fs::recursive_directory_iterator it(path, fs::directory_options::none, error);
+    for (; !error && it != fs::recursive_directory_iterator(); it.increment(error)) {
+      std::error_code entryError;
+      if (it->is_regular_file(entryError) && it->path().extension() == ".crm") {
+        found.push_back(it->path().string());
       }
+    }
+    if (error) {
+      failure = "cannot search folder `" + path + "`: " + error.message();
+      return {};
     }
     std::sort(found.begin(), found.end());
     files.insert(files.end(), found.begin(), found.end());
@@ -50,11 +59,21 @@ int runCheck(const CheckArguments& arguments, std::ostream& out, std::ostream& e
       err << "crm: unknown diagnostic code `" << code << "` in --allow\n";
       return kUsageError;
     }
+    if (diag::info(*parsed).severity == diag::Severity::Error) {
+      err << "crm: --allow takes warning codes; " << code << " is an error and cannot be "
+          << "silenced\n";
+      return kUsageError;
+    }
     options.allowed.push_back(*parsed);
   }
   std::vector<driver::SourceInput> inputs;
-  for (const auto& path : expandPaths(arguments.paths)) {
+  std::string failure;
+  for (const auto& path : expandPaths(arguments.paths, failure)) {
     inputs.push_back({path, std::nullopt});
+  }
+  if (!failure.empty()) {
+    err << "crm: " << failure << "\n";
+    return kInvalidInput;
   }
   if (inputs.empty()) {
     err << "crm: no .crm files found in the given folders\n";

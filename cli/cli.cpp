@@ -7,7 +7,8 @@
 namespace crm::cli {
 
 int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
-  CLI::App app{"crm: check, test and run CRM marketing rules written in .crm scripts", "crm"};
+  CLI::App app{"crm: check CRM marketing rules written in .crm scripts and load their data",
+               "crm"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("crm ") + CRM_VERSION + " (LLVM " +
                                         CRM_LLVM_VERSION + ")");
@@ -22,8 +23,10 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
       ->check(CLI::IsMember({"human", "json"}));
   checkCommand->add_option("--color", check.color, "Colour in human output: auto, always, never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
+  // One code per use, so that `-A W0101 a.crm b.crm` keeps the files.
   checkCommand->add_option("-A,--allow", check.allowed,
-                           "Silence a warning code everywhere, such as W0101 (repeatable)");
+                           "Silence a warning code everywhere, such as W0101 (repeatable)")
+      ->allow_extra_args(false);
   checkCommand->add_flag("--deny-warnings", check.denyWarnings,
                          "Exit with 1 when there are warnings");
   checkCommand->add_option("--max-errors", check.maxErrors,
@@ -37,7 +40,8 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   loadCommand->add_option("script", load.script, "The .crm script whose sources to load")
       ->required();
   loadCommand->add_option("--source", load.sources,
-                          "Read a source from another path: NAME=PATH (repeatable)");
+                          "Read a source from another path: NAME=PATH (repeatable)")
+      ->allow_extra_args(false);
   loadCommand->add_option("--max-bad-records", load.maxBadRecords,
                           "Skip up to N bad records instead of failing (default 0)");
   loadCommand->add_option("--rejects", load.rejects,

@@ -33,10 +33,15 @@ std::string location(const source::SourceManager& sources, source::SourceRange r
          std::to_string(position.column);
 }
 
-// Tabs become single spaces so that the caret line stays aligned.
+// Tabs become single spaces and other control characters `?`, so that the
+// caret line stays aligned and the terminal shows no raw escape sequence.
 std::string printable(std::string_view line) {
   std::string text(line);
-  std::replace(text.begin(), text.end(), '\t', ' ');
+  for (char& c : text) {
+    auto byte = static_cast<unsigned char>(c);
+    if (c == '\t') c = ' ';
+    else if (byte < 0x20 || byte == 0x7F) c = '?';
+  }
   return text;
 }
 
@@ -58,7 +63,31 @@ void renderSnippet(std::ostream& out, const source::SourceManager& sources,
   std::string number = std::to_string(start.line);
   std::string gutter(number.size(), ' ');
 
+  // A very long line (a generated script) is cut around the range.
+  constexpr size_t kShown = 200;
   size_t lineLength = codePoints(line);
+  if (lineLength > kShown) {
+    size_t column = start.column;
+    size_t first = column > kShown / 2 ? column - kShown / 2 : 1;
+    size_t byteStart = 0;
+    for (size_t seen = 1; byteStart < line.size() && seen < first; ++byteStart) {
+      if ((static_cast<unsigned char>(line[byteStart + 1]) & 0xC0) != 0x80) ++seen;
+    }
+    size_t byteEnd = byteStart;
+    for (size_t seen = 0; byteEnd < line.size() && seen < kShown; ++byteEnd) {
+      if ((static_cast<unsigned char>(line[byteEnd]) & 0xC0) != 0x80) ++seen;
+    }
+    while (byteEnd < line.size() && (static_cast<unsigned char>(line[byteEnd]) & 0xC0) == 0x80) {
+      ++byteEnd;
+    }
+    line = line.substr(byteStart, byteEnd - byteStart);
+    start.column = static_cast<uint32_t>(column - first + 1);
+    if (end.line == start.line) {
+      end.column = std::min<uint32_t>(end.column - static_cast<uint32_t>(first) + 1,
+                                      static_cast<uint32_t>(kShown) + 1);
+    }
+    lineLength = codePoints(line);
+  }
   size_t width = 1;
   if (end.line == start.line && end.column > start.column) {
     width = end.column - start.column;
@@ -128,7 +157,8 @@ void renderJson(std::ostream& out, const source::SourceManager& sources,
                      {"help", diagnostic.help.empty() ? nlohmann::json(nullptr)
                                                       : nlohmann::json(diagnostic.help)}});
   }
-  out << array.dump(2) << "\n";
+  // A file name need not be UTF-8; invalid bytes become U+FFFD.
+  out << array.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
 }
 
 }  // namespace crm::diag

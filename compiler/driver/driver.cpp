@@ -171,6 +171,9 @@ std::unique_ptr<Compilation> checkScripts(const std::vector<SourceInput>& roots,
   }
   runWithLargeStack([&] {
     Loader loader{*compilation, options, {}, {}, {}};
+    std::set<const ast::Decl*> used;
+    std::set<const ast::Decl*> duplicates;
+    std::vector<const ast::Script*> checkedRoots;
     for (const auto& root : roots) {
       ast::Script* script = loader.load(root.path, root.text, {});
       if (script == nullptr) continue;
@@ -179,6 +182,13 @@ std::unique_ptr<Compilation> checkScripts(const std::vector<SourceInput>& roots,
       program.rootHasBrokenDeclarations = loader.withBrokenDeclarations.count(script) != 0;
       if (compilation->diagnostics->limitReached()) break;
       sema::check(program, compilation->types, *compilation->diagnostics);
+      used.insert(program.used.begin(), program.used.end());
+      duplicates.insert(program.duplicates.begin(), program.duplicates.end());
+      // A use inside a declaration that failed to parse cannot be seen.
+      if (!program.rootHasBrokenDeclarations) checkedRoots.push_back(script);
+    }
+    for (const ast::Script* root : checkedRoots) {
+      sema::reportUnused(*root, used, duplicates, *compilation->diagnostics);
     }
   });
   return compilation;

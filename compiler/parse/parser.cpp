@@ -72,6 +72,20 @@ std::string describeToken(antlr4::Token* token) {
     return "end of file";
   }
   std::string text = token->getText();
+  // A control or invisible character is named by its code point, so that
+  // the message neither prints it raw nor shows an empty pair of quotes.
+  if (token->getType() == CrmLexer::UNEXPECTED_CHAR) {
+    auto byte = static_cast<unsigned char>(text.empty() ? 0 : text[0]);
+    std::u32string wide = antlrcpp::utf8_to_utf32(text.data(), text.data() + text.size());
+    char32_t point = wide.empty() ? byte : wide[0];
+    bool visible = point > 0x20 && point != 0x7F && !(point >= 0x80 && point <= 0xA0) &&
+                   point != 0x2028 && point != 0x2029 && point != 0xFEFF;
+    if (!visible) {
+      char name[16];
+      std::snprintf(name, sizeof name, "U+%04X", static_cast<unsigned>(point));
+      return std::string("character ") + name;
+    }
+  }
   if (text.size() > 40) {
     text = text.substr(0, 37) + "...";
   }
@@ -240,7 +254,9 @@ bool scanTokens(const std::vector<antlr4::Token*>& tokens, SyntaxErrorListener& 
       case CrmLexer::UNEXPECTED_CHAR:
         diagnostics.report(diag::Code::E0011, range,
                            "invalid character " + describeToken(token) + " in a script")
-            .withHelp("remove it; strings go between quotes");
+            .withHelp(token->getText() == "&"   ? "write `&&` for a logical and"
+                      : token->getText() == "|" ? "write `||` for a logical or"
+                                                : "remove it; text goes between quotes");
         break;
       case CrmLexer::BAD_NUMBER:
         diagnostics.report(diag::Code::E0012, range,

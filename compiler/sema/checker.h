@@ -19,11 +19,23 @@ struct Program {
   std::vector<ast::Script*> scripts;  // the root script first
   std::vector<std::string> brokenNames;  // declarations dropped by syntax errors
   bool rootHasBrokenDeclarations = false;
+
+  // Filled by check(): the declarations some rule uses, and those reported
+  // as duplicates.
+  std::set<const ast::Decl*> used;
+  std::set<const ast::Decl*> duplicates;
 };
 
 // Checks `program`. Diagnostics go to `diagnostics`; the AST is annotated in
 // place. Declarations with errors stay in the AST with Error types.
 void check(Program& program, ast::TypeContext& types, diag::DiagnosticEngine& diagnostics);
+
+// W0101: reports the segments, lets and recommendations of `root` that no
+// checked program uses. Run after every root was checked, because a file
+// checked with others may declare what only the others use.
+void reportUnused(const ast::Script& root, const std::set<const ast::Decl*>& used,
+                  const std::set<const ast::Decl*>& duplicates,
+                  diag::DiagnosticEngine& diagnostics);
 
 namespace internal {
 
@@ -103,7 +115,6 @@ class Checker {
   std::optional<std::string> pathOf(const ast::Expr& expr) const;
 
   // lints.cpp
-  void lintUnused();
   void lintUnreachableCampaigns();
   void lintConstantComparison(const ast::Binary& binary);
 

@@ -420,6 +420,9 @@ const Type* Checker::checkBuiltin(ast::Call& call, const Type* receiver) {
   for (size_t i = 0; i < candidates.size() && i < 6; ++i) {
     forms += (i > 0 ? "; " : "") + describeSignature(*candidates[i]);
   }
+  if (candidates.size() > 6) {
+    forms += "; and " + std::to_string(candidates.size() - 6) + " more in docs/language.md";
+  }
   diagnostic.withHelp("the forms are: " + forms);
   return types_.error();
 }

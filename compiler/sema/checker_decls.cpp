@@ -39,8 +39,8 @@ void Checker::run() {
       checkDeclaration(*decl);
     }
   }
-  lintUnused();
   lintUnreachableCampaigns();
+  program_.used.insert(used_.begin(), used_.end());
 }
 
 void Checker::collectDeclarations() {
@@ -62,6 +62,7 @@ void Checker::collectDeclarations() {
       }
       auto [it, inserted] = globals_.emplace(decl->name.text, decl.get());
       if (!inserted) {
+        program_.duplicates.insert(decl.get());
         diagnostics_.report(diag::Code::E0101, decl->name.range,
                             "`" + decl->name.text + "` is declared twice")
             .note(it->second->name.range, std::string("first declared here as a ") +
@@ -243,14 +244,18 @@ const Type* Checker::valueTypeOf(const ast::Decl& decl) {
   }
   if (state != states_.end() && state->second == State::Checking) {
     auto start = std::find(dependencyStack_.begin(), dependencyStack_.end(), &decl);
+    // A long cycle is shown by its first members only.
+    constexpr ptrdiff_t kShown = 8;
     std::string cycle;
-    for (auto it = start; it != dependencyStack_.end(); ++it) {
+    ptrdiff_t length = dependencyStack_.end() - start;
+    for (auto it = start; it != dependencyStack_.end() && it - start < kShown; ++it) {
       cycle += "`" + (*it)->name.text + "` -> ";
     }
+    if (length > kShown) cycle += "... (" + std::to_string(length - kShown) + " more) -> ";
     cycle += "`" + decl.name.text + "`";
     auto& diagnostic = diagnostics_.report(diag::Code::E0105, decl.name.range,
                                            "`" + decl.name.text + "` depends on itself: " + cycle);
-    for (auto it = start + 1; it != dependencyStack_.end(); ++it) {
+    for (auto it = start + 1; it != dependencyStack_.end() && it - start < kShown; ++it) {
       diagnostic.note((*it)->name.range, "`" + (*it)->name.text + "` is part of the cycle");
     }
     diagnostic.withHelp("break the cycle: a segment or let cannot use its own value");

@@ -15,26 +15,6 @@ bool isLiteral(const ast::Expr& expr) {
 
 }  // namespace
 
-// W0101: segments, lets and recommendations of the root script that nothing
-// uses. Declarations of imported files are shared by many scripts and are
-// not reported.
-void Checker::lintUnused() {
-  // A use inside a declaration that failed to parse cannot be seen.
-  if (program_.scripts.empty() || program_.rootHasBrokenDeclarations) return;
-  for (auto& decl : program_.scripts.front()->decls) {
-    bool candidate = decl->kind == ast::DeclKind::Segment || decl->kind == ast::DeclKind::Let ||
-                     decl->kind == ast::DeclKind::Recommend;
-    auto global = globals_.find(decl->name.text);
-    bool duplicate = global == globals_.end() || global->second != decl.get();
-    if (!candidate || duplicate || used_.count(decl.get()) != 0) continue;
-    diagnostics_.report(diag::Code::W0101, decl->name.range,
-                        std::string(ast::spelling(decl->kind)) + " `" + decl->name.text +
-                            "` is never used")
-        .withHelp("use it in a campaign, segment or test, remove it, or silence this with "
-                  "`// crm:allow(W0101)`");
-  }
-}
-
 // W0102: a campaign whose every channel has `reachable: false` or a capacity
 // of zero can never send.
 void Checker::lintUnreachableCampaigns() {
@@ -101,3 +81,22 @@ void Checker::lintConstantComparison(const ast::Binary& binary) {
 }
 
 }  // namespace crm::sema::internal
+
+namespace crm::sema {
+
+void reportUnused(const ast::Script& root, const std::set<const ast::Decl*>& used,
+                  const std::set<const ast::Decl*>& duplicates,
+                  diag::DiagnosticEngine& diagnostics) {
+  for (const auto& decl : root.decls) {
+    bool candidate = decl->kind == ast::DeclKind::Segment || decl->kind == ast::DeclKind::Let ||
+                     decl->kind == ast::DeclKind::Recommend;
+    if (!candidate || duplicates.count(decl.get()) != 0 || used.count(decl.get()) != 0) continue;
+    diagnostics.report(diag::Code::W0101, decl->name.range,
+                       std::string(ast::spelling(decl->kind)) + " `" + decl->name.text +
+                           "` is never used")
+        .withHelp("use it in a campaign, segment or test, remove it, or silence this with "
+                  "`// crm:allow(W0101)`");
+  }
+}
+
+}  // namespace crm::sema

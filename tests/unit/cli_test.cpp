@@ -8,6 +8,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <sys/stat.h>
+
 namespace crm::cli {
 namespace {
 
@@ -189,6 +191,41 @@ TEST_F(CliTest, LoadOfInvalidScriptPrintsDiagnostics) {
   CliRun result = run({"load", path("bad.crm")});
   EXPECT_EQ(result.exitCode, kInvalidInput);
   EXPECT_NE(result.err.find("error[E0102]"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace crm::cli
+
+namespace crm::cli {
+namespace {
+
+TEST_F(CliTest, AllowTakesOneCodePerUse) {
+  CliRun result = run({"check", "-A", "W0101", path("warn.crm"), path("good.crm")});
+  EXPECT_EQ(result.exitCode, kSuccess) << result.err;
+  EXPECT_EQ(result.out, "");
+  EXPECT_EQ(run({"check", "-A", "E0102", path("good.crm")}).exitCode, kUsageError);
+}
+
+// A let of a shared file is used when any script checked with it uses it.
+TEST_F(CliTest, SharedDeclarationsUsedByAnotherRootAreNotUnused) {
+  std::filesystem::create_directories(dir_ / "shared");
+  write("shared/lib.crm", "customer entity C key id { id: string  age: int? }\n"
+                          "let adult = (customer.age ?? 0) >= 18\n");
+  write("shared/main.crm", "import \"lib.crm\"\nchannel email { reachable: true }\n"
+                           "campaign hello { audience: adult  channels: email }\n");
+  CliRun result = run({"check", "--deny-warnings", (dir_ / "shared").string()});
+  EXPECT_EQ(result.exitCode, kSuccess) << result.out;
+  CliRun alone = run({"check", path("shared/lib.crm")});
+  EXPECT_NE(alone.out.find("warning[W0101]: let `adult` is never used"), std::string::npos)
+      << alone.out;
+}
+
+TEST_F(CliTest, FifoIsNotOpened) {
+  std::string fifo = path("pipe.crm");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  CliRun result = run({"check", fifo});
+  EXPECT_EQ(result.exitCode, kInvalidInput);
+  EXPECT_NE(result.out.find("not a regular file"), std::string::npos) << result.out;
 }
 
 }  // namespace
