@@ -27,6 +27,15 @@ bool checkRequiredFields(const SourcePlan& source, const std::string& where, Loa
   return ok;
 }
 
+void dropAbsentImplicitBindings(SourcePlan& source, const std::vector<std::string>& names) {
+  auto absent = [&](const Binding& binding) {
+    return binding.implicit && source.entity->fields[binding.fieldIndex].optional &&
+           std::find(names.begin(), names.end(), binding.column) == names.end();
+  };
+  source.bindings.erase(std::remove_if(source.bindings.begin(), source.bindings.end(), absent),
+                        source.bindings.end());
+}
+
 void fillRowNumber(const SourcePlan& source, std::vector<Cell>& row, std::vector<bool>& bound,
                    uint64_t number) {
   if (!source.rowNumberField) return;

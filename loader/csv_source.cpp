@@ -50,6 +50,7 @@ bool bindColumns(SourcePlan& source, const CsvRecord* header, LoadReport& report
     return report.errors.empty();
   }
   std::vector<std::string> names(header->fields.begin(), header->fields.end());
+  dropAbsentImplicitBindings(source, names);
   for (auto& binding : source.bindings) {
     auto found = std::find(names.begin(), names.end(), binding.column);
     if (found == names.end()) {

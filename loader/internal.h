@@ -44,6 +44,9 @@ struct Binding {
   std::string column;
   size_t fieldIndex = 0;
   size_t position = 0;  // index of the column in the file's records
+  // Made because the source has no `columns` block: the field reads the
+  // column of its own name, and an optional field may lack one.
+  bool implicit = false;
 };
 
 struct SourcePlan {
@@ -93,6 +96,10 @@ bool parseTextField(const SourcePlan& source, const FieldPlan& field, std::strin
 // Reports every required field of the entity that the source leaves
 // unbound; returns false when there is one.
 bool checkRequiredFields(const SourcePlan& source, const std::string& where, LoadReport& report);
+
+// Drops the implicit bindings of optional fields whose column is not among
+// `names`, so that a source without `columns` reads the columns it has.
+void dropAbsentImplicitBindings(SourcePlan& source, const std::vector<std::string>& names);
 
 // Fills the `row_number:` field, if the source names one, with `number`.
 void fillRowNumber(const SourcePlan& source, std::vector<Cell>& row, std::vector<bool>& bound,

@@ -1,5 +1,6 @@
 #include "loader/loader.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -254,6 +255,18 @@ LoadResult loadProgram(const std::vector<const ast::Script*>& scripts,
       plan.format = ast::as<ast::Call>(*sourceDecl.format).function.text;
       plan.path = sourcePath(sourceDecl, sources, options);
       if (!planOptions(plan, report)) continue;
+      // Without a `columns` block every field reads the column of its name.
+      if (sourceDecl.columns.empty()) {
+        for (size_t i = 0; i < plan.entity->fields.size(); ++i) {
+          auto kind = plan.entity->fields[i].kind;
+          bool scalar = kind != runtime::ColumnKind::Children &&
+                        kind != runtime::ColumnKind::Values &&
+                        kind != runtime::ColumnKind::Unfilled;
+          if (scalar) {
+            plan.bindings.push_back({plan.entity->entity->fields[i].name.text, i, 0, true});
+          }
+        }
+      }
       for (const auto& column : sourceDecl.columns) {
         for (size_t i = 0; i < plan.entity->entity->fields.size(); ++i) {
           if (plan.entity->entity->fields[i].name.text == column.field.text) {
@@ -266,6 +279,12 @@ LoadResult loadProgram(const std::vector<const ast::Script*>& scripts,
         for (size_t i = 0; i < plan.entity->entity->fields.size(); ++i) {
           if (plan.entity->entity->fields[i].name.text == name) plan.rowNumberField = i;
         }
+        // The numbered field reads no column.
+        auto numbered = [&](const internal::Binding& b) {
+          return b.implicit && plan.rowNumberField == b.fieldIndex;
+        };
+        plan.bindings.erase(std::remove_if(plan.bindings.begin(), plan.bindings.end(), numbered),
+                            plan.bindings.end());
       }
       if (const ast::Property* parent = findOption(sourceDecl, "parent")) {
         const std::string& name = ast::as<ast::Ident>(*parent->values[0]).name;

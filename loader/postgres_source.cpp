@@ -205,6 +205,7 @@ std::string missingColumnMessage(const std::string& column, const std::vector<st
 // compared case-sensitively.
 bool bindResultColumns(SourcePlan& source, const std::vector<std::string>& names,
                        const SqlQuery& query, const std::string& where, LoadReport& report) {
+  dropAbsentImplicitBindings(source, names);
   bool ok = true;
   for (auto& binding : source.bindings) {
     auto count = std::count(names.begin(), names.end(), binding.column);

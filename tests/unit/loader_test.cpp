@@ -318,3 +318,29 @@ source customers: Customer from csv("customers.csv") {
 
 }  // namespace
 }  // namespace crm::load
+
+namespace crm::load {
+namespace {
+
+TEST_F(LoaderTest, WithoutColumnsFieldsReadColumnsOfTheirName) {
+  write("customers.csv", "city,id,unused\nParis,c1,x\n");
+  std::string script = R"(
+customer entity Customer key id { id: string  age: int?  city: string? }
+source customers: Customer from csv("customers.csv") { }
+)";
+  LoadResult result = load(script);
+  ASSERT_TRUE(result.report.ok()) << (result.report.errors.empty() ? "" : result.report.errors[0]);
+  const runtime::Table& customers = *result.store->customers;
+  EXPECT_EQ(customers.keyText(0), "c1");
+  EXPECT_TRUE(customers.column("age")->isNull(0));
+  EXPECT_EQ(customers.column("city")->pool.text(customers.column("city")->strings[0]), "Paris");
+
+  write("customers.csv", "city\nParis\n");
+  LoadResult missingKey = load(script);
+  ASSERT_EQ(missingKey.report.errors.size(), 1u);
+  EXPECT_EQ(missingKey.report.errors[0], "source `customers`: column 'id' is not in the header of '" +
+                                             path("customers.csv") + "'; the header has: city");
+}
+
+}  // namespace
+}  // namespace crm::load
