@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <utf8proc.h>
 #include <string>
 
 namespace crm::diag {
@@ -43,6 +44,32 @@ std::string printable(std::string_view line) {
     else if (byte < 0x20 || byte == 0x7F) c = '?';
   }
   return text;
+}
+
+// Terminal cells taken by the code points [first, last) of `line` (1-based
+// columns); control characters count one cell, as printable() shows them.
+size_t cellWidth(std::string_view line, size_t first, size_t last) {
+  size_t cells = 0;
+  size_t column = 1;
+  auto* bytes = reinterpret_cast<const utf8proc_uint8_t*>(line.data());
+  utf8proc_ssize_t remaining = static_cast<utf8proc_ssize_t>(line.size());
+  while (remaining > 0 && column < last) {
+    utf8proc_int32_t point = 0;
+    utf8proc_ssize_t length = utf8proc_iterate(bytes, remaining, &point);
+    if (length <= 0) {
+      length = 1;
+      point = '?';
+    }
+    if (column >= first) {
+      int width = point < 0x20 || point == 0x7F ? 1 : utf8proc_charwidth(point);
+      cells += static_cast<size_t>(std::max(width, 0));
+    }
+    bytes += length;
+    remaining -= length;
+    ++column;
+  }
+  // A range past the end of the line (the end of the file) takes one cell.
+  return cells + (column < last ? last - column : 0);
 }
 
 size_t codePoints(std::string_view text) {
@@ -88,15 +115,19 @@ void renderSnippet(std::ostream& out, const source::SourceManager& sources,
     }
     lineLength = codePoints(line);
   }
-  size_t width = 1;
+  size_t lastColumn = start.column;
   if (end.line == start.line && end.column > start.column) {
-    width = end.column - start.column;
+    lastColumn = end.column;
   } else if (end.line != start.line && lineLength >= start.column) {
-    width = lineLength - start.column + 1;
+    lastColumn = lineLength + 1;
   }
+  // Carets are placed by terminal cells, so that they stay under the text
+  // after wide (CJK, emoji) and zero-width (combining) characters.
+  size_t indent = cellWidth(line, 1, start.column);
+  size_t width = std::max<size_t>(1, cellWidth(line, start.column, lastColumn));
   out << palette.note << gutter << " |" << palette.reset << "\n";
   out << palette.note << number << " |" << palette.reset << " " << printable(line) << "\n";
-  out << palette.note << gutter << " |" << palette.reset << " " << std::string(start.column - 1, ' ')
+  out << palette.note << gutter << " |" << palette.reset << " " << std::string(indent, ' ')
       << color << "^" << std::string(width > 1 ? width - 1 : 0, '~') << palette.reset << "\n";
 }
 
