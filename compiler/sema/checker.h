@@ -62,6 +62,8 @@ class Checker {
   void checkSource(ast::SourceDecl& decl);
   void checkTrigger(ast::TriggerDecl& decl);
   void checkRecommend(ast::RecommendDecl& decl);
+  void ensureRecommendChecked(ast::RecommendDecl& decl);
+  void reportCycle(const ast::Decl& decl);
   void checkChannel(ast::ChannelDecl& decl);
   void checkCampaign(ast::CampaignDecl& decl);
   void checkPressure(ast::PressureDecl& decl);

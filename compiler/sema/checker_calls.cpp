@@ -309,6 +309,7 @@ const Type* Checker::checkMacro(ast::Call& call, const Type* receiver) {
 
 const Type* Checker::checkRecommendCall(ast::Call& call, const ast::RecommendDecl& decl) {
   call.callee = &decl;
+  ensureRecommendChecked(const_cast<ast::RecommendDecl&>(decl));
   size_t required = 0;
   for (const auto& param : decl.params) {
     if (param.defaultValue == nullptr) ++required;

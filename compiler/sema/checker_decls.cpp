@@ -235,14 +235,8 @@ void Checker::resolveSchema() {
   }
 }
 
-// The type of a segment or let, checking its body on first use. A use while
-// its own body is being checked is a cycle.
-const Type* Checker::valueTypeOf(const ast::Decl& decl) {
-  auto state = states_.find(&decl);
-  if (state != states_.end() && state->second == State::Done) {
-    return valueTypes_.at(&decl);
-  }
-  if (state != states_.end() && state->second == State::Checking) {
+// Reports the cycle that closes at `decl`, which is on the dependency stack.
+void Checker::reportCycle(const ast::Decl& decl) {
     auto start = std::find(dependencyStack_.begin(), dependencyStack_.end(), &decl);
     // A long cycle is shown by its first members only.
     constexpr ptrdiff_t kShown = 8;
@@ -258,7 +252,19 @@ const Type* Checker::valueTypeOf(const ast::Decl& decl) {
     for (auto it = start + 1; it != dependencyStack_.end() && it - start < kShown; ++it) {
       diagnostic.note((*it)->name.range, "`" + (*it)->name.text + "` is part of the cycle");
     }
-    diagnostic.withHelp("break the cycle: a segment or let cannot use its own value");
+    diagnostic.withHelp("break the cycle: a segment, let or recommendation cannot use its own "
+                        "value");
+}
+
+// The type of a segment or let, checking its body on first use. A use while
+// its own body is being checked is a cycle.
+const Type* Checker::valueTypeOf(const ast::Decl& decl) {
+  auto state = states_.find(&decl);
+  if (state != states_.end() && state->second == State::Done) {
+    return valueTypes_.at(&decl);
+  }
+  if (state != states_.end() && state->second == State::Checking) {
+    reportCycle(decl);
     return types_.error();
   }
   states_[&decl] = State::Checking;
@@ -334,7 +340,7 @@ void Checker::checkDeclaration(ast::Decl& decl) {
       break;
     case ast::DeclKind::Source: checkSource(ast::as<ast::SourceDecl>(decl)); break;
     case ast::DeclKind::Trigger: checkTrigger(ast::as<ast::TriggerDecl>(decl)); break;
-    case ast::DeclKind::Recommend: checkRecommend(ast::as<ast::RecommendDecl>(decl)); break;
+    case ast::DeclKind::Recommend: ensureRecommendChecked(ast::as<ast::RecommendDecl>(decl)); break;
     case ast::DeclKind::Channel: checkChannel(ast::as<ast::ChannelDecl>(decl)); break;
     case ast::DeclKind::Campaign: checkCampaign(ast::as<ast::CampaignDecl>(decl)); break;
     case ast::DeclKind::Pressure: checkPressure(ast::as<ast::PressureDecl>(decl)); break;
@@ -692,6 +698,32 @@ void Checker::checkTrigger(ast::TriggerDecl& decl) {
 }
 
 // ------------------------------------------------------------- recommend
+
+// Checks a recommendation's body once, on its first call or declaration, in
+// a scope of its own; a call back into a recommendation being checked (also
+// through segments and lets) is a cycle.
+void Checker::ensureRecommendChecked(ast::RecommendDecl& decl) {
+  auto state = states_.find(&decl);
+  if (state != states_.end() && state->second == State::Done) return;
+  if (state != states_.end() && state->second == State::Checking) {
+    reportCycle(decl);
+    return;
+  }
+  states_[&decl] = State::Checking;
+  dependencyStack_.push_back(&decl);
+  std::vector<Variable> savedVariables;
+  savedVariables.swap(variables_);
+  std::vector<std::string> savedNarrowed;
+  savedNarrowed.swap(narrowed_);
+  const ast::RecordDecl* savedElement = implicitElement_;
+  implicitElement_ = nullptr;
+  checkRecommend(decl);
+  implicitElement_ = savedElement;
+  narrowed_.swap(savedNarrowed);
+  variables_.swap(savedVariables);
+  dependencyStack_.pop_back();
+  states_[&decl] = State::Done;
+}
 
 void Checker::checkRecommend(ast::RecommendDecl& decl) {
   const Type* result = decl.resultType;

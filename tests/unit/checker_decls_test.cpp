@@ -59,6 +59,14 @@ TEST(CheckerDeclarations, DomainRules) {
        {"E0105"}},
       {"self cycle", "segment a = a || true\ncampaign c { audience: a  channels: email }",
        {"E0105"}},
+      {"recommendation calls itself",
+       "recommend r(): list<Product> = r()\n"
+       "campaign c { audience: true  channels: email  offer: r() }",
+       {"E0105"}},
+      {"let cycle through recommendation",
+       "let n = r().size()\nrecommend r(): list<Product> = n > 0 ? catalog : catalog\n"
+       "campaign c { audience: n > 0  channels: email }",
+       {"E0105"}},
       {"let cycle through segment",
        "let x = s ? 1 : 2\nsegment s = x > 1\ncampaign c { audience: s  channels: email }",
        {"E0105"}},
