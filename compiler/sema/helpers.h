@@ -1,0 +1,56 @@
+// Helpers shared by the checker's files.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "compiler/sema/checker.h"
+
+namespace crm::sema::internal {
+
+inline std::string quoted(const ast::Type* type) { return "`" + ast::toString(type) + "`"; }
+
+template <typename Items, typename NameOf>
+std::vector<std::string> namesOf(const Items& items, NameOf nameOf) {
+  std::vector<std::string> names;
+  for (const auto& item : items) names.push_back(nameOf(item));
+  return names;
+}
+
+inline void suggest(diag::Diagnostic& diagnostic, const std::string& name,
+             const std::vector<std::string>& candidates) {
+  if (auto suggestion = diag::closestMatch(name, candidates)) {
+    diagnostic.withHelp("did you mean `" + *suggestion + "`?");
+  }
+}
+
+enum class ValueKind { Bool, Int, Number, String, StringList, Name, Names, Duration, TimeRange,
+                       Rate, Any };
+
+struct PropertySpec {
+  const char* name;
+  ValueKind kind;
+  bool required = false;
+};
+
+// The common type of two numeric operands: int with decimal widens exactly
+// to decimal; any other mix needs an explicit conversion.
+inline const ast::Type* numericResult(const ast::Type* a, const ast::Type* b,
+                                      ast::TypeContext& types) {
+  if (a == b) {
+    return a;
+  }
+  bool decimalMix = (a->is(ast::TypeKind::Decimal) && b->is(ast::TypeKind::Int)) ||
+                    (a->is(ast::TypeKind::Int) && b->is(ast::TypeKind::Decimal));
+  return decimalMix ? types.decimal() : nullptr;
+}
+
+// Checks the properties of a block against its specification: unknown and
+// duplicate names, missing required ones, and the form of each value. Returns
+// the properties by name for the block's own rules.
+std::map<std::string, ast::Property*> checkProperties(
+    Checker& checker, std::vector<ast::Property>& properties, const std::vector<PropertySpec>& specs,
+    const std::string& block, ast::SourceRange blockName);
+
+}  // namespace crm::sema::internal
