@@ -288,9 +288,15 @@ void linkTables(std::vector<EntityPlan>& entities, const std::vector<SourcePlan>
       bool rowsRead = plan.filled || !plan.nestedParentRows.empty();
       if (column.kind == ColumnKind::Reference && rowsRead) {
         column.ints = resolveKeys(column, plan.table->rowCount, *column.target);
-        for (size_t row = 0; row < plan.table->rowCount; ++row) {
-          if (column.ints[row] == Column::kUnresolved && !column.isNull(row)) ++field.unresolved;
+        for (uint32_t row = 0; row < plan.table->rowCount; ++row) {
+          if (column.ints[row] == Column::kUnresolved && !column.isNull(row)) {
+            ++field.unresolved;
+            column.unresolvedKeys.emplace_back(row, column.pool.text(column.strings[row]));
+          }
         }
+        // The key texts served only the lookup; rows are what rules read.
+        column.strings = {};
+        column.pool = runtime::StringPool();
       }
       if (column.kind == ColumnKind::Children && column.offsets.empty()) {
         column.offsets.assign(plan.table->rowCount + 1, 0);

@@ -88,6 +88,11 @@ struct Column {
   StringPool pool;
   std::vector<uint64_t> nullBits;  // bit r set: row r is null (optional columns only)
 
+  // Reference: the key text of each unresolved row, by increasing row, for
+  // the run-time error that reading through it raises. Resolved keys are
+  // not kept.
+  std::vector<std::pair<uint32_t, std::string>> unresolvedKeys;
+
   std::vector<uint32_t> offsets;      // Children and Values: rowCount + 1 entries
   Table* target = nullptr;            // Children and Reference
   std::unique_ptr<Column> elements;   // Values

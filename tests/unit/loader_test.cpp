@@ -113,6 +113,9 @@ TEST_F(LoaderTest, LoadsJoinsAndResolves) {
   EXPECT_EQ(product.ints[0], 1);  // p2
   EXPECT_EQ(product.ints[1], 0);  // p1
   EXPECT_EQ(product.ints[2], runtime::Column::kUnresolved);  // p9 is not in the catalog
+  ASSERT_EQ(product.unresolvedKeys.size(), 1u);
+  EXPECT_EQ(product.unresolvedKeys[0].first, 2u);
+  EXPECT_EQ(product.unresolvedKeys[0].second, "p9");
   const runtime::Column& total = *orderTable.column("total");
   EXPECT_EQ(runtime::formatDecimal(total.decimals[1]), "10.50");
   // 10:00 in Paris in January is 09:00 UTC.
