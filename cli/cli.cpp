@@ -43,7 +43,8 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
                           "Read a source from another path: NAME=PATH (repeatable)")
       ->allow_extra_args(false);
   loadCommand->add_option("--max-bad-records", load.maxBadRecords,
-                          "Skip up to N bad records instead of failing (default 0)");
+                          "Skip up to N bad records instead of failing (default 0)")
+      ->check(CLI::Range(size_t{0}, size_t{1} << 40));
   loadCommand->add_option("--rejects", load.rejects,
                           "Write skipped records to this CSV file");
 

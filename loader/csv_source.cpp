@@ -50,6 +50,14 @@ bool bindColumns(SourcePlan& source, const CsvRecord* header, LoadReport& report
     return report.errors.empty();
   }
   std::vector<std::string> names(header->fields.begin(), header->fields.end());
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (std::find(names.begin(), names.begin() + static_cast<ptrdiff_t>(i), names[i]) !=
+        names.begin() + static_cast<ptrdiff_t>(i)) {
+      report.errors.push_back(where + ": column '" + names[i] + "' appears twice in the header of '" +
+                              source.path + "'; rename one of them in the file");
+      return false;
+    }
+  }
   dropAbsentImplicitBindings(source, names);
   for (auto& binding : source.bindings) {
     auto found = std::find(names.begin(), names.end(), binding.column);
@@ -163,7 +171,7 @@ bool parseTextField(const SourcePlan& source, const FieldPlan& field, std::strin
 }
 
 void readCsvSource(SourcePlan& source, uint32_t sourceIndex, LoadReport& report,
-                   const LoadOptions& options, std::vector<Problem>& rejected) {
+                   const LoadOptions& options, Rejections& rejected) {
   auto started = std::chrono::steady_clock::now();
   SourceStats stats;
   stats.name = source.decl->name.text;
@@ -217,7 +225,11 @@ void readCsvSource(SourcePlan& source, uint32_t sourceIndex, LoadReport& report,
       reject(record, record.errorLine, record.errorColumn, "", error);
       continue;
     }
-    if (expectedFields == 0) expectedFields = record.fields.size();
+    if (expectedFields == 0) {
+      // Without a header the first record sets the width, which must hold
+      // every column the source binds.
+      expectedFields = std::max(record.fields.size(), source.bindings.size());
+    }
     if (record.fields.size() != expectedFields) {
       reject(record, record.line, 1, "",
              "the record has " + std::to_string(record.fields.size()) + " fields but " +

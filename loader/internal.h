@@ -14,6 +14,25 @@ namespace crm::load::internal {
 
 struct EntityPlan;
 
+// Rejected records: every one when a rejects file is written, otherwise
+// only the first few, so that a file of bad records cannot fill memory.
+class Rejections {
+ public:
+  explicit Rejections(size_t keep) : keep_(keep) {}
+  void push_back(Problem problem) {
+    ++count_;
+    if (problems_.size() < keep_) problems_.push_back(std::move(problem));
+  }
+  size_t size() const { return count_; }
+  bool empty() const { return count_ == 0; }
+  const std::vector<Problem>& kept() const { return problems_; }
+
+ private:
+  size_t keep_;
+  size_t count_ = 0;
+  std::vector<Problem> problems_;
+};
+
 // A field of an entity as the loader fills it.
 struct FieldPlan {
   const ast::FieldDecl* field = nullptr;
@@ -111,16 +130,16 @@ std::string rowLocation(const SourcePlan& source, uint64_t line);
 // Each reads one source into its entity's table, adding fatal problems to
 // `report.errors` and rejected records to `rejected`.
 void readCsvSource(SourcePlan& source, uint32_t sourceIndex, LoadReport& report,
-                   const LoadOptions& options, std::vector<Problem>& rejected);
+                   const LoadOptions& options, Rejections& rejected);
 void readJsonlSource(SourcePlan& source, uint32_t sourceIndex, LoadReport& report,
-                     const LoadOptions& options, std::vector<Problem>& rejected);
+                     const LoadOptions& options, Rejections& rejected);
 void readSqliteSource(SourcePlan& source, uint32_t sourceIndex, LoadReport& report,
-                      const LoadOptions& options, std::vector<Problem>& rejected);
+                      const LoadOptions& options, Rejections& rejected);
 void readPostgresSource(SourcePlan& source, uint32_t sourceIndex, LoadReport& report,
-                        const LoadOptions& options, std::vector<Problem>& rejected);
+                        const LoadOptions& options, Rejections& rejected);
 
 // Joins children to parents, resolves references and fills the statistics.
 void linkTables(std::vector<EntityPlan>& entities, const std::vector<SourcePlan>& sources,
-                LoadReport& report, std::vector<Problem>& rejected);
+                LoadReport& report, Rejections& rejected);
 
 }  // namespace crm::load::internal

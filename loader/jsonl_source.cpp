@@ -14,6 +14,31 @@
 namespace crm::load::internal {
 namespace {
 
+// The deepest nesting of arrays and objects a record may have. Deeper
+// values would make the reader recurse too far.
+constexpr size_t kMaxJsonDepth = 1000;
+
+// The offset where a line's nesting passes kMaxJsonDepth, or npos.
+size_t tooDeep(std::string_view line) {
+  size_t depth = 0;
+  bool inString = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    char c = line[i];
+    if (inString) {
+      if (c == '\\') ++i;
+      else if (c == '"') inString = false;
+      continue;
+    }
+    if (c == '"') inString = true;
+    else if (c == '[' || c == '{') {
+      if (++depth > kMaxJsonDepth) return i;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return std::string_view::npos;
+}
+
 bool loadFile(const std::string& path, simdjson::padded_string& data, std::string& error) {
   std::error_code code;
   if (!std::filesystem::is_regular_file(path, code)) {
@@ -64,7 +89,7 @@ void appendRecord(const JsonRecord& record, uint32_t sourceIndex, uint32_t line,
 }  // namespace
 
 void readJsonlSource(SourcePlan& source, uint32_t sourceIndex, LoadReport& report,
-                     const LoadOptions& options, std::vector<Problem>& rejected) {
+                     const LoadOptions& options, Rejections& rejected) {
   (void)options;
   auto started = std::chrono::steady_clock::now();
   SourceStats stats;
@@ -106,6 +131,15 @@ void readJsonlSource(SourcePlan& source, uint32_t sourceIndex, LoadReport& repor
       continue;
     ++stats.records;
 
+    if (size_t offset = tooDeep(line); offset != std::string_view::npos) {
+      rejected.push_back({stats.name,
+                          source.path + ":" + std::to_string(lineNumber) + ":" +
+                              std::to_string(columnAt(line, offset)),
+                          "", "JSON nested deeper than " + std::to_string(kMaxJsonDepth) +
+                                  " levels", std::string(line.substr(0, 200))});
+      ++stats.rejected;
+      continue;
+    }
     auto capacity = static_cast<size_t>(allocationEnd - line.data());
     if (reader.read(line, capacity, layouts.front(), record, problem)) {
       fillRowNumber(source, record.rows[0].cells, layouts.front().bound, stats.records);

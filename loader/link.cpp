@@ -1,6 +1,7 @@
 // Linking loaded tables: key indexes, child rows joined to their parents and
 // sorted by parent, references resolved to rows, and the statistics.
 #include <algorithm>
+#include <charconv>
 #include <numeric>
 
 #include "loader/internal.h"
@@ -128,7 +129,7 @@ void createImplicitRow(EntityPlan& parent, const std::string& key) {
 }  // namespace
 
 void linkTables(std::vector<EntityPlan>& entities, const std::vector<SourcePlan>& sources,
-                LoadReport& report, std::vector<Problem>& rejected) {
+                LoadReport& report, Rejections& rejected) {
   // Which entity lists which: the parent of a child source is the entity
   // with a list of the child's rows.
   std::vector<ChildLink> links;
@@ -167,6 +168,24 @@ void linkTables(std::vector<EntityPlan>& entities, const std::vector<SourcePlan>
     link.listColumn = lists[0].second;
     links.push_back(std::move(link));
   }
+  // Rows are sorted by parent one entity after another, so the lists must
+  // form a forest of entities: no entity may list its own kind, directly or
+  // through others.
+  for (const auto& link : links) {
+    const EntityPlan* at = link.parent;
+    for (size_t steps = 0; at != nullptr && steps <= links.size(); ++steps) {
+      if (at == link.child) {
+        report.errors.push_back("`" + link.child->entity->name.text +
+                                "` is listed by its own rows, directly or through other "
+                                "entities; a list holds rows of another entity, so a tree of "
+                                "one entity cannot be loaded as child lists");
+        return;
+      }
+      auto up = std::find_if(links.begin(), links.end(),
+                             [&](const ChildLink& l) { return l.child == at; });
+      at = up == links.end() ? nullptr : up->parent;
+    }
+  }
   if (!report.errors.empty()) return;
 
   // Key indexes of the parents, of the customers and catalog, and of
@@ -184,6 +203,21 @@ void linkTables(std::vector<EntityPlan>& entities, const std::vector<SourcePlan>
   }
   if (!report.errors.empty()) return;
 
+  auto rejectRow = [&](EntityPlan& child, uint32_t row, const std::string& field,
+                       const std::string& message) {
+    uint32_t source = child.origins[row].first;
+    std::string name = source < sources.size() ? sources[source].decl->name.text : "";
+    rejected.push_back({name, locationOf(child, row, sources), field, message, ""});
+    // The record was read and counted as loaded; it is rejected after all.
+    for (auto& stats : report.sources) {
+      if (stats.name == name && stats.loaded > 0) {
+        --stats.loaded;
+        ++stats.rejected;
+        break;
+      }
+    }
+  };
+
   // Each child row finds its parent; a customer missing from the customer
   // sources is created from its key when possible.
   for (auto& link : links) {
@@ -196,12 +230,23 @@ void linkTables(std::vector<EntityPlan>& entities, const std::vector<SourcePlan>
     const Column& parentKey = child.table->columns[*child.parentField];
     std::vector<int64_t> rows = resolveKeys(parentKey, child.table->rowCount, *link.parent->table);
     bool created = false;
+    bool intKeys = link.parent->fields[link.parent->table->keyColumn].kind == ColumnKind::Int;
     if (canCreateImplicitly(*link.parent)) {
       std::vector<std::string> missing;
       for (size_t row = 0; row < rows.size(); ++row) {
-        if (rows[row] == Column::kUnresolved && !isNested(child, row)) {
-          missing.push_back(keyOf(parentKey, row));
+        if (rows[row] != Column::kUnresolved || isNested(child, row) || parentKey.isNull(row)) {
+          continue;
         }
+        std::string key = keyOf(parentKey, row);
+        if (key.empty()) continue;  // an empty key names no parent
+        if (intKeys) {
+          // The key in the parent's own form: "007" names customer 7.
+          int64_t value = 0;
+          auto [end, error] = std::from_chars(key.data(), key.data() + key.size(), value);
+          if (error != std::errc() || end != key.data() + key.size()) continue;
+          key = std::to_string(value);
+        }
+        missing.push_back(key);
       }
       std::sort(missing.begin(), missing.end());
       missing.erase(std::unique(missing.begin(), missing.end()), missing.end());
@@ -213,19 +258,21 @@ void linkTables(std::vector<EntityPlan>& entities, const std::vector<SourcePlan>
       buildKeyIndex(*link.parent, sources, report);
       rows = resolveKeys(parentKey, child.table->rowCount, *link.parent->table);
     }
+    const std::string& keyField = child.entity->fields[*child.parentField].name.text;
     for (uint32_t row = 0; row < child.table->rowCount; ++row) {
       if (isNested(child, row)) continue;
+      if (parentKey.isNull(row) || keyOf(parentKey, row).empty()) {
+        rejectRow(child, row, keyField, "the parent key is empty, so the row belongs to no `" +
+                                            link.parent->entity->name.text + "`");
+        continue;
+      }
       if (rows[row] != Column::kUnresolved) {
         link.parentRow[row] = static_cast<uint32_t>(rows[row]);
         continue;
       }
-      uint32_t source = child.origins[row].first;
-      rejected.push_back({source < sources.size() ? sources[source].decl->name.text : "",
-                          locationOf(child, row, sources),
-                          child.entity->fields[*child.parentField].name.text,
-                          "parent key '" + keyOf(parentKey, row) + "' matches no `" +
-                              link.parent->entity->name.text + "`",
-                          ""});
+      rejectRow(child, row, keyField,
+                "parent key '" + keyOf(parentKey, row) + "' matches no `" +
+                    link.parent->entity->name.text + "`");
     }
   }
 
@@ -262,11 +309,20 @@ void linkTables(std::vector<EntityPlan>& entities, const std::vector<SourcePlan>
     for (auto& column : child.table->columns) permuteColumn(column, order);
     permuteVector(child.origins, order);
     child.table->rowCount = order.size();
-    // The child's own children point at its rows by their old positions.
+    // The child's own children point at its rows by their old positions;
+    // those whose parent row was rejected are rejected in turn.
     for (auto& grandchild : links) {
       if (grandchild.parent != &child) continue;
-      for (auto& parentRow : grandchild.parentRow) {
-        if (parentRow != UINT32_MAX) parentRow = newIndex[parentRow];
+      for (uint32_t row = 0; row < grandchild.parentRow.size(); ++row) {
+        uint32_t& parentRow = grandchild.parentRow[row];
+        if (parentRow == UINT32_MAX) continue;
+        parentRow = newIndex[parentRow];
+        if (parentRow == UINT32_MAX) {
+          const EntityPlan& grand = *grandchild.child;
+          rejectRow(*grandchild.child, row,
+                    grand.parentField ? grand.entity->fields[*grand.parentField].name.text : "",
+                    "its parent `" + child.entity->name.text + "` row was rejected");
+        }
       }
     }
   }

@@ -1,6 +1,12 @@
 #include "loader/loader.h"
 
 #include <algorithm>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -118,6 +124,12 @@ bool planOptions(SourcePlan& plan, LoadReport& report) {
     if (!plan.values.dateFormat) {
       report.errors.push_back(where + ": " + error);
       ok = false;
+    } else if (!plan.values.dateFormat->hasDate() || plan.values.dateFormat->hasTime()) {
+      // A date layout without a year would fill in 1970; one with a time
+      // would drop it: both are silent coercions.
+      report.errors.push_back(where + ": date_format '" + *layout +
+                              "' must name the year, month and day and no time of day");
+      ok = false;
     }
   }
   if (auto layout = stringOption(decl, "timestamp_format")) {
@@ -125,10 +137,18 @@ bool planOptions(SourcePlan& plan, LoadReport& report) {
     if (!plan.values.timestampFormat) {
       report.errors.push_back(where + ": " + error);
       ok = false;
+    } else if (!plan.values.timestampFormat->hasDate() ||
+               !plan.values.timestampFormat->hasTime()) {
+      report.errors.push_back(where + ": timestamp_format '" + *layout +
+                              "' must name the year, month, day and time of day");
+      ok = false;
     }
   }
   if (auto zone = stringOption(decl, "time_zone")) {
-    auto loaded = runtime::TimeZone::load(*zone);
+    // Only IANA names: the zone library would also read a file path.
+    bool named = !zone->empty() && zone->front() != '/' && zone->find("..") == std::string::npos &&
+                 *zone != "localtime";
+    auto loaded = named ? runtime::TimeZone::load(*zone) : std::nullopt;
     if (!loaded) {
       report.errors.push_back(where + ": unknown time zone '" + *zone +
                               "'; use an IANA name such as America/New_York");
@@ -140,8 +160,19 @@ bool planOptions(SourcePlan& plan, LoadReport& report) {
   return ok;
 }
 
+// Writes the rejects atomically: to a new file beside the target, renamed
+// over it at the end. Only a regular file (or nothing) may be replaced, so a
+// device, a FIFO or a symbolic link at the path is left alone.
 void writeRejects(const std::string& path, const std::vector<Problem>& rejected,
                   LoadReport& report) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  auto status = fs::symlink_status(path, error);
+  if (!error && fs::exists(status) && !fs::is_regular_file(status)) {
+    report.errors.push_back("cannot write the rejects file '" + path +
+                            "': it exists and is not a regular file");
+    return;
+  }
   auto quoteCsv = [](const std::string& text) {
     std::string out = "\"";
     for (char c : text) {
@@ -150,26 +181,35 @@ void writeRejects(const std::string& path, const std::vector<Problem>& rejected,
     }
     return out + "\"";
   };
-  std::string temporary = path + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out << "source,location,field,reason,record\n";
-    for (const auto& problem : rejected) {
-      out << quoteCsv(problem.source) << ',' << quoteCsv(problem.location) << ','
-          << quoteCsv(problem.field) << ',' << quoteCsv(problem.message) << ','
-          << quoteCsv(problem.record) << '\n';
-    }
-    out.flush();
-    if (!out) {
-      report.errors.push_back("cannot write the rejects file '" + path + "'");
-      std::filesystem::remove(temporary);
-      return;
-    }
+  std::string pattern = path + ".XXXXXX";
+  int descriptor = ::mkstemp(pattern.data());
+  if (descriptor >= 0) {
+    ::fchmod(descriptor, 0644);  // mkstemp makes it private to the owner
   }
-  std::error_code error;
-  std::filesystem::rename(temporary, path, error);
+  if (descriptor < 0) {
+    report.errors.push_back("cannot write the rejects file '" + path + "': " +
+                            std::strerror(errno));
+    return;
+  }
+  std::string text = "source,location,field,reason,record\n";
+  for (const auto& problem : rejected) {
+    text += quoteCsv(problem.source) + ',' + quoteCsv(problem.location) + ',' +
+            quoteCsv(problem.field) + ',' + quoteCsv(problem.message) + ',' +
+            quoteCsv(problem.record) + '\n';
+  }
+  bool written = ::write(descriptor, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  written = ::fsync(descriptor) == 0 && written;
+  written = ::close(descriptor) == 0 && written;
+  if (!written) {
+    report.errors.push_back("cannot write the rejects file '" + path + "': " +
+                            std::strerror(errno));
+    fs::remove(pattern, error);
+    return;
+  }
+  fs::rename(pattern, path, error);
   if (error) {
     report.errors.push_back("cannot write the rejects file '" + path + "': " + error.message());
+    fs::remove(pattern, error);
   }
 }
 
@@ -230,6 +270,10 @@ LoadResult loadProgram(const std::vector<const ast::Script*>& scripts,
   for (auto& plan : entities) {
     bool keyLookedUp = plan.entity->role == ast::EntityRole::Customer ||
                        plan.entity->role == ast::EntityRole::Catalog;
+    // A parent of child rows looks its key up for every child.
+    for (const auto& field : plan.fields) {
+      keyLookedUp = keyLookedUp || field.kind == runtime::ColumnKind::Children;
+    }
     for (const auto& other : entities) {
       for (const auto& field : other.fields) {
         keyLookedUp = keyLookedUp || field.target == plan.entity;
@@ -289,7 +333,16 @@ LoadResult loadProgram(const std::vector<const ast::Script*>& scripts,
       if (const ast::Property* parent = findOption(sourceDecl, "parent")) {
         const std::string& name = ast::as<ast::Ident>(*parent->values[0]).name;
         for (size_t i = 0; i < plan.entity->entity->fields.size(); ++i) {
-          if (plan.entity->entity->fields[i].name.text == name) plan.entity->parentField = i;
+          if (plan.entity->entity->fields[i].name.text != name) continue;
+          // The parent key is one field per entity, whatever the source.
+          if (plan.entity->parentField && *plan.entity->parentField != i) {
+            report.errors.push_back(
+                "source `" + sourceDecl.name.text + "` joins `" + plan.entity->entity->name.text +
+                "` to its parent by `" + name + "`, but another source of it uses `" +
+                plan.entity->entity->fields[*plan.entity->parentField].name.text +
+                "`; every source of one entity names the same parent key");
+          }
+          plan.entity->parentField = i;
         }
       }
       plan.entity->filled = true;
@@ -300,7 +353,8 @@ LoadResult loadProgram(const std::vector<const ast::Script*>& scripts,
     return result;
   }
 
-  std::vector<Problem> rejected;
+  // With a rejects file every rejected record is kept to be written out.
+  internal::Rejections rejected(options.rejectsPath.empty() ? options.problemsKept : SIZE_MAX);
   for (uint32_t i = 0; i < sourcePlans.size(); ++i) {
     SourcePlan& plan = sourcePlans[i];
     if (plan.format == "csv") {
@@ -319,11 +373,13 @@ LoadResult loadProgram(const std::vector<const ast::Script*>& scripts,
   internal::linkTables(entities, sourcePlans, report, rejected);
 
   report.rejectedCount = rejected.size();
-  for (size_t i = 0; i < rejected.size() && i < options.problemsKept; ++i) {
-    report.problems.push_back(rejected[i]);
+  for (size_t i = 0; i < rejected.kept().size() && i < options.problemsKept; ++i) {
+    report.problems.push_back(rejected.kept()[i]);
   }
-  if (!rejected.empty() && !options.rejectsPath.empty() && report.ok()) {
-    writeRejects(options.rejectsPath, rejected, report);
+  // Written on every successful load, so that a file from an earlier run
+  // never passes for this run's.
+  if (!options.rejectsPath.empty() && report.ok()) {
+    writeRejects(options.rejectsPath, rejected.kept(), report);
   }
   return result;
 }

@@ -227,7 +227,7 @@ bool bindResultColumns(SourcePlan& source, const std::vector<std::string>& names
 class PostgresReader {
  public:
   PostgresReader(SourcePlan& source, uint32_t sourceIndex, LoadReport& report,
-                 std::vector<Problem>& rejected)
+                 Rejections& rejected)
       : source_(source),
         fixedFormSource_(source),
         sourceIndex_(sourceIndex),
@@ -426,7 +426,7 @@ class PostgresReader {
   SourcePlan fixedFormSource_;  // the options for types whose text form the session fixes
   uint32_t sourceIndex_;
   LoadReport& report_;
-  std::vector<Problem>& rejected_;
+  Rejections& rejected_;
   SqlQuery query_;
   std::string where_;
   std::string server_;  // the connection string without passwords
@@ -442,7 +442,7 @@ class PostgresReader {
 }  // namespace
 
 void readPostgresSource(SourcePlan& source, uint32_t sourceIndex, LoadReport& report,
-                        const LoadOptions& options, std::vector<Problem>& rejected) {
+                        const LoadOptions& options, Rejections& rejected) {
   (void)options;
   PostgresReader(source, sourceIndex, report, rejected).run();
 }

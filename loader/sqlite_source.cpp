@@ -14,6 +14,7 @@
 #include <cctype>
 #include <charconv>
 #include <chrono>
+#include <filesystem>
 #include <memory>
 
 #include "compiler/diag/diagnostic.h"
@@ -118,7 +119,7 @@ bool bindResultColumns(SourcePlan& source, const std::vector<std::string>& names
 class SqliteReader {
  public:
   SqliteReader(SourcePlan& source, uint32_t sourceIndex, LoadReport& report,
-               std::vector<Problem>& rejected)
+               Rejections& rejected)
       : source_(source),
         numberSource_(source),
         sourceIndex_(sourceIndex),
@@ -147,6 +148,13 @@ class SqliteReader {
   }
 
   bool open() {
+    // Only a regular file is opened: SQLite would block on a FIFO.
+    std::error_code error;
+    if (!std::filesystem::is_regular_file(source_.path, error)) {
+      return fail("cannot open SQLite database '" + source_.path + "': " +
+                  (std::filesystem::exists(source_.path, error) ? "not a regular file"
+                                                                : "no such file"));
+    }
     sqlite3* handle = nullptr;
     int status = sqlite3_open_v2(source_.path.c_str(), &handle, SQLITE_OPEN_READONLY, nullptr);
     database_.reset(handle);
@@ -294,7 +302,7 @@ class SqliteReader {
   SourcePlan numberSource_;  // the source's options with '.' as the point, for REAL values
   uint32_t sourceIndex_;
   LoadReport& report_;
-  std::vector<Problem>& rejected_;
+  Rejections& rejected_;
   SqlQuery query_;
   std::string where_;
   Database database_;
@@ -309,7 +317,7 @@ class SqliteReader {
 }  // namespace
 
 void readSqliteSource(SourcePlan& source, uint32_t sourceIndex, LoadReport& report,
-                      const LoadOptions& options, std::vector<Problem>& rejected) {
+                      const LoadOptions& options, Rejections& rejected) {
   (void)options;
   SqliteReader(source, sourceIndex, report, rejected).run();
 }

@@ -29,6 +29,9 @@ std::optional<TimeFormat> TimeFormat::compile(const std::string& layout, std::st
     format.pieces_.push_back({part, 0});
     if (part == Part::Hour || part == Part::Minute || part == Part::Second) format.hasTime_ = true;
     if (part == Part::Offset) format.hasOffset_ = true;
+    if (part == Part::Year) format.hasYear_ = true;
+    if (part == Part::Month) format.hasMonth_ = true;
+    if (part == Part::Day) format.hasDay_ = true;
   };
   bool strftime = layout.find('%') != std::string::npos;
   for (size_t i = 0; i < layout.size(); ++i) {
@@ -139,9 +142,9 @@ bool TimeFormat::read(std::string_view text, runtime::CivilTime& civil, int& off
         int sign = text[pos++] == '-' ? -1 : 1;
         int hours = 0;
         int minutes = 0;
-        if (!number(2, 2, hours)) return false;
+        if (!number(2, 2, hours) || hours > 23) return false;
         if (pos < text.size() && text[pos] == ':') ++pos;
-        if (!number(2, 2, minutes)) return false;
+        if (!number(2, 2, minutes) || minutes > 59) return false;
         offsetSeconds = sign * (hours * 3600 + minutes * 60);
         break;
       }
@@ -155,7 +158,8 @@ std::optional<int64_t> parseInt(std::string_view text, std::string& error) {
   int64_t value = 0;
   const char* begin = text.data();
   const char* end = text.data() + text.size();
-  if (begin != end && *begin == '+') ++begin;
+  // A plus sign may lead only digits: "+-5" is no number.
+  if (begin + 1 < end && *begin == '+' && begin[1] >= '0' && begin[1] <= '9') ++begin;
   auto [ptr, ec] = std::from_chars(begin, end, value);
   if (ec == std::errc::result_out_of_range) {
     error = quote(text) + " is out of the int range";
@@ -172,7 +176,15 @@ std::optional<double> parseDouble(std::string_view text, std::string& error) {
   double value = 0;
   const char* begin = text.data();
   const char* end = text.data() + text.size();
-  if (begin != end && *begin == '+') ++begin;
+  if (begin + 1 < end && *begin == '+' && (std::isdigit(static_cast<unsigned char>(begin[1])) ||
+                                           begin[1] == '.')) {
+    ++begin;
+  }
+  // from_chars also reads "nan(chars)"; only the plain words are numbers.
+  if (text.find('(') != std::string_view::npos) {
+    error = quote(text) + " is not a number";
+    return std::nullopt;
+  }
   auto [ptr, ec] = std::from_chars(begin, end, value);
   if (ec != std::errc() || ptr != end || begin == end) {
     error = quote(text) + " is not a number";

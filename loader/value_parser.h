@@ -25,6 +25,8 @@ class TimeFormat {
 
   const std::string& layout() const { return layout_; }
   bool hasTime() const { return hasTime_; }
+  // Whether the layout names the year, the month and the day.
+  bool hasDate() const { return hasYear_ && hasMonth_ && hasDay_; }
   bool hasOffset() const { return hasOffset_; }
 
   // Reads `text` as a whole; `offsetSeconds` is set when the layout has %z.
@@ -41,6 +43,9 @@ class TimeFormat {
   std::vector<Piece> pieces_;
   bool hasTime_ = false;
   bool hasOffset_ = false;
+  bool hasYear_ = false;
+  bool hasMonth_ = false;
+  bool hasDay_ = false;
 };
 
 struct ValueOptions {

@@ -74,6 +74,13 @@ void Checker::checkSource(ast::SourceDecl& decl) {
       }
     }
   }
+  if (auto quote = options.find("quote"); quote != options.end()) {
+    auto& value = *quote->second->values[0];
+    if (value.kind == ast::ExprKind::Literal && ast::as<ast::Literal>(value).text.size() > 1) {
+      diagnostics_.report(diag::Code::E0306, value.range,
+                          "quote must be one ASCII character, or \"\" for none");
+    }
+  }
   if (auto point = options.find("decimal_separator"); point != options.end()) {
     auto& value = *point->second->values[0];
     if (value.kind == ast::ExprKind::Literal) {
@@ -106,6 +113,11 @@ void Checker::checkSource(ast::SourceDecl& decl) {
         diagnostics_.report(diag::Code::E0304, value.range,
                             "row_number field `" + name + "` is not a field of `" +
                                 entity->name.text + "`");
+      } else if (std::any_of(decl.columns.begin(), decl.columns.end(),
+                             [&](const ast::ColumnBinding& c) { return c.field.text == name; })) {
+        diagnostics_.report(diag::Code::E0109, value.range,
+                            "field `" + name + "` is filled by row_number and also bound to a "
+                            "column; keep one of them");
       } else if (field->type != nullptr && !field->type->isError() &&
                  !field->type->unwrapped()->is(TypeKind::Int) &&
                  !field->type->unwrapped()->is(TypeKind::String)) {

@@ -184,6 +184,7 @@ TEST_F(CliTest, LoadSourceOverride) {
   EXPECT_EQ(result.exitCode, kSuccess);
   EXPECT_NE(result.out.find("C: 2 rows"), std::string::npos) << result.out;
   EXPECT_EQ(run({"load", "--source", "people", path("people.crm")}).exitCode, kUsageError);
+  EXPECT_EQ(run({"load", "--max-bad-records", "-1", path("people.crm")}).exitCode, kUsageError);
   EXPECT_EQ(run({"load", "--source", "nobody=x.csv", path("people.crm")}).exitCode, kUsageError);
 }
 

@@ -1,10 +1,13 @@
 // Loading sources end to end from small files written by each test.
 #include "loader/loader.h"
+#include "loader/value_parser.h"
 
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
+
+#include <sys/stat.h>
 
 #include "runtime/time.h"
 #include "tests/support/test_support.h"
@@ -343,6 +346,165 @@ source customers: Customer from csv("customers.csv") { }
   ASSERT_EQ(missingKey.report.errors.size(), 1u);
   EXPECT_EQ(missingKey.report.errors[0], "source `customers`: column 'id' is not in the header of '" +
                                              path("customers.csv") + "'; the header has: city");
+}
+
+}  // namespace
+}  // namespace crm::load
+
+// Hostile data: each case once crashed, hung, joined wrongly or coerced.
+namespace crm::load {
+namespace {
+
+TEST_F(LoaderTest, HeaderlessShortFirstRecordIsRejected) {
+  write("products.csv", "p1\np2;FOOD;2.50\n");
+  std::string script = std::string(kSchema) +
+                       "source products: Product from csv(\"products.csv\") {\n"
+                       "  header: false  separator: \";\"  columns { sku  department  price }\n}";
+  LoadResult result = load(script);
+  ASSERT_EQ(result.report.rejectedCount, 1u);
+  EXPECT_EQ(result.report.problems[0].location, path("products.csv") + ":1:1");
+  EXPECT_EQ(result.store->catalog->rowCount, 1u);
+}
+
+TEST_F(LoaderTest, DeeplyNestedJsonIsRejected) {
+  write("people.jsonl", "{\"id\": \"a\", \"x\": " + std::string(100000, '[') +
+                            std::string(100000, ']') + "}\n{\"id\": \"b\"}\n");
+  LoadResult result = load("customer entity C key id { id: string }\n"
+                           "source people: C from jsonl(\"people.jsonl\") { columns { id } }\n");
+  ASSERT_EQ(result.report.rejectedCount, 1u);
+  EXPECT_EQ(result.report.problems[0].message, "JSON nested deeper than 1000 levels");
+  EXPECT_EQ(result.store->customers->rowCount, 1u);
+}
+
+TEST_F(LoaderTest, SqliteFifoIsNotOpened) {
+  ASSERT_EQ(::mkfifo(path("pipe.db").c_str(), 0600), 0);
+  LoadResult result = load("customer entity C key id { id: string }\n"
+                           "source people: C from sqlite(\"pipe.db\", \"people\") { columns { id } }\n");
+  ASSERT_EQ(result.report.errors.size(), 1u);
+  EXPECT_EQ(result.report.errors[0], "source `people`: cannot open SQLite database '" +
+                                         path("pipe.db") + "': not a regular file");
+}
+
+TEST_F(LoaderTest, IntParentKeysInTextFormAreNormalized) {
+  write("customers.csv", "id\n1\n");
+  write("orders.csv", "order_id,customer_id\no1,007\no2,7\no3,abc\n");
+  std::string script = R"(
+customer entity C key id { id: int  orders: list<O> }
+entity O key order_id { order_id: string  customer_id: string }
+source customers: C from csv("customers.csv") { columns { id } }
+source orders: O from csv("orders.csv") { parent: customer_id  columns { order_id  customer_id } }
+)";
+  LoadResult result = load(script);
+  // "007" and "7" both name customer 7, created once; "abc" names nobody.
+  EXPECT_TRUE(result.report.errors.empty());
+  ASSERT_EQ(result.report.rejectedCount, 1u);
+  EXPECT_EQ(result.report.problems[0].message, "parent key 'abc' matches no `C`");
+  EXPECT_EQ(result.store->customers->rowCount, 2u);
+}
+
+TEST_F(LoaderTest, EntityListingItsOwnKindIsAnError) {
+  write("nodes.csv", "id,up\nr,r\na,r\n");
+  std::string script = R"(
+customer entity N key id { id: string  up: string  kids: list<N> }
+source nodes: N from csv("nodes.csv") { parent: up  columns { id  up } }
+)";
+  LoadResult result = load(script);
+  ASSERT_EQ(result.report.errors.size(), 1u);
+  EXPECT_NE(result.report.errors[0].find("is listed by its own rows"), std::string::npos);
+}
+
+TEST_F(LoaderTest, EmptyParentKeyIsRejected) {
+  write("orders.csv",
+        "order_id,customer_id,sku,total,at\no1,,p1,1.00,2026-01-02 10:00:00\n");
+  std::string script = std::string(kSchema) + sources();
+  script.replace(script.find("customer_id: string"), 19, "customer_id: string?");
+  LoadResult result = load(script);
+  ASSERT_EQ(result.report.rejectedCount, 1u);
+  EXPECT_EQ(result.report.problems[0].message,
+            "the parent key is empty, so the row belongs to no `Customer`");
+  EXPECT_EQ(result.report.sources[1].rejected, 1u);
+  EXPECT_EQ(result.report.sources[1].loaded, 0u);
+}
+
+TEST_F(LoaderTest, ChildrenOfARejectedRowAreRejected) {
+  std::string script = R"(
+customer entity C key id { id: string  orders: list<O> }
+entity O key oid { oid: string  cid: string  lines: list<L> }
+entity L key lid { lid: string  oid: string }
+source customers: C from csv("c.csv") { columns { id } }
+source orders: O from csv("o.csv") { parent: cid  columns { oid  cid } }
+source lines: L from csv("l.csv") { parent: oid  columns { lid  oid } }
+)";
+  write("c.csv", "id\nc1\n");
+  write("o.csv", "oid,cid\no1,c1\no2,\n");
+  write("l.csv", "lid,oid\nl1,o1\nl2,o2\n");
+  LoadOptions options;
+  options.maxBadRecords = 5;
+  LoadResult result = load(script, options);
+  ASSERT_EQ(result.report.rejectedCount, 2u);
+  EXPECT_EQ(result.report.problems[1].message, "its parent `O` row was rejected");
+  EXPECT_EQ(result.store->table("L")->rowCount, 1u);
+}
+
+TEST_F(LoaderTest, ParentKeysBeyondDeduplicationLimitStillJoin) {
+  std::string parents = "code\n";
+  std::string children = "n,code\n";
+  for (int i = 0; i < 20000; ++i) {
+    parents += "k" + std::to_string(i) + "\n";
+    children += std::to_string(i) + ",k" + std::to_string(i) + "\n";
+  }
+  write("campaigns.csv", parents);
+  write("contacts.csv", children);
+  std::string script = R"(
+customer entity C key id { id: string }
+entity Campaign key code { code: string  contacts: list<Contact> }
+entity Contact key n { n: int  code: string }
+source campaigns: Campaign from csv("campaigns.csv") { columns { code } }
+source contacts: Contact from csv("contacts.csv") { parent: code  columns { n  code } }
+)";
+  LoadResult result = load(script);
+  EXPECT_TRUE(result.report.ok());
+  EXPECT_EQ(result.report.rejectedCount, 0u);
+  EXPECT_EQ(result.store->table("Contact")->rowCount, 20000u);
+}
+
+TEST_F(LoaderTest, SignedGarbageIsNoNumber) {
+  std::string error;
+  EXPECT_FALSE(parseInt("+-5", error));
+  EXPECT_FALSE(parseDouble("+-2.5", error));
+  EXPECT_FALSE(parseDouble("nan(0x123)", error));
+  EXPECT_TRUE(parseDouble("nan", error));
+}
+
+TEST_F(LoaderTest, DateLayoutsMustNameADate) {
+  std::string script = std::string(kSchema) +
+                       "source products: Product from csv(\"products.csv\") {\n"
+                       "  date_format: \"%H:%M\"  columns { sku  department  price }\n}";
+  LoadResult result = load(script);
+  ASSERT_EQ(result.report.errors.size(), 1u);
+  EXPECT_EQ(result.report.errors[0], "source `products`: date_format '%H:%M' must name the year, "
+                                     "month and day and no time of day");
+}
+
+TEST_F(LoaderTest, RejectsFileReplacesOnlyRegularFiles) {
+  write("customers.csv", "id,age,city\nc1,x,Paris\n");
+  ASSERT_EQ(::mkfifo(path("rejects.fifo").c_str(), 0600), 0);
+  LoadOptions options;
+  options.maxBadRecords = 1;
+  options.rejectsPath = path("rejects.fifo");
+  LoadResult result = load(std::string(kSchema) + sources(), options);
+  ASSERT_EQ(result.report.errors.size(), 1u);
+  EXPECT_EQ(result.report.errors[0], "cannot write the rejects file '" + path("rejects.fifo") +
+                                         "': it exists and is not a regular file");
+  EXPECT_TRUE(std::filesystem::is_fifo(path("rejects.fifo")));
+
+  // A clean load still writes the file, so an old one never passes for new.
+  write("customers.csv", "id,age,city\nc1,3,Paris\n");
+  write("old.csv", "stale");
+  options.rejectsPath = path("old.csv");
+  LoadResult clean = load(std::string(kSchema) + sources(), options);
+  EXPECT_TRUE(clean.report.ok());
+  EXPECT_EQ(testing::readFile(path("old.csv")), "source,location,field,reason,record\n");
 }
 
 }  // namespace

@@ -316,7 +316,7 @@ TEST_F(SqliteSourceTest, MissingFileIsNotCreated) {
       "{ columns { sku  department } }");
   ASSERT_EQ(result.report.errors.size(), 1u);
   EXPECT_EQ(result.report.errors[0], "source `products`: cannot open SQLite database '" +
-                                         path("missing.db") + "': unable to open database file");
+                                         path("missing.db") + "': no such file");
   EXPECT_FALSE(fs::exists(path("missing.db")));
 }
 
