@@ -25,9 +25,14 @@ bool readWholeFile(const std::string& path, std::string& contents, std::string& 
     error = "permission denied";
     return false;
   }
-  std::ostringstream buffer;
-  buffer << stream.rdbuf();
-  contents = std::move(buffer).str();
+  // One read into a buffer of the file's size, without a stream copy.
+  contents.resize(std::filesystem::file_size(path, code));
+  stream.read(contents.data(), static_cast<std::streamsize>(contents.size()));
+  contents.resize(static_cast<size_t>(stream.gcount()));
+  if (stream.bad()) {
+    error = "the read failed";
+    return false;
+  }
   return true;
 }
 

@@ -69,6 +69,11 @@ uint32_t StringPool::intern(std::string_view text) {
     hashes_ = {};
     return intern(text);
   }
+  // Consecutive rows often repeat a value (the parent key of sorted child
+  // rows), which this check answers without probing the table.
+  if (!hashes_.empty() && this->text(lastId_) == text) {
+    return lastId_;
+  }
   // Keep the table at most half full.
   if ((hashes_.size() + 1) * 2 > slots_.size()) grow();
   uint64_t h = hash(text);
@@ -76,13 +81,17 @@ uint32_t StringPool::intern(std::string_view text) {
   size_t slot = h & mask;
   for (; slots_[slot] != 0; slot = (slot + 1) & mask) {
     uint32_t id = slots_[slot] - 1;
-    if (hashes_[id] == h && this->text(id) == text) return id;
+    if (hashes_[id] == h && this->text(id) == text) {
+      lastId_ = id;
+      return id;
+    }
   }
   auto id = static_cast<uint32_t>(hashes_.size());
   data_.append(text);
   starts_.push_back(data_.size());
   hashes_.push_back(h);
   slots_[slot] = id + 1;
+  lastId_ = id;
   return id;
 }
 

@@ -67,6 +67,7 @@ class StringPool {
   std::vector<uint64_t> starts_{0};  // string i is data_[starts_[i], starts_[i + 1])
   std::vector<uint64_t> hashes_;     // per id
   std::vector<uint32_t> slots_;      // id + 1, or 0 when empty; size is a power of two
+  uint32_t lastId_ = 0;  // the id interned last, tried first
   bool appendOnlyAllowed_ = false;
   bool appendOnly_ = false;
   uint64_t interned_ = 0;

@@ -13,7 +13,7 @@ packages=(
   llvm-19-dev libzstd-dev zlib1g-dev
   libspdlog-dev libfmt-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libutf8proc-dev libcctz-dev tzdata
-  libsimdjson-dev libsqlite3-dev sqlite3 libpq-dev postgresql
+  libsimdjson-dev libsqlite3-dev sqlite3 libpq-dev postgresql libbenchmark-dev
 )
 
 missing=()
