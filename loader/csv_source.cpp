@@ -109,7 +109,20 @@ bool parseValue(const SourcePlan& source, const FieldPlan& field, std::string_vi
     case ColumnKind::Timestamp: integer = parseTimestampField(text, source.values, error); break;
     case ColumnKind::Duration: integer = parseDurationField(text, error); break;
     case ColumnKind::Double: {
-      auto value = parseDouble(text, error);
+      // The source's decimal separator applies to doubles as to decimals.
+      std::string swapped;
+      std::string_view number = text;
+      if (source.values.decimalPoint != '.') {
+        if (number.find('.') != std::string_view::npos) {
+          error = "'" + std::string(text) + "' is not a number with separator '" +
+                  std::string(1, source.values.decimalPoint) + "'";
+          return false;
+        }
+        swapped = std::string(text);
+        std::replace(swapped.begin(), swapped.end(), source.values.decimalPoint, '.');
+        number = swapped;
+      }
+      auto value = parseDouble(number, error);
       if (!value) return false;
       cell.real = *value;
       return true;

@@ -20,6 +20,9 @@ constexpr size_t kMaxJsonDepth = 1000;
 
 // The offset where a line's nesting passes kMaxJsonDepth, or npos.
 size_t tooDeep(std::string_view line) {
+  // Each level takes at least one byte, so a short line cannot be too deep;
+  // this spares the scan on nearly every record.
+  if (line.size() <= kMaxJsonDepth) return std::string_view::npos;
   size_t depth = 0;
   bool inString = false;
   for (size_t i = 0; i < line.size(); ++i) {

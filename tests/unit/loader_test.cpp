@@ -509,3 +509,24 @@ TEST_F(LoaderTest, RejectsFileReplacesOnlyRegularFiles) {
 
 }  // namespace
 }  // namespace crm::load
+
+namespace crm::load {
+namespace {
+
+TEST_F(LoaderTest, DecimalSeparatorAppliesToDoubles) {
+  write("scores.csv", "id;score\na;2,5\nb;3.5\n");
+  std::string script = R"(
+customer entity C key id { id: string  score: double }
+source scores: C from csv("scores.csv") { separator: ";"  decimal_separator: ","  columns { id  score } }
+)";
+  LoadOptions options;
+  options.maxBadRecords = 1;
+  LoadResult result = load(script, options);
+  ASSERT_TRUE(result.report.ok());
+  EXPECT_DOUBLE_EQ(result.store->customers->column("score")->doubles[0], 2.5);
+  ASSERT_EQ(result.report.rejectedCount, 1u);
+  EXPECT_EQ(result.report.problems[0].message, "'3.5' is not a number with separator ','");
+}
+
+}  // namespace
+}  // namespace crm::load
