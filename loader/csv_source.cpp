@@ -54,7 +54,16 @@ bool bindColumns(SourcePlan& source, const CsvRecord* header, LoadReport& report
     for (size_t i = 0; i < source.bindings.size(); ++i) source.bindings[i].position = i;
     return report.errors.empty();
   }
-  std::vector<std::string> names(header->fields.begin(), header->fields.end());
+  // Header names compare in NFC, as the values do.
+  std::vector<std::string> names;
+  for (std::string_view name : header->fields) {
+    std::string ignored;
+    names.push_back(normalizeText(name, ignored).value_or(std::string(name)));
+  }
+  for (auto& binding : source.bindings) {
+    std::string ignored;
+    binding.column = normalizeText(binding.column, ignored).value_or(binding.column);
+  }
   for (size_t i = 0; i < names.size(); ++i) {
     if (std::find(names.begin(), names.begin() + static_cast<ptrdiff_t>(i), names[i]) !=
         names.begin() + static_cast<ptrdiff_t>(i)) {
@@ -82,6 +91,17 @@ bool bindColumns(SourcePlan& source, const CsvRecord* header, LoadReport& report
     binding.position = static_cast<size_t>(found - names.begin());
   }
   return report.errors.empty();
+}
+
+// Notes the key of a record about to be rejected, when the key column is
+// bound and present.
+void rememberRejectedKey(SourcePlan& source, const CsvRecord& record) {
+  size_t keyField = source.entity->table->keyColumn;
+  for (const auto& binding : source.bindings) {
+    if (binding.fieldIndex == keyField && binding.position < record.fields.size()) {
+      source.entity->rejectedKeys.emplace(record.fields[binding.position]);
+    }
+  }
 }
 
 }  // namespace
@@ -260,6 +280,7 @@ void readCsvSource(SourcePlan& source, uint32_t sourceIndex, LoadReport& report,
       const FieldPlan& field = fields[binding.fieldIndex];
       std::string_view text = record.fields[binding.position];
       if (!parseTextField(source, field, text, row[binding.fieldIndex], error)) {
+        rememberRejectedKey(source, record);
         reject(record, record.line, record.columns[binding.position], field.field->name.text,
                error);
         valid = false;

@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "compiler/ast/ast.h"
@@ -52,6 +53,9 @@ struct EntityPlan {
   bool filled = false;        // some source fills it
   std::optional<size_t> parentField;  // `parent:` of its source
   size_t implicitRows = 0;
+  // Keys of records that were rejected, so that child rows naming them are
+  // rejected too rather than re-creating an empty customer.
+  std::unordered_set<std::string> rejectedKeys;
   // The parent row of each row that was read nested inside its parent's
   // record (a JSON array of objects), by row. Rows that the `parent:` key
   // joins instead have UINT32_MAX, or lie past the end.

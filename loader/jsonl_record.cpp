@@ -259,6 +259,15 @@ bool JsonRecordReader::readNumber(Value& value, const JsonLayout::Key& key, Pend
   }
   for (size_t fieldIndex : key.fields) {
     const FieldPlan& field = row.layout->entity->fields[fieldIndex];
+    // A number fills numeric fields only: turning 42 into the text "42" or
+    // 1 into true would be a silent coercion.
+    bool numeric = field.kind == ColumnKind::Int || field.kind == ColumnKind::Double ||
+                   field.kind == ColumnKind::Decimal;
+    if (!numeric) {
+      return fail(at, &field.field->name.text,
+                  "expected a value of type `" + ast::toString(field.field->type->unwrapped()) +
+                      "`, found a JSON number");
+    }
     if (!parseTextField(numberSource_, field, text, row.cells[fieldIndex], message_)) {
       return fail(at, &field.field->name.text, message_);
     }

@@ -239,6 +239,7 @@ void linkTables(std::vector<EntityPlan>& entities, const std::vector<SourcePlan>
         }
         std::string key = keyOf(parentKey, row);
         if (key.empty()) continue;  // an empty key names no parent
+        if (link.parent->rejectedKeys.count(key) != 0) continue;
         if (intKeys) {
           // The key in the parent's own form: "007" names customer 7.
           int64_t value = 0;
@@ -270,9 +271,13 @@ void linkTables(std::vector<EntityPlan>& entities, const std::vector<SourcePlan>
         link.parentRow[row] = static_cast<uint32_t>(rows[row]);
         continue;
       }
+      std::string key = keyOf(parentKey, row);
       rejectRow(child, row, keyField,
-                "parent key '" + keyOf(parentKey, row) + "' matches no `" +
-                    link.parent->entity->name.text + "`");
+                link.parent->rejectedKeys.count(key) != 0
+                    ? "its parent `" + link.parent->entity->name.text + "` record '" + key +
+                          "' was rejected"
+                    : "parent key '" + key + "' matches no `" + link.parent->entity->name.text +
+                          "`");
     }
   }
 

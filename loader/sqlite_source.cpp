@@ -14,6 +14,7 @@
 #include <cctype>
 #include <charconv>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <memory>
 
@@ -276,7 +277,13 @@ class SqliteReader {
     if (sqlite3_column_type(statement, column) == SQLITE_FLOAT) {
       RealText& buffer = realTexts_[static_cast<size_t>(column)];
       double value = sqlite3_column_double(statement, column);
-      auto [end, status] = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value);
+      // Whole values print as integers, so that 100000.0 fills an int field
+      // as 123456.0 does; the shortest form could be "1e+05".
+      bool whole = std::abs(value) < 9007199254740992.0 && value == std::trunc(value);
+      auto [end, status] =
+          whole ? std::to_chars(buffer.data(), buffer.data() + buffer.size(),
+                                static_cast<int64_t>(value))
+                : std::to_chars(buffer.data(), buffer.data() + buffer.size(), value);
       (void)status;  // the buffer fits every double's shortest form
       return {buffer.data(), static_cast<size_t>(end - buffer.data())};
     }

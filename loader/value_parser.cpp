@@ -13,10 +13,31 @@
 namespace crm::load {
 namespace {
 
+// The text between quotes for a message: at most 60 bytes, cut on a
+// character boundary, with control characters and bytes that are not UTF-8
+// written as \xNN, so that data never drives the terminal.
 std::string quote(std::string_view text) {
   constexpr size_t kShown = 60;
-  std::string shown(text.substr(0, kShown));
-  if (text.size() > kShown) shown += "...";
+  std::string shown;
+  size_t i = 0;
+  while (i < text.size() && i < kShown) {
+    auto byte = static_cast<unsigned char>(text[i]);
+    size_t length = byte < 0x80 ? 1 : (byte & 0xE0) == 0xC0 ? 2 : (byte & 0xF0) == 0xE0 ? 3
+                                  : (byte & 0xF8) == 0xF0 ? 4 : 0;
+    bool valid = length > 0 && i + length <= text.size();
+    for (size_t k = 1; valid && k < length; ++k) {
+      valid = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
+    }
+    if (!valid || byte < 0x20 || byte == 0x7F) {
+      static constexpr char kHex[] = "0123456789ABCDEF";
+      shown += std::string("\\x") + kHex[byte >> 4] + kHex[byte & 15];
+      ++i;
+      continue;
+    }
+    shown.append(text.substr(i, length));
+    i += length;
+  }
+  if (i < text.size()) shown += "...";
   return "'" + shown + "'";
 }
 

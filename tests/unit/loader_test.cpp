@@ -490,7 +490,7 @@ TEST_F(LoaderTest, RejectsFileReplacesOnlyRegularFiles) {
   write("customers.csv", "id,age,city\nc1,x,Paris\n");
   ASSERT_EQ(::mkfifo(path("rejects.fifo").c_str(), 0600), 0);
   LoadOptions options;
-  options.maxBadRecords = 1;
+  options.maxBadRecords = 5;
   options.rejectsPath = path("rejects.fifo");
   LoadResult result = load(std::string(kSchema) + sources(), options);
   ASSERT_EQ(result.report.errors.size(), 1u);
@@ -526,6 +526,42 @@ source scores: C from csv("scores.csv") { separator: ";"  decimal_separator: ","
   EXPECT_DOUBLE_EQ(result.store->customers->column("score")->doubles[0], 2.5);
   ASSERT_EQ(result.report.rejectedCount, 1u);
   EXPECT_EQ(result.report.problems[0].message, "'3.5' is not a number with separator ','");
+}
+
+}  // namespace
+}  // namespace crm::load
+
+namespace crm::load {
+namespace {
+
+TEST_F(LoaderTest, JsonNumbersFillOnlyNumericFields) {
+  write("people.jsonl", "{\"id\": 42}\n{\"id\": \"b\", \"vip\": 1}\n{\"id\": \"c\", \"vip\": true}\n");
+  LoadOptions options;
+  options.maxBadRecords = 2;
+  LoadResult result = load("customer entity C key id { id: string  vip: bool? }\n"
+                           "source people: C from jsonl(\"people.jsonl\") { columns { id  vip } }\n",
+                           options);
+  ASSERT_EQ(result.report.rejectedCount, 2u);
+  EXPECT_EQ(result.report.problems[0].message, "expected a value of type `string`, found a JSON number");
+  EXPECT_EQ(result.report.problems[1].message, "expected a value of type `bool`, found a JSON number");
+  EXPECT_EQ(result.store->customers->rowCount, 1u);
+}
+
+}  // namespace
+}  // namespace crm::load
+
+namespace crm::load {
+namespace {
+
+TEST_F(LoaderTest, RejectedCustomerIsNotRecreatedByItsOrders) {
+  write("customers.csv", "id,age,city\nc1,old,Paris\nc2,40,Lyon\n");
+  write("orders.csv", "order_id,customer_id,sku,total,at\no1,c1,p1,1.00,2026-01-02 10:00:00\n");
+  LoadOptions options;
+  options.maxBadRecords = 2;
+  LoadResult result = load(std::string(kSchema) + sources(), options);
+  ASSERT_EQ(result.report.rejectedCount, 2u);
+  EXPECT_EQ(result.report.problems[1].message, "its parent `Customer` record 'c1' was rejected");
+  EXPECT_EQ(result.store->customers->rowCount, 1u);
 }
 
 }  // namespace

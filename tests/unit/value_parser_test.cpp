@@ -125,3 +125,17 @@ TEST(ValueParser, TimeZonesLoadByName) {
 
 }  // namespace
 }  // namespace crm::load
+
+namespace crm::load {
+namespace {
+
+TEST(ValueParser, MessagesEscapeControlBytes) {
+  std::string error;
+  EXPECT_FALSE(parseInt("4\x1b[31m2", error));
+  EXPECT_EQ(error, "'4\\x1B[31m2' is not an integer");
+  EXPECT_FALSE(parseInt("7\xff", error));
+  EXPECT_EQ(error, "'7\\xFF' is not an integer");
+}
+
+}  // namespace
+}  // namespace crm::load
