@@ -46,6 +46,24 @@ void fillRowNumber(const SourcePlan& source, std::vector<Cell>& row, std::vector
   bound[*source.rowNumberField] = true;
 }
 
+void reserveRows(EntityPlan& plan, size_t rows) {
+  size_t total = plan.table->rowCount + rows;
+  for (size_t i = 0; i < plan.fields.size(); ++i) {
+    runtime::Column& column = plan.table->columns[i];
+    switch (plan.fields[i].kind) {
+      case ColumnKind::Bool: case ColumnKind::Int: case ColumnKind::Date:
+      case ColumnKind::Timestamp: case ColumnKind::Duration: case ColumnKind::Enum:
+        column.ints.reserve(total);
+        break;
+      case ColumnKind::Double: column.doubles.reserve(total); break;
+      case ColumnKind::Decimal: column.decimals.reserve(total); break;
+      case ColumnKind::String: case ColumnKind::Reference: column.strings.reserve(total); break;
+      default: break;
+    }
+    if (column.optional) column.nullBits.reserve(total / 64 + 1);
+  }
+}
+
 std::string rowLocation(const SourcePlan& source, uint64_t line) {
   if (!source.rowLabel.empty()) return source.rowLabel + " row " + std::to_string(line);
   return source.path + ":" + std::to_string(line);
