@@ -49,4 +49,6 @@ fi
 
 echo "setup: checking the example scripts with build/crm"
 ./build/crm check examples/
+echo "setup: loading the bundled Complete Journey data"
+./build/crm load examples/welcome.crm
 echo "setup: done; run the tests with ./scripts/test.sh"
