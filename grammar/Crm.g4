@@ -410,10 +410,17 @@ BAD_NUMBER
     : DIGIT+ ('.' DIGIT+)? [a-zA-Z_] [a-zA-Z_0-9]*
     ;
 
+// CEL strings: single or triple quotes, and raw strings (prefix r or R)
+// in which a backslash is an ordinary character.
 STRING
     : '"' (ESCAPE | ~["\\\r\n])* '"'
     | '\'' (ESCAPE | ~['\\\r\n])* '\''
     | '"""' .*? '"""'
+    | '\'\'\'' .*? '\'\'\''
+    | [rR] '"' ~["\r\n]* '"'
+    | [rR] '\'' ~['\r\n]* '\''
+    | [rR] '"""' .*? '"""'
+    | [rR] '\'\'\'' .*? '\'\'\''
     ;
 
 // An unterminated string or block comment becomes one token, so that the

@@ -689,12 +689,19 @@ int hexValue(char c) {
 }  // namespace
 
 // Decodes a string token with CEL's escapes: \n \r \t \\ \" \' \` \? \a \b \f
-// \v, \xHH, \uHHHH, \UHHHHHHHH and octal \ooo. Triple-quoted strings are raw
-// except for their escapes, as in CEL.
+// \v, \xHH, \uHHHH, \UHHHHHHHH and octal \ooo. Triple-quoted strings may span
+// lines; raw strings (r"...") keep every backslash, as in CEL.
 std::string AstBuilder::stringValue(antlr4::Token* token) {
   std::string text = token->getText();
-  size_t quote = text.rfind("\"\"\"", 0) == 0 ? 3 : 1;
-  std::string_view body(text.data() + quote, text.size() - 2 * quote);
+  bool raw = !text.empty() && (text[0] == 'r' || text[0] == 'R');
+  std::string_view quoted(text);
+  if (raw) quoted.remove_prefix(1);
+  bool triple = quoted.rfind("\"\"\"", 0) == 0 || quoted.rfind("\'\'\'", 0) == 0;
+  size_t quote = triple ? 3 : 1;
+  std::string_view body = quoted.substr(quote, quoted.size() - 2 * quote);
+  if (raw) {
+    return std::string(body);
+  }
   std::string out;
   for (size_t i = 0; i < body.size(); ++i) {
     if (body[i] != '\\') {

@@ -323,3 +323,27 @@ TEST(Parser, ByteOrderMarkIsSkipped) {
 
 }  // namespace
 }  // namespace crm::parse
+
+namespace crm::parse {
+namespace {
+
+TEST(Parser, RawAndTripleQuotedStrings) {
+  source::SourceManager sources;
+  diag::DiagnosticEngine diagnostics(sources);
+  const auto& file = sources.add(
+      "s.crm",
+      "let a = r\"a\\nb\"\nlet b = '''it's\nfine'''\nlet c = R'\\d+'\nlet d = \"\"\"x\\ty\"\"\"");
+  ParseResult result = parseFile(file, diagnostics);
+  ASSERT_EQ(diagnostics.errorCount(), 0u);
+  ASSERT_EQ(result.script.decls.size(), 4u);
+  auto text = [&](size_t i) {
+    return ast::as<ast::Literal>(*ast::as<ast::LetDecl>(*result.script.decls[i]).value).text;
+  };
+  EXPECT_EQ(text(0), "a\\nb");  // raw: the backslash stays
+  EXPECT_EQ(text(1), "it's\nfine");
+  EXPECT_EQ(text(2), "\\d+");
+  EXPECT_EQ(text(3), "x\ty");  // triple quotes still decode escapes
+}
+
+}  // namespace
+}  // namespace crm::parse
