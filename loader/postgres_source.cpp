@@ -26,6 +26,7 @@
 
 #include "compiler/diag/diagnostic.h"
 #include "loader/internal.h"
+#include "loader/sql_binding.h"
 
 namespace crm::load::internal {
 namespace {
@@ -61,42 +62,6 @@ constexpr const char* kSessionSetup =
 // connect_timeout, so that an unreachable server fails the load instead of
 // stalling it.
 constexpr const char* kConnectTimeoutSeconds = "10";
-
-// The SQL a source runs, and the name its rows are reported under.
-struct SqlQuery {
-  std::string text;
-  std::string label;  // the table name, or the query itself
-};
-
-// Whether `text` is a table name such as `orders` or `public.orders`: ASCII
-// identifiers joined by dots.
-bool isTableName(std::string_view text) {
-  bool partStart = true;
-  for (char c : text) {
-    auto byte = static_cast<unsigned char>(c);
-    if (c == '.' && !partStart) {
-      partStart = true;
-    } else if (std::isalpha(byte) || c == '_' || (!partStart && std::isdigit(byte))) {
-      partStart = false;
-    } else {
-      return false;
-    }
-  }
-  return !partStart;
-}
-
-// The second argument of `postgres(conninfo, query)`. A bare table name
-// reads the whole table, with the name quoted so that its case is kept.
-SqlQuery queryOf(const SourcePlan& source) {
-  const auto& call = ast::as<ast::Call>(*source.decl->format);
-  std::string text = ast::as<ast::Literal>(*call.arguments[1]).text;
-  if (!isTableName(text))
-    return {text, text};
-  std::string quoted = "\"";
-  for (char c : text)
-    quoted += c == '.' ? std::string("\".\"") : std::string(1, c);
-  return {"SELECT * FROM " + quoted + "\"", text};
-}
 
 // A libpq message on one line: its lines trimmed and joined with "; ".
 std::string oneLine(std::string_view message) {
@@ -182,46 +147,6 @@ bool hasFixedTextForm(Oid type) {
          type == kTimestamptzOid;
 }
 
-std::string missingValueMessage(const FieldPlan& field) {
-  return "missing value for the required field; make the field optional (`" +
-         field.field->name.text + ": " + ast::toString(field.field->type) + "?`) if it may be NULL";
-}
-
-// Reports each required scalar field that no column fills.
-std::string missingColumnMessage(const std::string& column, const std::vector<std::string>& names,
-                                 const SqlQuery& query, const std::string& where) {
-  std::string message =
-      where + ": column '" + column + "' is not in the result of '" + query.text + "'";
-  if (auto suggestion = diag::closestMatch(column, names)) {
-    return message + "; did you mean '" + *suggestion + "'?";
-  }
-  std::string list;
-  for (const auto& name : names)
-    list += (list.empty() ? "" : ", ") + name;
-  return message + "; the result has: " + list;
-}
-
-// Binds each `columns { ... }` entry to the result column of that name,
-// compared case-sensitively.
-bool bindResultColumns(SourcePlan& source, const std::vector<std::string>& names,
-                       const SqlQuery& query, const std::string& where, LoadReport& report) {
-  dropAbsentImplicitBindings(source, names);
-  bool ok = true;
-  for (auto& binding : source.bindings) {
-    auto count = std::count(names.begin(), names.end(), binding.column);
-    if (count == 1) {
-      binding.position = static_cast<size_t>(std::find(names.begin(), names.end(), binding.column) -
-                                             names.begin());
-      continue;
-    }
-    ok = false;
-    report.errors.push_back(count == 0 ? missingColumnMessage(binding.column, names, query, where)
-                                       : where + ": column '" + binding.column + "' appears " +
-                                             std::to_string(count) + " times in the result of '" +
-                                             query.text + "'; give each a name with AS");
-  }
-  return ok;
-}
 
 // Runs one source's query and appends the rows it returns to the entity.
 class PostgresReader {
