@@ -64,6 +64,11 @@ void reserveRows(EntityPlan& plan, size_t rows) {
   }
 }
 
+void reserveForFile(EntityPlan& plan, size_t fileBytes, size_t sampleBytes) {
+  size_t estimate = fileBytes / (sampleBytes / kReserveSample + 1);
+  reserveRows(plan, estimate + estimate / 32);  // a 3% margin for longer records later
+}
+
 std::string rowLocation(const SourcePlan& source, uint64_t line) {
   if (!source.rowLabel.empty()) return source.rowLabel + " row " + std::to_string(line);
   return source.path + ":" + std::to_string(line);

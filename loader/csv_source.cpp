@@ -257,18 +257,14 @@ void readCsvSource(SourcePlan& source, uint32_t sourceIndex, LoadReport& report,
   };
   // The first records give the average record size, hence an estimate of
   // the rows to come, for which the columns reserve room once.
-  constexpr size_t kSample = 4096;
   size_t sampleBytes = 0;
   while (true) {
     error.clear();
     if (!reader.next(record, error)) break;
     ++stats.records;
-    if (stats.records <= kSample) {
+    if (stats.records <= kReserveSample) {
       for (std::string_view field : record.fields) sampleBytes += field.size() + 1;
-      if (stats.records == kSample && sampleBytes > 0) {
-        size_t estimate = data.size() / (sampleBytes / kSample + 1);
-        reserveRows(*source.entity, estimate + estimate / 32);
-      }
+      if (stats.records == kReserveSample) reserveForFile(*source.entity, data.size(), sampleBytes);
     }
     if (!error.empty()) {
       reject(record, record.errorLine, record.errorColumn, "", error);

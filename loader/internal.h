@@ -133,6 +133,13 @@ void fillRowNumber(const SourcePlan& source, std::vector<Cell>& row, std::vector
 // copies, page faults and up to twice the memory).
 void reserveRows(EntityPlan& plan, size_t rows);
 
+// Records read from a file before its columns reserve room for the rest.
+inline constexpr size_t kReserveSample = 4096;
+
+// Reserves room for the rows a file of `fileBytes` still holds, estimated
+// from the `sampleBytes` its first kReserveSample records took.
+void reserveForFile(EntityPlan& plan, size_t fileBytes, size_t sampleBytes);
+
 // Where row `line` of a source is, for messages.
 std::string rowLocation(const SourcePlan& source, uint64_t line);
 

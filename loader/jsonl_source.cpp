@@ -18,9 +18,6 @@ namespace {
 // values would make the reader recurse too far.
 constexpr size_t kMaxJsonDepth = 1000;
 
-// Lines read before the columns reserve room for the rest of the file.
-constexpr size_t kSampleLines = 4096;
-
 // The offset where a line's nesting passes kMaxJsonDepth, or npos.
 size_t tooDeep(std::string_view line) {
   // Each level takes at least one byte, so a short line cannot be too deep;
@@ -137,10 +134,8 @@ void readJsonlSource(SourcePlan& source, uint32_t sourceIndex, LoadReport& repor
       continue;
     ++stats.records;
     // As for CSV: reserve the rows to come once, from the first lines.
-    if (stats.records == kSampleLines) {
-      size_t average = static_cast<size_t>(next - data.data()) / kSampleLines + 1;
-      size_t estimate = data.size() / average;
-      reserveRows(*source.entity, estimate + estimate / 32);
+    if (stats.records == kReserveSample) {
+      reserveForFile(*source.entity, data.size(), static_cast<size_t>(next - data.data()));
     }
 
     if (size_t offset = tooDeep(line); offset != std::string_view::npos) {

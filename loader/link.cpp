@@ -262,7 +262,9 @@ void linkTables(std::vector<EntityPlan>& entities, const std::vector<SourcePlan>
     const std::string& keyField = child.entity->fields[*child.parentField].name.text;
     for (uint32_t row = 0; row < child.table->rowCount; ++row) {
       if (isNested(child, row)) continue;
-      if (parentKey.isNull(row) || keyOf(parentKey, row).empty()) {
+      bool emptyKey = parentKey.kind != ColumnKind::Int &&
+                      parentKey.pool.text(parentKey.strings[row]).empty();
+      if (parentKey.isNull(row) || emptyKey) {
         rejectRow(child, row, keyField, "the parent key is empty, so the row belongs to no `" +
                                             link.parent->entity->name.text + "`");
         continue;

@@ -64,6 +64,16 @@ class Checker {
   void checkRecommend(ast::RecommendDecl& decl);
   void ensureRecommendChecked(ast::RecommendDecl& decl);
   void reportCycle(const ast::Decl& decl);
+
+  // The scope of a use site, set aside while a declaration's body is
+  // checked on first use.
+  struct SavedScope {
+    std::vector<Variable> variables;
+    std::vector<std::string> narrowed;
+    const ast::RecordDecl* implicitElement = nullptr;
+  };
+  SavedScope enterDeclaration(const ast::Decl& decl);
+  void leaveDeclaration(const ast::Decl& decl, SavedScope& saved);
   void checkChannel(ast::ChannelDecl& decl);
   void checkCampaign(ast::CampaignDecl& decl);
   void checkPressure(ast::PressureDecl& decl);

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "compiler/sema/checker.h"
+#include "compiler/sema/helpers.h"
 #include "stdlib/signatures.h"
 
 namespace crm::sema::internal {
@@ -12,8 +13,6 @@ using ast::Type;
 using ast::TypeKind;
 
 namespace {
-
-std::string quoted(const Type* type) { return "`" + ast::toString(type) + "`"; }
 
 // A parsed signature pattern such as `list<T>` or `T?`.
 struct Pattern {
@@ -118,17 +117,6 @@ std::string describeSignature(const stdlib::Signature& signature) {
     text += (i > 0 ? ", " : "") + std::string(signature.parameters[i]);
   }
   return text + ") -> " + std::string(signature.result);
-}
-
-bool isOrdered(const Type* type) {
-  switch (type->kind) {
-    case TypeKind::Int: case TypeKind::Double: case TypeKind::Decimal: case TypeKind::String:
-    case TypeKind::Date: case TypeKind::Timestamp: case TypeKind::Duration:
-    case TypeKind::Bool: case TypeKind::Enum:
-      return true;
-    default:
-      return false;
-  }
 }
 
 struct MacroShape {

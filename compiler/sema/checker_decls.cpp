@@ -246,15 +246,7 @@ const Type* Checker::valueTypeOf(const ast::Decl& decl) {
     reportCycle(decl);
     return types_.error();
   }
-  states_[&decl] = State::Checking;
-  dependencyStack_.push_back(&decl);
-  // A body is checked outside any macro or trigger scope of the use site.
-  std::vector<Variable> savedVariables;
-  savedVariables.swap(variables_);
-  std::vector<std::string> savedNarrowed;
-  savedNarrowed.swap(narrowed_);
-  const ast::RecordDecl* savedElement = implicitElement_;
-  implicitElement_ = nullptr;
+  SavedScope saved = enterDeclaration(decl);
 
   const Type* type = types_.error();
   auto& mutableDecl = const_cast<ast::Decl&>(decl);
@@ -274,13 +266,30 @@ const Type* Checker::valueTypeOf(const ast::Decl& decl) {
     }
   }
 
-  implicitElement_ = savedElement;
-  narrowed_.swap(savedNarrowed);
-  variables_.swap(savedVariables);
-  dependencyStack_.pop_back();
-  states_[&decl] = State::Done;
+  leaveDeclaration(decl, saved);
   valueTypes_[&decl] = type;
   return type;
+}
+
+// Marks `decl` as being checked and sets the use site's scope aside, so
+// that its body sees no macro or trigger variable of the use site.
+Checker::SavedScope Checker::enterDeclaration(const ast::Decl& decl) {
+  states_[&decl] = State::Checking;
+  dependencyStack_.push_back(&decl);
+  SavedScope saved;
+  saved.variables.swap(variables_);
+  saved.narrowed.swap(narrowed_);
+  saved.implicitElement = implicitElement_;
+  implicitElement_ = nullptr;
+  return saved;
+}
+
+void Checker::leaveDeclaration(const ast::Decl& decl, SavedScope& saved) {
+  implicitElement_ = saved.implicitElement;
+  narrowed_.swap(saved.narrowed);
+  variables_.swap(saved.variables);
+  dependencyStack_.pop_back();
+  states_[&decl] = State::Done;
 }
 
 void Checker::checkRequiredBool(ast::Expr& expr, const std::string& what) {

@@ -10,20 +10,6 @@ using ast::BinaryOp;
 using ast::Type;
 using ast::TypeKind;
 
-namespace {
-
-bool isOrdered(const Type* type) {
-  switch (type->kind) {
-    case TypeKind::Bool: case TypeKind::Int: case TypeKind::Double: case TypeKind::Decimal:
-    case TypeKind::String: case TypeKind::Date: case TypeKind::Timestamp:
-    case TypeKind::Duration: case TypeKind::Enum:
-      return true;
-    default:
-      return false;
-  }
-}
-
-}  // namespace
 
 const Type* Checker::checkBinary(ast::Binary& binary, const Type* expected) {
   switch (binary.op) {

@@ -241,8 +241,8 @@ void Checker::checkTrigger(ast::TriggerDecl& decl) {
 // ------------------------------------------------------------- recommend
 
 // Checks a recommendation's body once, on its first call or declaration, in
-// a scope of its own; a call back into a recommendation being checked (also
-// through segments and lets) is a cycle.
+// a scope of its own. A call back into a recommendation that is being
+// checked, also through segments and lets, is a cycle.
 void Checker::ensureRecommendChecked(ast::RecommendDecl& decl) {
   auto state = states_.find(&decl);
   if (state != states_.end() && state->second == State::Done) return;
@@ -250,20 +250,9 @@ void Checker::ensureRecommendChecked(ast::RecommendDecl& decl) {
     reportCycle(decl);
     return;
   }
-  states_[&decl] = State::Checking;
-  dependencyStack_.push_back(&decl);
-  std::vector<Variable> savedVariables;
-  savedVariables.swap(variables_);
-  std::vector<std::string> savedNarrowed;
-  savedNarrowed.swap(narrowed_);
-  const ast::RecordDecl* savedElement = implicitElement_;
-  implicitElement_ = nullptr;
+  SavedScope saved = enterDeclaration(decl);
   checkRecommend(decl);
-  implicitElement_ = savedElement;
-  narrowed_.swap(savedNarrowed);
-  variables_.swap(savedVariables);
-  dependencyStack_.pop_back();
-  states_[&decl] = State::Done;
+  leaveDeclaration(decl, saved);
 }
 
 void Checker::checkRecommend(ast::RecommendDecl& decl) {

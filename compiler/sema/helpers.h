@@ -9,6 +9,18 @@
 
 namespace crm::sema::internal {
 
+// Whether values of `type` have an order for `<`, min, max and top.
+inline bool isOrdered(const ast::Type* type) {
+  switch (type->kind) {
+    case ast::TypeKind::Bool: case ast::TypeKind::Int: case ast::TypeKind::Double:
+    case ast::TypeKind::Decimal: case ast::TypeKind::String: case ast::TypeKind::Date:
+    case ast::TypeKind::Timestamp: case ast::TypeKind::Duration: case ast::TypeKind::Enum:
+      return true;
+    default:
+      return false;
+  }
+}
+
 inline std::string quoted(const ast::Type* type) { return "`" + ast::toString(type) + "`"; }
 
 template <typename Items, typename NameOf>
