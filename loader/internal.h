@@ -48,7 +48,7 @@ struct EntityPlan {
   const ast::EntityDecl* entity = nullptr;
   runtime::Table* table = nullptr;
   std::vector<FieldPlan> fields;  // in declaration order, as the table's columns
-  // Where each row came from, for messages about duplicate keys.
+  // The source and line of each row, for messages about duplicate keys.
   std::vector<std::pair<uint32_t, uint32_t>> origins;  // (source index, line)
   bool filled = false;        // some source fills it
   std::optional<size_t> parentField;  // `parent:` of its source
@@ -84,8 +84,8 @@ struct SourcePlan {
   ValueOptions values;
   std::vector<Binding> bindings;
   std::optional<size_t> rowNumberField;  // `row_number:`: filled with the record's position
-  // How a row is located in messages: empty for files (`path:line`), the
-  // table name or query for SQL sources (`orders row 3`).
+  // The prefix of a row's location in messages: empty for files, which use
+  // `path:line`, and the table name or query for SQL sources (`orders row 3`).
   std::string rowLabel;
 };
 
@@ -98,7 +98,7 @@ struct Cell {
   runtime::Decimal decimal;
   std::string text;
   // Points at the source's own bytes when they need no change, which spares
-  // a copy per field; otherwise unset, and `text` holds the value.
+  // a copy per field; otherwise unset, and `text` contains the value.
   std::string_view view;
 
   std::string_view textValue() const { return view.data() != nullptr ? view : text; }

@@ -130,8 +130,8 @@ void createImplicitRow(EntityPlan& parent, const std::string& key) {
 
 void linkTables(std::vector<EntityPlan>& entities, const std::vector<SourcePlan>& sources,
                 LoadReport& report, Rejections& rejected) {
-  // Which entity lists which: the parent of a child source is the entity
-  // with a list of the child's rows.
+  // The parent links: the parent of a child source is the entity with a
+  // list of the child's rows.
   std::vector<ChildLink> links;
   for (auto& child : entities) {
     if (!child.filled && child.nestedParentRows.empty()) continue;

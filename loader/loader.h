@@ -22,7 +22,7 @@ struct LoadOptions {
   std::map<std::string, std::string> sourcePaths;
   // Bad records tolerated before the load fails; they are then skipped.
   size_t maxBadRecords = 0;
-  // Where skipped records are written as CSV; empty for nowhere.
+  // The CSV file that receives skipped records; empty for none.
   std::string rejectsPath;
   // How many problems the report keeps in full.
   size_t problemsKept = 20;

@@ -70,7 +70,7 @@ uint32_t StringPool::intern(std::string_view text) {
     return intern(text);
   }
   // Consecutive rows often repeat a value (the parent key of sorted child
-  // rows), which this check answers without probing the table.
+  // rows), which this check returns without probing the table.
   if (!hashes_.empty() && this->text(lastId_) == text) {
     return lastId_;
   }

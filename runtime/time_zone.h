@@ -27,9 +27,9 @@ class TimeZone {
 
   const std::string& name() const { return name_; }
 
-  // The instant of a local civil time. A time repeated when clocks go back
-  // takes its first occurrence; a time skipped when clocks go forward is
-  // moved forward by the length of the gap (02:30 becomes 03:30).
+  // Converts a local civil time to its instant. A time repeated when clocks
+  // go back takes its first occurrence. A time skipped when clocks go
+  // forward moves forward by the length of the gap (02:30 becomes 03:30).
   int64_t toInstant(const CivilTime& civil) const;
   CivilTime toCivil(int64_t micros) const;
 

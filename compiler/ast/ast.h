@@ -58,13 +58,13 @@ struct Literal : Expr {
   // Timestamp (microseconds since 1970-01-01T00:00:00Z).
   int64_t intValue = 0;
   double doubleValue = 0;
-  // The decoded text of a String; the spelling of a Double, so that the
-  // checker can turn `500.00` into an exact decimal when it meets one.
+  // The decoded text of a String, or the spelling of a Double. The spelling
+  // lets the checker turn `500.00` into an exact decimal when it meets one.
   std::string text;
   bool asDecimal = false;  // a numeric literal the checker typed as decimal
 };
 
-// What an identifier denotes, decided by the checker.
+// The meaning of an identifier, decided by the checker.
 enum class Binding {
   Unresolved,
   Customer,     // the customer being evaluated

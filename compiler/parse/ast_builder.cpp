@@ -728,7 +728,12 @@ std::string AstBuilder::stringValue(antlr4::Token* token) {
       case 'v': out += '\v'; break;
       case '\\': case '"': case '\'': case '`': case '?': out += c; break;
       case 'x': case 'u': case 'U': {
-        size_t digits = c == 'x' ? 2 : c == 'u' ? 4 : 8;
+        size_t digits = 8;  // \U
+        if (c == 'x') {
+          digits = 2;
+        } else if (c == 'u') {
+          digits = 4;
+        }
         uint32_t value = 0;
         for (size_t k = 0; k < digits; ++k) {
           int h = i + 1 < body.size() ? hexValue(body[i + 1]) : -1;

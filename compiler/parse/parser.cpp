@@ -46,7 +46,7 @@ bool isDeclarationKeyword(size_t type) {
   }
 }
 
-// How a token kind reads in a message: never an ANTLR token name.
+// Describes a token kind for a message, never by its ANTLR token name.
 std::string describeTokenType(const antlr4::dfa::Vocabulary& vocabulary, size_t type) {
   switch (type) {
     case antlr4::Token::EOF: return "end of file";

@@ -157,10 +157,10 @@ const Type* Checker::checkIdent(ast::Ident& ident, const Type* expected) {
   auto& diagnostic =
       diagnostics_.report(diag::Code::E0102, ident.range, "unknown name `" + ident.name + "`");
   if (diagnostics_.limitReached()) {
-    return types_.error();  // nobody sees the suggestion, so skip the search
+    return types_.error();  // the suggestion would not be shown, so skip the search
   }
   std::vector<std::string> candidates = visibleNames();
-  // The declaration being defined is no answer to a typo inside it.
+  // The declaration being defined is never suggested for a typo inside it.
   if (!dependencyStack_.empty()) {
     const std::string& self = dependencyStack_.back()->name.text;
     candidates.erase(std::remove(candidates.begin(), candidates.end(), self), candidates.end());

@@ -211,7 +211,7 @@ const Type* Checker::checkEquality(ast::Binary& binary) {
 
 const Type* Checker::checkMembership(ast::Binary& binary) {
   // A list literal on the right takes its element type from the left, so
-  // that `tier in [silver, gold]` names enum values; otherwise the
+  // that `tier in [silver, gold]` names enum values. Otherwise the
   // collection types the left, as in `email in customer.consent`.
   const Type* rhs = nullptr;
   const Type* lhs = nullptr;
@@ -232,7 +232,7 @@ const Type* Checker::checkMembership(ast::Binary& binary) {
     return types_.error();
   }
   std::string op = ast::spelling(binary.op);
-  // A missing value is neither in nor not in a list: the script must say
+  // A missing value is neither in nor not in a list. The script must decide
   // which it means, so an optional left side is rejected.
   if (!requireValue(*binary.lhs, lhs, ("with `" + op + "`").c_str()) ||
       !requireValue(*binary.rhs, rhs, ("on the right of `" + op + "`").c_str())) {

@@ -160,7 +160,7 @@ void Checker::checkSource(ast::SourceDecl& decl) {
     if (!column.typeRef) continue;
     const Type* columnType = resolveType(*column.typeRef);
     if (columnType->isError()) continue;
-    // A column fills a field of its own type; an optional column fills only
+    // A column fills a field of its own type. An optional column fills only
     // an optional field, and an entity reference is read as its key.
     bool compatible = columnType == fieldType || columnType == want ||
                       (fieldType->isOptional() && columnType->unwrapped() == want);

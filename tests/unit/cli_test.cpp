@@ -208,7 +208,7 @@ TEST_F(CliTest, AllowTakesOneCodePerUse) {
 }
 
 // A let of a shared file is used when any script checked with it uses it.
-TEST_F(CliTest, SharedDeclarationsUsedByAnotherRootAreNotUnused) {
+TEST_F(CliTest, SharedDeclarationUsedElsewhere) {
   std::filesystem::create_directories(dir_ / "shared");
   write("shared/lib.crm", "customer entity C key id { id: string  age: int? }\n"
                           "let adult = (customer.age ?? 0) >= 18\n");

@@ -136,7 +136,7 @@ TEST_F(LoaderTest, LoadsJoinsAndResolves) {
   EXPECT_TRUE(unresolvedReported);
 }
 
-TEST_F(LoaderTest, BadValueNamesFileLineColumnFieldAndText) {
+TEST_F(LoaderTest, BadValueNamesItsPlace) {
   write("orders.csv", "order_id,customer_id,sku,total,at\no1,c1,p1,\"1.234,56\",2026-01-02 10:00:00\n");
   LoadResult result = load(std::string(kSchema) + sources());
   EXPECT_FALSE(result.report.ok());
@@ -147,7 +147,7 @@ TEST_F(LoaderTest, BadValueNamesFileLineColumnFieldAndText) {
   EXPECT_EQ(problem.message, "'1.234,56' is not a decimal with separator '.'");
 }
 
-TEST_F(LoaderTest, BadRecordsAreSkippedUpToTheLimitAndWrittenOut) {
+TEST_F(LoaderTest, BadRecordsSkippedUpToLimit) {
   write("orders.csv",
         "order_id,customer_id,sku,total,at\n"
         "o1,c1,p1,abc,2026-01-02 10:00:00\n"
@@ -304,7 +304,7 @@ source visits: Visit from csv("visits.csv") { row_number: n  columns { page } }
   EXPECT_EQ(*visits.findRow("2"), 1u);
 }
 
-TEST_F(LoaderTest, NullMarkerInRequiredFieldIsReadAsAValue) {
+TEST_F(LoaderTest, NullMarkerInRequiredField) {
   write("customers.csv", "id,age,city\nc1,-1,NA\nc2,NA,Lyon\n");
   std::string script = R"(
 customer entity Customer key id { id: string  age: int  city: string? }
@@ -395,7 +395,7 @@ source customers: C from csv("customers.csv") { columns { id } }
 source orders: O from csv("orders.csv") { parent: customer_id  columns { order_id  customer_id } }
 )";
   LoadResult result = load(script);
-  // "007" and "7" both name customer 7, created once; "abc" names nobody.
+  // "007" and "7" both name customer 7, created once. "abc" names no customer.
   EXPECT_TRUE(result.report.errors.empty());
   ASSERT_EQ(result.report.rejectedCount, 1u);
   EXPECT_EQ(result.report.problems[0].message, "parent key 'abc' matches no `C`");
