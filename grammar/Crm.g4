@@ -7,6 +7,11 @@ script
     : declaration* EOF
     ;
 
+// One expression on its own, as checked by the expression mode of the driver.
+expression
+    : expr EOF
+    ;
+
 declaration
     : importDecl
     | enumDecl
@@ -205,6 +210,7 @@ member
 
 postfix
     : (DOT | OPTIONAL_DOT) ident (LPAREN args? RPAREN)?      # selectOrCall
+    | (DOT | OPTIONAL_DOT) QUOTED_IDENT                     # quotedSelect
     | LBRACKET expr RBRACKET                                # index
     ;
 
@@ -394,8 +400,11 @@ DURATION
     : (DIGIT+ DURATION_UNIT)+
     ;
 
+// As in CEL, the digits before the point may be left out (`.5`), the
+// digits after it may not.
 FLOAT
     : DIGIT+ '.' DIGIT+ EXPONENT?
+    | '.' DIGIT+ EXPONENT?
     | DIGIT+ EXPONENT
     ;
 
@@ -408,6 +417,7 @@ INT
 // valid duration units instead of as two unrelated tokens.
 BAD_NUMBER
     : DIGIT+ ('.' DIGIT+)? [a-zA-Z_] [a-zA-Z_0-9]*
+    | '.' DIGIT+ [a-zA-Z_] [a-zA-Z_0-9]*
     ;
 
 // CEL strings: single or triple quotes, and raw strings (prefix r or R)
@@ -436,6 +446,13 @@ UNTERMINATED_COMMENT
 
 IDENT
     : [a-zA-Z_] [a-zA-Z_0-9]*
+    ;
+
+// A field name in backquotes selects a map key that is not an identifier,
+// as in CEL: m.`content-type`. The characters allowed are CEL's: ASCII
+// letters and digits, `_`, `.`, `-`, `/` and the space.
+QUOTED_IDENT
+    : '`' [a-zA-Z0-9_./ \-]+ '`'
     ;
 
 LINE_COMMENT

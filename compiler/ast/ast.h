@@ -76,6 +76,7 @@ enum class Binding {
   ImplicitField,  // a field of the element in a trigger's on(...) condition
   EnumValue,    // a bare enum value typed by its context
   EnumType,     // the enum in `Tier.gold`
+  External,     // a variable declared by the caller of an expression check; `name` is its name
 };
 
 struct Decl;
@@ -90,9 +91,13 @@ struct Ident : Expr {
 struct Select : Expr {
   explicit Select(SourceRange r) : Expr(ExprKind::Select, r) {}
   ExprPtr operand;
-  Name field;
+  Name field;                  // without the backquotes of `m.`content-type``
   bool optionalChain = false;  // `a?.b`
   bool enumValue = false;      // `Tier.gold`, set by the checker
+  // Set by the checker when the whole chain, such as `a.b.c`, names a
+  // variable declared with dots in its name: this node reads that variable.
+  // The operand subtree is then not checked and carries no types.
+  std::string externalName;
 };
 
 struct Index : Expr {
@@ -107,7 +112,10 @@ struct Call : Expr {
   Name function;
   bool optionalChain = false;  // `a?.f()`
   std::vector<ExprPtr> arguments;
-  const stdlib::Signature* signature = nullptr;  // set by the checker
+  // Set by the checker. Null when a `dyn` argument leaves overloads with
+  // different result types possible: the overload is then chosen by the
+  // run-time types of the arguments.
+  const stdlib::Signature* signature = nullptr;
   const Decl* callee = nullptr;                   // a called recommendation
 };
 

@@ -5,7 +5,7 @@
 namespace crm::ast {
 
 TypeContext::TypeContext() {
-  for (int kind = 0; kind <= static_cast<int>(TypeKind::Duration); ++kind) {
+  for (int kind = 0; kind <= static_cast<int>(TypeKind::Dyn); ++kind) {
     auto type = std::make_unique<Type>();
     type->kind = static_cast<TypeKind>(kind);
     scalars_.push_back(std::move(type));
@@ -42,7 +42,8 @@ const Type* TypeContext::map(const Type* key, const Type* value) {
 }
 
 const Type* TypeContext::optional(const Type* inner) {
-  if (inner->isOptional() || inner->is(TypeKind::Null) || inner->isError()) {
+  if (inner->isOptional() || inner->is(TypeKind::Null) || inner->is(TypeKind::Dyn) ||
+      inner->isError()) {
     return inner;
   }
   return intern(TypeKind::Optional, inner, nullptr, nullptr);
@@ -67,6 +68,7 @@ std::string toString(const Type* type) {
     case TypeKind::Date: return "date";
     case TypeKind::Timestamp: return "timestamp";
     case TypeKind::Duration: return "duration";
+    case TypeKind::Dyn: return "dyn";
     case TypeKind::List: return "list<" + toString(type->element) + ">";
     case TypeKind::Set: return "set<" + toString(type->element) + ">";
     case TypeKind::Map:

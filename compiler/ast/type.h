@@ -23,6 +23,10 @@ enum class TypeKind {
   Date,
   Timestamp,
   Duration,
+  // A value of any type, known only at run time. Only expressions checked
+  // in CEL mode have it: a list or map literal whose elements have no
+  // common type, and variables declared `dyn`.
+  Dyn,
   List,
   Set,
   Map,
@@ -41,6 +45,7 @@ struct Type {
   bool is(TypeKind k) const { return kind == k; }
   bool isError() const { return kind == TypeKind::Error; }
   bool isOptional() const { return kind == TypeKind::Optional; }
+  bool isDyn() const { return kind == TypeKind::Dyn; }
   bool isNumeric() const {
     return kind == TypeKind::Int || kind == TypeKind::Double || kind == TypeKind::Decimal;
   }
@@ -65,12 +70,13 @@ class TypeContext {
   const Type* date() const { return scalar(TypeKind::Date); }
   const Type* timestamp() const { return scalar(TypeKind::Timestamp); }
   const Type* duration() const { return scalar(TypeKind::Duration); }
+  const Type* dyn() const { return scalar(TypeKind::Dyn); }
   const Type* scalar(TypeKind kind) const { return scalars_.at(static_cast<size_t>(kind)).get(); }
 
   const Type* list(const Type* element);
   const Type* set(const Type* element);
   const Type* map(const Type* key, const Type* value);
-  // T? for a T that is not already optional or null; T itself otherwise.
+  // T? for a T that is not already optional, null or dyn; T itself otherwise.
   const Type* optional(const Type* inner);
   const Type* named(TypeKind kind, const Decl* decl);
 

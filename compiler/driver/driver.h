@@ -1,5 +1,6 @@
 // The front end as one call: read a script and its imports, parse, resolve
-// and check them. The command line and the tests use this entry point.
+// and check them. The command line and the tests use this entry point;
+// expression.h checks one expression on its own.
 #pragma once
 
 #include <functional>
@@ -27,6 +28,7 @@ struct Compilation {
   std::unique_ptr<diag::DiagnosticEngine> diagnostics;
   ast::TypeContext types;
   std::vector<std::unique_ptr<ast::Script>> scripts;  // every file read, each once
+  ast::ExprPtr expression;  // expression mode: the expression, null when it did not parse
 
   bool hasErrors() const { return diagnostics->errorCount() > 0; }
 };

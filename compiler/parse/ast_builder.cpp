@@ -508,6 +508,15 @@ ExprPtr AstBuilder::member(CrmParser::MemberContext* ctx) {
       result = std::move(node);
       continue;
     }
+    if (auto* quoted = dynamic_cast<CrmParser::QuotedSelectContext*>(postfix)) {
+      auto node = std::make_unique<ast::Select>(range);
+      node->operand = std::move(result);
+      std::string text = quoted->QUOTED_IDENT()->getText();
+      node->field = {text.substr(1, text.size() - 2), rangeOf(quoted->QUOTED_IDENT())};
+      node->optionalChain = quoted->OPTIONAL_DOT() != nullptr;
+      result = std::move(node);
+      continue;
+    }
     auto* select = dynamic_cast<CrmParser::SelectOrCallContext*>(postfix);
     bool optionalChain = select->OPTIONAL_DOT() != nullptr;
     if (select->LPAREN() != nullptr) {
@@ -595,6 +604,10 @@ ExprPtr AstBuilder::literal(CrmParser::LiteralContext* ctx) {
       break;
     }
     case CrmParser::FLOAT: {
+      // `.5` is spelled `0.5`, so that the spelling reads as a decimal too.
+      if (text.front() == '.') {
+        node->text = "0" + text;
+      }
       node->literalKind = ast::LiteralKind::Double;
       node->doubleValue = std::strtod(text.c_str(), nullptr);
       if (std::isinf(node->doubleValue)) {

@@ -20,6 +20,7 @@ class AstBuilder {
       : file_(file), codePointToByte_(codePointToByte), diagnostics_(diagnostics) {}
 
   ast::DeclPtr declaration(CrmParser::DeclarationContext* ctx);
+  ast::ExprPtr expression(CrmParser::ExpressionContext* ctx) { return expr(ctx->expr()); }
 
  private:
   source::SourceRange rangeOf(antlr4::ParserRuleContext* ctx) const;

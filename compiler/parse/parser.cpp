@@ -1,7 +1,9 @@
 #include "compiler/parse/parser.h"
 
 #include <algorithm>
+#include <optional>
 #include <set>
+#include <string>
 
 #include "CrmLexer.h"
 #include "CrmParser.h"
@@ -13,6 +15,18 @@ namespace crm::parse {
 namespace {
 
 constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
+
+// The kind of text parsed: a script of declarations, or one expression. The
+// raw checks, the token scan and the parser treat both alike except for the
+// wording and the entry rule. An expression has no declarations, so its
+// whole text counts against the operator limit.
+enum class TextKind { Script, Expression };
+
+const char* nounOf(TextKind kind) { return kind == TextKind::Script ? "script" : "expression"; }
+
+std::string endOfText(TextKind kind) {
+  return kind == TextKind::Script ? "end of file" : "end of the expression";
+}
 
 // Byte offsets of each code point of `text`, plus one for the end.
 std::vector<uint32_t> codePointOffsets(std::string_view text, uint32_t base) {
@@ -47,9 +61,10 @@ bool isDeclarationKeyword(size_t type) {
 }
 
 // Describes a token kind for a message, never by its ANTLR token name.
-std::string describeTokenType(const antlr4::dfa::Vocabulary& vocabulary, size_t type) {
+std::string describeTokenType(const antlr4::dfa::Vocabulary& vocabulary, size_t type,
+                              TextKind kind) {
   switch (type) {
-    case antlr4::Token::EOF: return "end of file";
+    case antlr4::Token::EOF: return endOfText(kind);
     case CrmLexer::IDENT: return "a name";
     case CrmLexer::STRING: return "a string";
     case CrmLexer::INT: return "an integer";
@@ -58,6 +73,7 @@ std::string describeTokenType(const antlr4::dfa::Vocabulary& vocabulary, size_t 
     case CrmLexer::DATE: return "a date";
     case CrmLexer::TIMESTAMP: return "a timestamp";
     case CrmLexer::TIME_OF_DAY: return "a time of day";
+    case CrmLexer::QUOTED_IDENT: return "a field name in backquotes";
     default: break;
   }
   std::string literal = vocabulary.getLiteralName(type);
@@ -67,9 +83,9 @@ std::string describeTokenType(const antlr4::dfa::Vocabulary& vocabulary, size_t 
   return "a token";
 }
 
-std::string describeToken(antlr4::Token* token) {
+std::string describeToken(antlr4::Token* token, TextKind kind) {
   if (token->getType() == antlr4::Token::EOF) {
-    return "end of file";
+    return endOfText(kind);
   }
   std::string text = token->getText();
   // A control or invisible character is named by its code point, so that
@@ -98,8 +114,8 @@ std::string describeToken(antlr4::Token* token) {
 class SyntaxErrorListener : public antlr4::BaseErrorListener {
  public:
   SyntaxErrorListener(diag::DiagnosticEngine& diagnostics, const source::SourceFile& file,
-                      const std::vector<uint32_t>& offsets)
-      : diagnostics_(diagnostics), file_(file), offsets_(offsets) {}
+                      const std::vector<uint32_t>& offsets, TextKind kind)
+      : diagnostics_(diagnostics), file_(file), offsets_(offsets), kind_(kind) {}
 
   void syntaxError(antlr4::Recognizer* recognizer, antlr4::Token* offending, size_t /*line*/,
                    size_t /*column*/, const std::string& /*message*/,
@@ -113,10 +129,10 @@ class SyntaxErrorListener : public antlr4::BaseErrorListener {
       return;  // follows a malformed token that the token scan already reported
     }
     auto* parser = dynamic_cast<antlr4::Parser*>(recognizer);
-    std::string message = "unexpected " + describeToken(offending);
+    std::string message = "unexpected " + describeToken(offending, kind_);
     std::string help;
     if (parser != nullptr) {
-      help = expectedList(parser);
+      help = expectedList(parser, kind_);
     }
     auto& diagnostic = diagnostics_.report(diag::Code::E0010, rangeOf(offending), message);
     if (!help.empty()) {
@@ -130,6 +146,7 @@ class SyntaxErrorListener : public antlr4::BaseErrorListener {
   }
 
   const std::vector<size_t>& errorTokens() const { return errorTokens_; }
+  TextKind kind() const { return kind_; }
 
   // A malformed token (an unterminated string, say) derails the parser until
   // the next declaration; the errors in between would only repeat it.
@@ -149,7 +166,7 @@ class SyntaxErrorListener : public antlr4::BaseErrorListener {
   }
 
  private:
-  static std::string expectedList(antlr4::Parser* parser) {
+  static std::string expectedList(antlr4::Parser* parser, TextKind kind) {
     antlr4::misc::IntervalSet expected;
     try {
       expected = parser->getExpectedTokens();
@@ -167,7 +184,7 @@ class SyntaxErrorListener : public antlr4::BaseErrorListener {
       if (nameExpected && isSoftKeyword(type)) {
         continue;
       }
-      items.insert(describeTokenType(parser->getVocabulary(), type));
+      items.insert(describeTokenType(parser->getVocabulary(), type, kind));
     }
     if (items.empty() || items.size() > 8) {
       return {};
@@ -193,6 +210,7 @@ class SyntaxErrorListener : public antlr4::BaseErrorListener {
   diag::DiagnosticEngine& diagnostics_;
   const source::SourceFile& file_;
   const std::vector<uint32_t>& offsets_;
+  TextKind kind_;
   std::vector<size_t> errorTokens_;
   std::vector<size_t> silencedFrom_;
   std::vector<size_t> declarationStarts_;  // increasing token indexes
@@ -236,6 +254,7 @@ bool startsDeclaration(const std::vector<antlr4::Token*>& tokens, size_t index,
 
 bool scanTokens(const std::vector<antlr4::Token*>& tokens, SyntaxErrorListener& listener,
                 diag::DiagnosticEngine& diagnostics, const Limits& limits) {
+  TextKind kind = listener.kind();
   size_t depth = 0;
   size_t prefixRun = 0;
   size_t operators = 0;
@@ -253,14 +272,20 @@ bool scanTokens(const std::vector<antlr4::Token*>& tokens, SyntaxErrorListener& 
     switch (type) {
       case CrmLexer::UNEXPECTED_CHAR:
         diagnostics.report(diag::Code::E0011, range,
-                           "invalid character " + describeToken(token) + " in a script")
+                           (token->getText() == "`" ? std::string("invalid backquote")
+                                                    : "invalid character " +
+                                                          describeToken(token, kind)) +
+                               " in " + (kind == TextKind::Script ? "a script" : "an expression"))
             .withHelp(token->getText() == "&"   ? "write `&&` for a logical and"
                       : token->getText() == "|" ? "write `||` for a logical or"
-                                                : "remove it; text goes between quotes");
+                      : token->getText() == "`"
+                          ? "a field name in backquotes holds ASCII letters, digits, `_`, `.`, "
+                            "`-`, `/` and spaces, and is closed on its line"
+                          : "remove it; text goes between quotes");
         break;
       case CrmLexer::BAD_NUMBER:
         diagnostics.report(diag::Code::E0012, range,
-                           "invalid number or duration " + describeToken(token))
+                           "invalid number or duration " + describeToken(token, kind))
             .withHelp(token->getText().find('.') != std::string::npos
                           ? "durations take whole numbers of each unit: write 1h30m, not 1.5h"
                           : "durations use the units w, d, h, m, s, ms, us and ns, as in 30d or "
@@ -280,7 +305,11 @@ bool scanTokens(const std::vector<antlr4::Token*>& tokens, SyntaxErrorListener& 
     if (SyntaxErrorListener::isBadToken(type)) {
       listener.silenceUntilNextDeclaration(index);
     }
-    if (depth == 0 && startsDeclaration(tokens, index, previousType)) {
+    if (kind == TextKind::Expression && declarationStart == nullptr) {
+      declarationStart = token;  // the operator limit is reported at the expression's start
+    }
+    if (kind == TextKind::Script && depth == 0 &&
+        startsDeclaration(tokens, index, previousType)) {
       listener.declarationStartsAt(index);
       declarationStart = token;
       operators = 0;
@@ -307,7 +336,8 @@ bool scanTokens(const std::vector<antlr4::Token*>& tokens, SyntaxErrorListener& 
       diagnostics.report(diag::Code::E0004, range,
                          "expression is nested deeper than " +
                              std::to_string(limits.maxNesting) + " levels")
-          .withHelp("split it into `let` declarations");
+          .withHelp(kind == TextKind::Script ? "split it into `let` declarations"
+                                             : "split it into smaller expressions");
       return false;
     }
     // Element separators count too: the parser and the checker spend
@@ -319,11 +349,14 @@ bool scanTokens(const std::vector<antlr4::Token*>& tokens, SyntaxErrorListener& 
     if (isOperator && ++operators == limits.maxOperatorsPerDeclaration + 1) {
       diagnostics.report(diag::Code::E0006,
                          declarationStart ? listener.rangeOf(declarationStart) : range,
-                         "declaration has more than " +
+                         std::string(kind == TextKind::Script ? "declaration" : "expression") +
+                             " has more than " +
                              std::to_string(limits.maxOperatorsPerDeclaration) +
                              " operators and list elements")
-          .withHelp("split it into several `let` or `segment` declarations, or use `in [...]` "
-                    "for long lists of alternatives");
+          .withHelp(kind == TextKind::Script
+                        ? "split it into several `let` or `segment` declarations, or use "
+                          "`in [...]` for long lists of alternatives"
+                        : "split it into smaller expressions");
       withinLimits = false;
     }
   }
@@ -379,49 +412,70 @@ std::optional<std::string> declaredName(const std::vector<antlr4::Token*>& token
   return std::nullopt;
 }
 
-}  // namespace
+// The text after the raw checks: without a byte order mark, with the
+// byte offset of each code point.
+struct CheckedText {
+  std::string_view body;
+  std::vector<uint32_t> offsets;
+};
 
-ParseResult parseFile(const source::SourceFile& file, diag::DiagnosticEngine& diagnostics,
-                      const Limits& limits) {
-  ParseResult result;
-  result.script.file = file.id();
+// Rejects a text over the size limit or with invalid UTF-8, and strips a
+// byte order mark.
+std::optional<CheckedText> checkRawText(const source::SourceFile& file,
+                                        diag::DiagnosticEngine& diagnostics,
+                                        const Limits& limits, TextKind kind) {
   const std::string& text = file.text();
-
+  std::string noun = nounOf(kind);
   if (text.size() > limits.maxFileBytes) {
     diagnostics.report(diag::Code::E0003, {file.id(), 0, 0},
-                       "script is " + std::to_string(text.size()) + " bytes, more than the " +
+                       noun + " is " + std::to_string(text.size()) + " bytes, more than the " +
                            std::to_string(limits.maxFileBytes) + "-byte limit")
-        .withHelp("split the script into files joined with `import`");
-    return result;
+        .withHelp(kind == TextKind::Script ? "split the script into files joined with `import`"
+                                           : "split the expression into smaller ones");
+    return std::nullopt;
   }
   if (auto bad = firstInvalidUtf8(text)) {
     auto offset = static_cast<uint32_t>(*bad);
     diagnostics.report(diag::Code::E0002, {file.id(), offset, offset + 1},
-                       "script is not valid UTF-8 (invalid byte 0x" +
+                       noun + " is not valid UTF-8 (invalid byte 0x" +
                            [&] {
                              static constexpr char kHex[] = "0123456789ABCDEF";
                              auto byte = static_cast<unsigned char>(text[offset]);
                              return std::string{kHex[byte >> 4], kHex[byte & 15]};
                            }() +
                            ")")
-        .withHelp("save the file as UTF-8");
-    return result;
+        .withHelp(kind == TextKind::Script ? "save the file as UTF-8"
+                                           : "pass the expression as UTF-8 text");
+    return std::nullopt;
   }
   bool bom = text.rfind(kUtf8Bom, 0) == 0;
   std::string_view body(text);
   if (bom) {
     body.remove_prefix(kUtf8Bom.size());
   }
-  std::vector<uint32_t> offsets = codePointOffsets(body, bom ? 3 : 0);
+  return CheckedText{body, codePointOffsets(body, bom ? 3 : 0)};
+}
 
-  antlr4::ANTLRInputStream input(body.data(), body.size());
-  CrmLexer lexer(&input);
-  lexer.removeErrorListeners();
-  antlr4::CommonTokenStream tokenStream(&lexer);
-  tokenStream.fill();
+// The lexer and its tokens over a checked text. The members refer to each
+// other, so the object stays where it was built.
+struct Lexed {
+  explicit Lexed(std::string_view body) : input(body.data(), body.size()), lexer(&input),
+                                          tokens(&lexer) {
+    lexer.removeErrorListeners();
+    tokens.fill();
+  }
+  Lexed(const Lexed&) = delete;
+  Lexed& operator=(const Lexed&) = delete;
 
-  // `crm:allow(...)` counts only inside comments, never inside a string.
-  for (antlr4::Token* token : tokenStream.getTokens()) {
+  antlr4::ANTLRInputStream input;
+  CrmLexer lexer;
+  antlr4::CommonTokenStream tokens;
+};
+
+// `crm:allow(...)` counts only inside comments, never inside a string.
+void registerAllowComments(antlr4::CommonTokenStream& tokens, const std::vector<uint32_t>& offsets,
+                           const source::SourceFile& file, diag::DiagnosticEngine& diagnostics) {
+  for (antlr4::Token* token : tokens.getTokens()) {
     size_t type = token->getType();
     if (type == CrmLexer::LINE_COMMENT || type == CrmLexer::BLOCK_COMMENT) {
       size_t start = std::min(token->getStartIndex(), offsets.size() - 1);
@@ -429,25 +483,52 @@ ParseResult parseFile(const source::SourceFile& file, diag::DiagnosticEngine& di
       registerAllowComment(token->getText(), file.id(), line, diagnostics);
     }
   }
+}
 
-  SyntaxErrorListener listener(diagnostics, file, offsets);
-  if (!scanTokens(tokenStream.getTokens(), listener, diagnostics, limits)) {
-    result.hasBrokenDeclarations = true;
-    return result;
-  }
-
-  CrmParser parser(&tokenStream);
+// Runs the parser's entry rule `parse` with the project's listener. An
+// exception that escapes ANTLR's error recovery is reported at the current
+// token, and null is returned.
+template <typename Context, typename Entry>
+Context* runParser(CrmParser& parser, SyntaxErrorListener& listener,
+                   diag::DiagnosticEngine& diagnostics, Entry parse) {
   parser.removeErrorListeners();
   parser.addErrorListener(&listener);
-  CrmParser::ScriptContext* tree = nullptr;
   try {
-    tree = parser.script();
+    return parse();
   } catch (const std::exception& error) {
     // The default error strategy recovers from syntax errors; anything that
     // still escapes is reported at the current token rather than crashing.
     diagnostics.report(diag::Code::E0010, listener.rangeOf(parser.getCurrentToken()),
                        std::string("the parser stopped at this point: ") + error.what())
         .withHelp("fix the errors reported before this one");
+    return nullptr;
+  }
+}
+
+}  // namespace
+
+ParseResult parseFile(const source::SourceFile& file, diag::DiagnosticEngine& diagnostics,
+                      const Limits& limits) {
+  ParseResult result;
+  result.script.file = file.id();
+  auto checked = checkRawText(file, diagnostics, limits, TextKind::Script);
+  if (!checked) {
+    return result;
+  }
+  const std::vector<uint32_t>& offsets = checked->offsets;
+  Lexed lexed(checked->body);
+  registerAllowComments(lexed.tokens, offsets, file, diagnostics);
+
+  SyntaxErrorListener listener(diagnostics, file, offsets, TextKind::Script);
+  if (!scanTokens(lexed.tokens.getTokens(), listener, diagnostics, limits)) {
+    result.hasBrokenDeclarations = true;
+    return result;
+  }
+
+  CrmParser parser(&lexed.tokens);
+  auto* tree = runParser<CrmParser::ScriptContext>(parser, listener, diagnostics,
+                                                   [&] { return parser.script(); });
+  if (tree == nullptr) {
     result.hasBrokenDeclarations = true;
     return result;
   }
@@ -456,7 +537,7 @@ ParseResult parseFile(const source::SourceFile& file, diag::DiagnosticEngine& di
   std::vector<size_t> errors = listener.errorTokens();
   result.hasBrokenDeclarations = !errors.empty();
   std::sort(errors.begin(), errors.end());
-  const auto& tokens = tokenStream.getTokens();
+  const auto& tokens = lexed.tokens.getTokens();
   for (auto* declaration : tree->declaration()) {
     size_t start = declaration->getStart()->getTokenIndex();
     size_t stop = declaration->getStop() != nullptr ? declaration->getStop()->getTokenIndex()
@@ -476,6 +557,41 @@ ParseResult parseFile(const source::SourceFile& file, diag::DiagnosticEngine& di
     }
   }
   return result;
+}
+
+ast::ExprPtr parseExpression(const source::SourceFile& file, diag::DiagnosticEngine& diagnostics,
+                             const Limits& limits) {
+  auto checked = checkRawText(file, diagnostics, limits, TextKind::Expression);
+  if (!checked) {
+    return nullptr;
+  }
+  const std::vector<uint32_t>& offsets = checked->offsets;
+  Lexed lexed(checked->body);
+  registerAllowComments(lexed.tokens, offsets, file, diagnostics);
+
+  SyntaxErrorListener listener(diagnostics, file, offsets, TextKind::Expression);
+  if (!scanTokens(lexed.tokens.getTokens(), listener, diagnostics, limits)) {
+    return nullptr;
+  }
+  const auto& tokens = lexed.tokens.getTokens();
+  bool empty = std::all_of(tokens.begin(), tokens.end(), [](antlr4::Token* token) {
+    return token->getChannel() != antlr4::Token::DEFAULT_CHANNEL ||
+           token->getType() == antlr4::Token::EOF;
+  });
+  if (empty) {
+    diagnostics.report(diag::Code::E0010, listener.rangeOf(tokens.back()), "the expression is empty")
+        .withHelp("write an expression, such as `1 + 1`");
+    return nullptr;
+  }
+
+  CrmParser parser(&lexed.tokens);
+  auto* tree = runParser<CrmParser::ExpressionContext>(parser, listener, diagnostics,
+                                                       [&] { return parser.expression(); });
+  if (tree == nullptr || !listener.errorTokens().empty() || hasRecoveredErrors(tree)) {
+    return nullptr;
+  }
+  internal::AstBuilder builder(file, offsets, diagnostics);
+  return builder.expression(tree);
 }
 
 }  // namespace crm::parse

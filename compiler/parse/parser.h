@@ -1,6 +1,7 @@
-// Parses one .crm file into an ast::Script. This is the only public door to
-// the ANTLR-generated parser: no ANTLR type appears in this header, and every
-// ANTLR error or exception becomes a diagnostic here.
+// Parses one .crm file into an ast::Script, or one expression on its own.
+// This is the only public door to the ANTLR-generated parser: no ANTLR type
+// appears in this header, and every ANTLR error or exception becomes a
+// diagnostic here.
 #pragma once
 
 #include <cstddef>
@@ -34,5 +35,11 @@ struct ParseResult {
 
 ParseResult parseFile(const source::SourceFile& file, diag::DiagnosticEngine& diagnostics,
                       const Limits& limits = {});
+
+// Parses `file` as one expression, with the raw checks and limits of a
+// script; the whole text counts as one declaration for the operator limit.
+// Returns null when the text has a syntax error, after reporting it.
+ast::ExprPtr parseExpression(const source::SourceFile& file, diag::DiagnosticEngine& diagnostics,
+                             const Limits& limits = {});
 
 }  // namespace crm::parse

@@ -81,6 +81,10 @@ const Type* Checker::checkIdent(ast::Ident& ident, const Type* expected) {
     ident.binding = ast::Binding::Variable;
     return variable->type;
   }
+  if (const External* external = findExternal(ident.name)) {
+    ident.binding = ast::Binding::External;
+    return external->type != nullptr ? external->type : types_.error();
+  }
   if (implicitElement_ != nullptr) {
     if (const ast::FieldDecl* field = implicitElement_->field(ident.name)) {
       ident.binding = ast::Binding::ImplicitField;
@@ -91,7 +95,9 @@ const Type* Checker::checkIdent(ast::Ident& ident, const Type* expected) {
     ident.binding = ast::Binding::Now;
     return types_.timestamp();
   }
-  if (ident.name == "customer" || ident.name == "catalog") {
+  // An expression checked without a script has no schema, so these names
+  // are unknown there.
+  if ((ident.name == "customer" || ident.name == "catalog") && hasSchema()) {
     bool isCustomer = ident.name == "customer";
     const ast::EntityDecl* entity = isCustomer ? customer_ : catalog_;
     if (entity == nullptr) {
@@ -156,6 +162,20 @@ const Type* Checker::checkIdent(ast::Ident& ident, const Type* expected) {
   }
   auto& diagnostic =
       diagnostics_.report(diag::Code::E0102, ident.range, "unknown name `" + ident.name + "`");
+  if (ident.name == "customer" || ident.name == "catalog") {
+    diagnostic.withHelp("`" + ident.name + "` is defined only when the expression is checked "
+                        "with a script that declares a " + ident.name + " entity");
+    return types_.error();
+  }
+  // `has(a.b)` and `a?.b` select a field of `a`, so they do not read a
+  // variable declared as `a.b`.
+  for (const auto& [name, external] : externals_) {
+    if (name.rfind(ident.name + ".", 0) == 0) {
+      diagnostic.withHelp("`" + name + "` is a declared variable, which only a plain `" + name +
+                          "` reads: `has()` and `?.` select a field of `" + ident.name + "`");
+      return types_.error();
+    }
+  }
   if (diagnostics_.limitReached()) {
     return types_.error();  // the suggestion would not be shown, so skip the search
   }
@@ -200,11 +220,17 @@ bool Checker::requireValue(ast::Expr& operand, const Type* type, const char* usa
 }
 
 const Type* Checker::checkSelect(ast::Select& select, bool presenceTest) {
+  // `a.b.c` naming a declared variable. As in CEL, `has(a.b.c)` tests the
+  // field `c` of `a.b` instead.
+  if (const Type* external = nullptr; !presenceTest && resolveQualifiedName(select, external)) {
+    return external;
+  }
   // `Tier.gold`
   if (select.operand->kind == ast::ExprKind::Ident) {
     auto& ident = ast::as<ast::Ident>(*select.operand);
     auto global = globals_.find(ident.name);
-    if (findVariable(ident.name) == nullptr && global != globals_.end() &&
+    if (findVariable(ident.name) == nullptr && findExternal(ident.name) == nullptr &&
+        global != globals_.end() &&
         global->second->kind == ast::DeclKind::Enum) {
       const auto& enumDecl = ast::as<ast::EnumDecl>(*global->second);
       ident.binding = ast::Binding::EnumType;
@@ -229,7 +255,7 @@ const Type* Checker::checkSelect(ast::Select& select, bool presenceTest) {
   }
 
   const Type* operand = check(*select.operand);
-  if (operand->isError()) {
+  if (operand->isError() || operand->isDyn()) {
     return operand;
   }
   bool optionalResult = false;
@@ -261,7 +287,8 @@ const Type* Checker::checkSelect(ast::Select& select, bool presenceTest) {
       }
       return types_.error();
     }
-  } else if (operand->is(TypeKind::Map) && operand->element->is(TypeKind::String)) {
+  } else if (operand->is(TypeKind::Map) &&
+             (operand->element->is(TypeKind::String) || operand->element->isDyn())) {
     result = operand->value;
   } else {
     diagnostics_.report(diag::Code::E0104, select.field.range,
@@ -282,9 +309,13 @@ const Type* Checker::checkIndex(ast::Index& index) {
     check(*index.index);
     return types_.error();
   }
+  if (operand->isDyn()) {
+    check(*index.index);
+    return operand;
+  }
   if (operand->is(TypeKind::List)) {
     const Type* key = check(*index.index);
-    if (!key->isError() && !key->is(TypeKind::Int)) {
+    if (!key->isError() && !key->is(TypeKind::Int) && !key->isDyn()) {
       diagnostics_.report(diag::Code::E0205, index.index->range,
                           "a list index must be an int, not " + quoted(key));
     }
@@ -312,6 +343,9 @@ const Type* Checker::checkUnary(ast::Unary& unary) {
                     unary.op == ast::UnaryOp::Not ? "with `!`" : "with `-`")) {
     return types_.error();
   }
+  if (operand->isDyn()) {
+    return unary.op == ast::UnaryOp::Not ? types_.boolean() : operand;
+  }
   if (unary.op == ast::UnaryOp::Not) {
     if (!operand->is(TypeKind::Bool)) {
       diagnostics_.report(diag::Code::E0202, unary.range,
@@ -337,6 +371,7 @@ const Type* Checker::unify(ast::Expr& a, ast::Expr& b, ast::SourceRange where, c
   if (promoteLiteral(a, right)) left = types_.decimal();
   if (promoteLiteral(b, left)) right = types_.decimal();
   if (left == right) return left;
+  if (left->isDyn() || right->isDyn()) return types_.dyn();
   if (left->is(TypeKind::Null)) return types_.optional(right);
   if (right->is(TypeKind::Null)) return types_.optional(left);
   if (left->unwrapped() == right->unwrapped()) return types_.optional(left->unwrapped());
@@ -351,7 +386,7 @@ const Type* Checker::unify(ast::Expr& a, ast::Expr& b, ast::SourceRange where, c
 
 const Type* Checker::checkConditional(ast::Conditional& conditional, const Type* expected) {
   const Type* condition = check(*conditional.condition);
-  if (!condition->isError() && !condition->is(TypeKind::Bool)) {
+  if (!condition->isError() && !condition->is(TypeKind::Bool) && !condition->isDyn()) {
     diagnostics_.report(diag::Code::E0201, conditional.condition->range,
                         "the condition of `? :` must be bool, not " + quoted(condition));
   }
@@ -373,6 +408,9 @@ const Type* Checker::checkList(ast::ListLiteral& list, const Type* expected) {
   if (expected != nullptr && (expected->unwrapped()->is(TypeKind::List) ||
                               expected->unwrapped()->is(TypeKind::Set))) {
     elementExpected = expected->unwrapped()->element;
+  }
+  if (cel_) {
+    return checkCelList(list, elementExpected);
   }
   if (list.elements.empty()) {
     return elementExpected != nullptr ? types_.list(elementExpected) : types_.list(types_.null());
@@ -414,6 +452,9 @@ const Type* Checker::checkMap(ast::MapLiteral& map, const Type* expected) {
     keyExpected = expected->unwrapped()->element;
     valueExpected = expected->unwrapped()->value;
   }
+  if (cel_) {
+    return checkCelMap(map, keyExpected, valueExpected);
+  }
   const Type* key = keyExpected;
   const Type* value = valueExpected;
   for (auto& [keyExpr, valueExpr] : map.entries) {
@@ -438,7 +479,9 @@ const Type* Checker::checkMap(ast::MapLiteral& map, const Type* expected) {
   if (key == nullptr) {
     return types_.map(types_.string(), types_.null());
   }
-  if (!key->is(TypeKind::String) && !key->is(TypeKind::Int) && !key->is(TypeKind::Bool)) {
+  // An expected key type was already checked where it was declared.
+  if (keyExpected == nullptr && !key->is(TypeKind::String) && !key->is(TypeKind::Int) &&
+      !key->is(TypeKind::Bool)) {
     diagnostics_.report(diag::Code::E0208, map.range,
                         "map keys must be string, int or bool, not " + quoted(key));
     return types_.error();
@@ -487,7 +530,8 @@ const Type* Checker::checkRecordLiteral(ast::MapLiteral& map, const Type* record
 // Whether `expr`, already checked, can fill a slot of type `target`.
 bool Checker::assignable(ast::Expr& expr, const Type* target) {
   const Type* type = expr.type;
-  if (type == nullptr || type->isError() || target->isError()) {
+  if (type == nullptr || type->isError() || target->isError() || type->isDyn() ||
+      target->isDyn()) {
     return true;
   }
   promoteLiteral(expr, target);

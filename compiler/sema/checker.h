@@ -1,6 +1,8 @@
 // Name resolution, type checking, domain rules and lints over a whole
-// program: one root script and the scripts it imports. The checker writes
-// types and resolutions into the AST and reports every problem it finds.
+// program: one root script and the scripts it imports, or one expression
+// checked on its own, optionally in the scope of such scripts. The checker
+// writes types and resolutions into the AST and reports every problem it
+// finds.
 #pragma once
 
 #include <map>
@@ -15,10 +17,30 @@
 
 namespace crm::sema {
 
+// A variable that the caller of an expression check declares. Its name may
+// contain dots (`a.b.c`), and the longest declared prefix of a selection
+// chain wins.
+struct External {
+  ast::Name name;
+  ast::TypeRef typeRef;  // resolved with CEL's names `dyn` and `null_type` too
+  const ast::Type* type = nullptr;  // set by check() unless the caller set it
+};
+
 struct Program {
   std::vector<ast::Script*> scripts;  // the root script first
   std::vector<std::string> brokenNames;  // declarations dropped by syntax errors
   bool rootHasBrokenDeclarations = false;
+
+  // Expression mode: `expression` is checked after the declarations of
+  // `scripts`, which may be empty. It can use their lets and segments, `now`,
+  // the variables in `externals`, and `customer` and `catalog` when a script
+  // is given. With `celMode`, literals are typed as CEL types them: a list or
+  // map literal whose elements have no common type gets `dyn` elements, and
+  // `null` among elements of type T makes them T?. The scripts' own
+  // declarations are always checked strictly.
+  ast::Expr* expression = nullptr;
+  std::vector<External> externals;
+  bool celMode = false;
 
   // Filled by check(): the declarations some rule uses, and those reported
   // as duplicates.
@@ -55,6 +77,18 @@ class Checker {
 
   void run();
 
+  // checker_expression.cpp
+  void checkExpressionMode();
+  void resolveExternals();
+  const External* findExternal(const std::string& name) const;
+  bool resolveQualifiedName(ast::Select& select, const ast::Type*& type);
+  const ast::Type* checkCelList(ast::ListLiteral& list, const ast::Type* elementExpected);
+  const ast::Type* checkCelMap(ast::MapLiteral& map, const ast::Type* keyExpected,
+                               const ast::Type* valueExpected);
+  const ast::Type* joinElements(const ast::Type* a, const ast::Type* b);
+  bool comparable(const ast::Type* a, const ast::Type* b) const;
+  bool hasSchema() const { return !program_.scripts.empty(); }
+
   // checker_decls.cpp
   void collectDeclarations();
   void resolveSchema();
@@ -71,6 +105,7 @@ class Checker {
     std::vector<Variable> variables;
     std::vector<std::string> narrowed;
     const ast::RecordDecl* implicitElement = nullptr;
+    bool cel = false;
   };
   SavedScope enterDeclaration(const ast::Decl& decl);
   void leaveDeclaration(const ast::Decl& decl, SavedScope& saved);
@@ -100,6 +135,8 @@ class Checker {
   const ast::Type* checkList(ast::ListLiteral& list, const ast::Type* expected);
   const ast::Type* checkMap(ast::MapLiteral& map, const ast::Type* expected);
   const ast::Type* checkRecordLiteral(ast::MapLiteral& map, const ast::Type* recordType);
+  const ast::Type* checkListConcatenation(ast::Binary& binary, const ast::Type* lhs,
+                                          const ast::Type* rhs);
   bool requireValue(ast::Expr& operand, const ast::Type* type, const char* usage);
   bool isContextualName(const ast::Expr& expr) const;
   const ast::Type* unify(ast::Expr& a, ast::Expr& b, ast::SourceRange where, const char* what);
@@ -152,6 +189,13 @@ class Checker {
   std::vector<std::string> narrowed_;
   // Inside a trigger's on(...) condition: the element whose fields are visible by name.
   const ast::RecordDecl* implicitElement_ = nullptr;
+  // Whether the expression of expression mode is being checked with CEL's
+  // typing. It is off inside the declarations that the expression uses.
+  bool cel_ = false;
+  // Whether the types of externals are being resolved, which may use `dyn`
+  // and `null_type`.
+  bool celTypeNames_ = false;
+  std::unordered_map<std::string, const External*> externals_;
 };
 
 // A readable description of an operand for messages: `customer.age` or

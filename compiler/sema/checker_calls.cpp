@@ -66,15 +66,31 @@ const Type* scalarNamed(const std::string& name, ast::TypeContext& types) {
   return found == kScalars.end() ? nullptr : types.scalar(found->second);
 }
 
+// Binds the type variables of `pattern` that are still free to dyn.
+void bindToDyn(const Pattern& pattern, Bindings& bindings, ast::TypeContext& types) {
+  if (isTypeVariable(pattern.name)) {
+    bindings.emplace(pattern.name, types.dyn());
+  }
+  for (const auto& argument : pattern.arguments) {
+    bindToDyn(argument, bindings, types);
+  }
+}
+
+// Whether `type` fits `pattern`, binding its type variables. A dyn value
+// fits any pattern, and a variable bound to dyn takes any type.
 bool matches(const Pattern& pattern, const Type* type, Bindings& bindings,
              ast::TypeContext& types) {
+  if (type->isDyn()) {
+    bindToDyn(pattern, bindings, types);
+    return true;
+  }
   if (pattern.optional) {
     if (!type->isOptional()) return false;
     type = type->unwrapped();
   }
   if (isTypeVariable(pattern.name)) {
     auto [it, inserted] = bindings.emplace(pattern.name, type);
-    return inserted || it->second == type;
+    return inserted || it->second == type || it->second->isDyn();
   }
   if (const Type* scalar = scalarNamed(pattern.name, types)) {
     return scalar == type;
@@ -204,12 +220,12 @@ const Type* Checker::checkMacro(ast::Call& call, const Type* receiver) {
   const std::string& name = call.function.text;
   auto shape = *macroShape(name, call.arguments.size());
   if (!receiver->is(TypeKind::List) && !receiver->is(TypeKind::Set) &&
-      !receiver->is(TypeKind::Map)) {
+      !receiver->is(TypeKind::Map) && !receiver->isDyn()) {
     diagnostics_.report(diag::Code::E0207, call.function.range,
                         "`" + name + "` works on lists, sets and maps, not " + quoted(receiver));
     return types_.error();
   }
-  const Type* element = receiver->element;
+  const Type* element = receiver->isDyn() ? receiver : receiver->element;
   auto& variableExpr = ast::as<ast::Ident>(*call.arguments[shape.variableIndex]);
   variableExpr.binding = ast::Binding::Variable;
   variableExpr.type = element;
@@ -235,7 +251,7 @@ const Type* Checker::checkMacro(ast::Call& call, const Type* receiver) {
 
   auto requireBool = [&](size_t index) {
     const Type* type = call.arguments[index]->type;
-    if (!type->is(TypeKind::Bool)) {
+    if (!type->is(TypeKind::Bool) && !type->isDyn()) {
       diagnostics_.report(diag::Code::E0201, call.arguments[index]->range,
                           "the condition of `" + name + "` must be bool, not " + quoted(type))
           .withHelp(type->isOptional() ? "give a default with `?? false`" : "");
@@ -273,7 +289,8 @@ const Type* Checker::checkMacro(ast::Call& call, const Type* receiver) {
     if (!requireValue(*call.arguments[1], value, ("in `" + name + "`").c_str())) {
       return types_.error();
     }
-    bool summable = value->isNumeric() || (name == "sum" && value->is(TypeKind::Duration));
+    bool summable = value->isNumeric() || value->isDyn() ||
+                    (name == "sum" && value->is(TypeKind::Duration));
     if (!summable) {
       diagnostics_.report(diag::Code::E0201, call.arguments[1]->range,
                           "`" + name + "` adds numbers, not " + quoted(value));
@@ -372,6 +389,13 @@ const Type* Checker::checkBuiltin(ast::Call& call, const Type* receiver) {
   if (argumentError) {
     return types_.error();
   }
+  // Without a dyn operand the first matching overload is chosen. A dyn
+  // operand may fit several, and the call then keeps their common result
+  // type, or dyn, while the overload is chosen at run time.
+  bool dynamic = receiver != nullptr && receiver->isDyn();
+  for (const Type* argument : arguments) dynamic = dynamic || argument->isDyn();
+  const stdlib::Signature* chosen = nullptr;
+  const Type* result = nullptr;
   for (const stdlib::Signature* signature : candidates) {
     if (signature->parameters.size() != arguments.size()) continue;
     Bindings bindings;
@@ -387,8 +411,22 @@ const Type* Checker::checkBuiltin(ast::Call& call, const Type* receiver) {
         !isOrdered(bindings.at("T"))) {
       continue;
     }
-    call.signature = signature;
-    return substitute(patternFor(signature->result), bindings, types_);
+    const Type* type = substitute(patternFor(signature->result), bindings, types_);
+    if (!dynamic) {
+      call.signature = signature;
+      return type;
+    }
+    if (result == nullptr) {
+      chosen = signature;
+      result = type;
+    } else {
+      chosen = nullptr;
+      if (result != type) result = types_.dyn();
+    }
+  }
+  if (result != nullptr) {
+    call.signature = chosen;
+    return result;
   }
   // An optional argument that would match once unwrapped gets the optional hint.
   for (size_t i = 0; i < arguments.size(); ++i) {

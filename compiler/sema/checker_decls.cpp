@@ -19,6 +19,9 @@ void Checker::run() {
     }
   }
   lintUnreachableCampaigns();
+  if (program_.expression != nullptr || !program_.externals.empty()) {
+    checkExpressionMode();
+  }
   program_.used.insert(used_.begin(), used_.end());
 }
 
@@ -89,6 +92,9 @@ const Type* Checker::resolveType(const ast::TypeRef& ref) {
   if (auto scalar = kScalars.find(name); scalar != kScalars.end()) {
     if (!expectArguments(0)) return types_.error();
     result = types_.scalar(scalar->second);
+  } else if (celTypeNames_ && (name == "dyn" || name == "null_type")) {
+    if (!expectArguments(0)) return types_.error();
+    result = name == "dyn" ? types_.dyn() : types_.null();
   } else if (name == "list" || name == "set") {
     if (!expectArguments(1)) return types_.error();
     const Type* element = resolveType(ref.arguments[0]);
@@ -100,7 +106,7 @@ const Type* Checker::resolveType(const ast::TypeRef& ref) {
     const Type* value = resolveType(ref.arguments[1]);
     if (key->isError() || value->isError()) return types_.error();
     if (!key->is(TypeKind::String) && !key->is(TypeKind::Int) && !key->is(TypeKind::Bool) &&
-        !key->is(TypeKind::Enum)) {
+        !key->is(TypeKind::Enum) && !key->isDyn()) {
       diagnostics_.report(diag::Code::E0208, ref.arguments[0].range,
                           "map keys must be string, int, bool or an enum, not " + quoted(key));
       return types_.error();
@@ -117,6 +123,9 @@ const Type* Checker::resolveType(const ast::TypeRef& ref) {
           diagnostics_.report(diag::Code::E0103, ref.name.range, "unknown type `" + name + "`");
       std::vector<std::string> candidates = {"bool", "int",  "double", "decimal", "string",
                                              "date", "timestamp", "duration", "list", "set", "map"};
+      if (celTypeNames_) {
+        candidates.insert(candidates.end(), {"dyn", "null_type"});
+      }
       for (const auto& [globalName, decl] : globals_) {
         if (decl->kind == ast::DeclKind::Enum || decl->kind == ast::DeclKind::Record ||
             decl->kind == ast::DeclKind::Entity) {
@@ -281,10 +290,13 @@ Checker::SavedScope Checker::enterDeclaration(const ast::Decl& decl) {
   saved.narrowed.swap(narrowed_);
   saved.implicitElement = implicitElement_;
   implicitElement_ = nullptr;
+  saved.cel = cel_;
+  cel_ = false;
   return saved;
 }
 
 void Checker::leaveDeclaration(const ast::Decl& decl, SavedScope& saved) {
+  cel_ = saved.cel;
   implicitElement_ = saved.implicitElement;
   narrowed_.swap(saved.narrowed);
   variables_.swap(saved.variables);

@@ -22,6 +22,9 @@ const Type* Checker::checkBinary(ast::Binary& binary, const Type* expected) {
       if (lhs->isError() || rhs->isError()) {
         return types_.error();
       }
+      if (lhs->isDyn() || rhs->isDyn()) {
+        return types_.dyn();
+      }
       if (!lhs->isOptional() && !lhs->is(TypeKind::Null)) {
         diagnostics_.report(diag::Code::E0202, binary.lhs->range,
                             describe(*binary.lhs) + " is never empty (" +
@@ -62,13 +65,13 @@ const Type* Checker::checkBinary(ast::Binary& binary, const Type* expected) {
       const Type* rhs = check(*binary.rhs);
       bool ok = requireValue(*binary.lhs, lhs, "with `within`") &&
                 requireValue(*binary.rhs, rhs, "as a window");
-      if (ok && !lhs->is(TypeKind::Timestamp) && !lhs->is(TypeKind::Date)) {
+      if (ok && !lhs->is(TypeKind::Timestamp) && !lhs->is(TypeKind::Date) && !lhs->isDyn()) {
         diagnostics_.report(diag::Code::E0202, binary.lhs->range,
                             "`within` needs a timestamp or a date on its left, not " +
                                 quoted(lhs));
         ok = false;
       }
-      if (ok && !rhs->is(TypeKind::Duration)) {
+      if (ok && !rhs->is(TypeKind::Duration) && !rhs->isDyn()) {
         diagnostics_.report(diag::Code::E0202, binary.rhs->range,
                             "`within` needs a duration such as 30d on its right, not " +
                                 quoted(rhs));
@@ -93,7 +96,7 @@ const Type* Checker::checkLogical(ast::Binary& binary) {
   for (auto [operand, type] : {std::pair{binary.lhs.get(), lhs}, {binary.rhs.get(), rhs}}) {
     if (type->isError()) {
       ok = false;
-    } else if (!type->is(TypeKind::Bool)) {
+    } else if (!type->is(TypeKind::Bool) && !type->isDyn()) {
       diagnostics_.report(diag::Code::E0202, operand->range,
                           std::string("`") + ast::spelling(binary.op) +
                               "` needs bool operands, not " + quoted(type))
@@ -137,7 +140,8 @@ const Type* Checker::checkComparison(ast::Binary& binary) {
   bool numeric = lhs->isNumeric() && rhs->isNumeric() &&
                  !(lhs->is(TypeKind::Double) && rhs->is(TypeKind::Decimal)) &&
                  !(lhs->is(TypeKind::Decimal) && rhs->is(TypeKind::Double));
-  if ((lhs == rhs && isOrdered(lhs)) || numeric) {
+  bool dynamic = lhs->isDyn() || rhs->isDyn();
+  if ((lhs == rhs && isOrdered(lhs)) || numeric || dynamic) {
     lintConstantComparison(binary);
     return types_.boolean();
   }
@@ -156,7 +160,8 @@ const Type* Checker::checkComparison(ast::Binary& binary) {
 bool Checker::isContextualName(const ast::Expr& expr) const {
   if (expr.kind != ast::ExprKind::Ident) return false;
   const std::string& name = ast::as<ast::Ident>(expr).name;
-  return findVariable(name) == nullptr && globals_.count(name) == 0 && name != "customer" &&
+  return findVariable(name) == nullptr && findExternal(name) == nullptr &&
+         globals_.count(name) == 0 && name != "customer" &&
          name != "catalog" && name != "now" &&
          (implicitElement_ == nullptr || implicitElement_->field(name) == nullptr);
 }
@@ -164,7 +169,11 @@ bool Checker::isContextualName(const ast::Expr& expr) const {
 const Type* Checker::checkEquality(ast::Binary& binary) {
   const Type* lhs = nullptr;
   const Type* rhs = nullptr;
-  if (isContextualName(*binary.lhs) && !isContextualName(*binary.rhs)) {
+  // A bare enum value or an empty literal on the left takes its type from
+  // the right: `gold == tier`, `[] == customer.orders`.
+  bool rightFirst = (isContextualName(*binary.lhs) && !isContextualName(*binary.rhs)) ||
+                    (isEmptyLiteral(*binary.lhs) && !isEmptyLiteral(*binary.rhs));
+  if (rightFirst) {
     rhs = check(*binary.rhs);
     lhs = check(*binary.lhs, rhs);
   } else {
@@ -192,7 +201,8 @@ const Type* Checker::checkEquality(ast::Binary& binary) {
   bool numeric = a->isNumeric() && b->isNumeric() &&
                  !(a->is(TypeKind::Double) && b->is(TypeKind::Decimal)) &&
                  !(a->is(TypeKind::Decimal) && b->is(TypeKind::Double));
-  if (a == b || nullTest || numeric) {
+  bool dynamic = a->isDyn() || b->isDyn() || (cel_ && comparable(lhs, rhs));
+  if (a == b || nullTest || numeric || dynamic) {
     lintConstantComparison(binary);
     return types_.boolean();
   }
@@ -224,6 +234,8 @@ const Type* Checker::checkMembership(ast::Binary& binary) {
   }
   if (rhs->is(TypeKind::List) || rhs->is(TypeKind::Set) || rhs->is(TypeKind::Map)) {
     element = rhs->element;
+  } else if (rhs->isDyn()) {
+    element = rhs;
   }
   if (lhs == nullptr) {
     lhs = check(*binary.lhs, element);
@@ -250,7 +262,10 @@ const Type* Checker::checkMembership(ast::Binary& binary) {
   lhs = binary.lhs->type;
   bool numeric = lhs->isNumeric() && element->isNumeric() &&
                  numericResult(lhs, element, types_) != nullptr;
-  if (lhs != element && !numeric && !element->is(TypeKind::Null)) {
+  // Nothing is in an empty literal, whatever its type.
+  bool anyElement = element->is(TypeKind::Null) || isEmptyLiteral(*binary.rhs) ||
+                    lhs->isDyn() || element->isDyn() || (cel_ && comparable(lhs, element));
+  if (lhs != element && !numeric && !anyElement) {
     diagnostics_.report(diag::Code::E0202, binary.opRange,
                         "cannot look for " + quoted(lhs) + " in " + quoted(rhs));
     return types_.error();
@@ -259,8 +274,16 @@ const Type* Checker::checkMembership(ast::Binary& binary) {
 }
 
 const Type* Checker::checkArithmetic(ast::Binary& binary) {
-  const Type* lhs = check(*binary.lhs);
-  const Type* rhs = check(*binary.rhs, lhs);
+  const Type* lhs = nullptr;
+  const Type* rhs = nullptr;
+  // An empty literal on the left takes its type from the right: `[] + l`.
+  if (isEmptyLiteral(*binary.lhs) && !isEmptyLiteral(*binary.rhs)) {
+    rhs = check(*binary.rhs);
+    lhs = check(*binary.lhs, rhs);
+  } else {
+    lhs = check(*binary.lhs);
+    rhs = check(*binary.rhs, lhs);
+  }
   if (promoteLiteral(*binary.lhs, rhs)) lhs = types_.decimal();
   if (promoteLiteral(*binary.rhs, lhs)) rhs = types_.decimal();
   std::string usage = std::string("in arithmetic (`") + ast::spelling(binary.op) + "`)";
@@ -268,6 +291,9 @@ const Type* Checker::checkArithmetic(ast::Binary& binary) {
   ok = requireValue(*binary.rhs, rhs, usage.c_str()) && ok;
   if (!ok) {
     return types_.error();
+  }
+  if (lhs->isDyn() || rhs->isDyn()) {
+    return types_.dyn();
   }
   TypeKind a = lhs->kind;
   TypeKind b = rhs->kind;
@@ -280,7 +306,10 @@ const Type* Checker::checkArithmetic(ast::Binary& binary) {
   }
   bool add = op == BinaryOp::Add;
   bool subtract = op == BinaryOp::Subtract;
-  if (add && a == b && (a == TypeKind::String || a == TypeKind::List)) return lhs;
+  if (add && a == TypeKind::String && b == TypeKind::String) return lhs;
+  if (add && a == TypeKind::List && b == TypeKind::List) {
+    return checkListConcatenation(binary, lhs, rhs);
+  }
   if ((add || subtract) && a == TypeKind::Duration && b == TypeKind::Duration) return lhs;
   if ((add || subtract) && (a == TypeKind::Timestamp || a == TypeKind::Date) &&
       b == TypeKind::Duration) {
@@ -304,6 +333,31 @@ const Type* Checker::checkArithmetic(ast::Binary& binary) {
                           "numbers of different types never mix silently");
     }
   }
+  return types_.error();
+}
+
+// `l + m` on two lists: the same element type, T with T? (giving T?), or
+// ints with decimals, which widen to decimal. In CEL mode other element
+// types join as in a list literal.
+const Type* Checker::checkListConcatenation(ast::Binary& binary, const Type* lhs,
+                                            const Type* rhs) {
+  if (lhs == rhs) {
+    return lhs;
+  }
+  const Type* left = lhs->element;
+  const Type* right = rhs->element;
+  if (left->unwrapped() == right->unwrapped()) {
+    return types_.list(types_.optional(left->unwrapped()));
+  }
+  if (const Type* numeric = numericResult(left, right, types_)) {
+    return types_.list(numeric);
+  }
+  if (cel_) {
+    return types_.list(joinElements(left, right));
+  }
+  diagnostics_.report(diag::Code::E0202, binary.opRange,
+                      "cannot concatenate " + quoted(lhs) + " and " + quoted(rhs) +
+                          ": the elements must have one type");
   return types_.error();
 }
 

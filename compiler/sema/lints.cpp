@@ -66,9 +66,11 @@ void Checker::lintUnreachableCampaigns() {
 }
 
 // W0103: a comparison of two literals, or of a path with itself, always has
-// the same result.
+// the same result. An expression checked on its own in CEL mode may compare
+// literals on purpose, as a test of the language does, so there only the
+// comparison of a path with itself is reported.
 void Checker::lintConstantComparison(const ast::Binary& binary) {
-  bool literals = isLiteral(*binary.lhs) && isLiteral(*binary.rhs);
+  bool literals = !cel_ && isLiteral(*binary.lhs) && isLiteral(*binary.rhs);
   auto left = pathOf(*binary.lhs);
   auto right = pathOf(*binary.rhs);
   bool samePath = left && right && *left == *right;

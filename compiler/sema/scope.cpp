@@ -2,20 +2,15 @@
 #include <algorithm>
 
 #include "compiler/sema/checker.h"
+#include "compiler/sema/helpers.h"
 
 namespace crm::sema::internal {
-
-namespace {
-
-bool isBuiltinName(const std::string& name) {
-  return name == "customer" || name == "catalog" || name == "now";
-}
-
-}  // namespace
 
 void Checker::pushVariable(const ast::Name& name, const ast::Type* type) {
   const Variable* outer = findVariable(name.text);
   auto global = globals_.find(name.text);
+  bool builtin = name.text == "now" ||
+                 (hasSchema() && (name.text == "customer" || name.text == "catalog"));
   if (outer != nullptr) {
     diagnostics_.report(diag::Code::W0104, name.range,
                         "variable `" + name.text + "` hides an outer variable of the same name")
@@ -27,7 +22,11 @@ void Checker::pushVariable(const ast::Name& name, const ast::Type* type) {
                             ast::spelling(global->second->kind) + " of the same name")
         .note(global->second->name.range, "declared here")
         .withHelp("rename the variable");
-  } else if (isBuiltinName(name.text)) {
+  } else if (findExternal(name.text) != nullptr) {
+    diagnostics_.report(diag::Code::W0104, name.range,
+                        "variable `" + name.text + "` hides the declared variable of the same name")
+        .withHelp("rename the variable");
+  } else if (builtin) {
     diagnostics_.report(diag::Code::W0104, name.range,
                         "variable `" + name.text + "` hides the built-in `" + name.text + "`")
         .withHelp("rename the variable");
@@ -45,9 +44,15 @@ const Variable* Checker::findVariable(const std::string& name) const {
 }
 
 std::vector<std::string> Checker::visibleNames() const {
-  std::vector<std::string> names = {"customer", "catalog", "now"};
+  std::vector<std::string> names = {"now"};
+  if (hasSchema()) {
+    names.insert(names.end(), {"customer", "catalog"});
+  }
   for (const auto& variable : variables_) {
     names.push_back(variable.name);
+  }
+  for (const auto& [name, external] : externals_) {
+    names.push_back(name);
   }
   for (const auto& [name, decl] : globals_) {
     if (decl->kind == ast::DeclKind::Segment || decl->kind == ast::DeclKind::Let ||
@@ -70,6 +75,8 @@ bool Checker::isNarrowed(const std::string& path) const {
 
 // The access path of `customer.address.city` or `o.total`, used as the key
 // of presence facts. Only plain identifiers and field selections have one.
+// A field name that is no identifier keeps its backquotes, so that
+// m.`a.b` and m.a.b have different paths.
 std::optional<std::string> Checker::pathOf(const ast::Expr& expr) const {
   if (expr.kind == ast::ExprKind::Ident) {
     return ast::as<ast::Ident>(expr).name;
@@ -77,7 +84,8 @@ std::optional<std::string> Checker::pathOf(const ast::Expr& expr) const {
   if (expr.kind == ast::ExprKind::Select) {
     const auto& select = ast::as<ast::Select>(expr);
     if (auto base = pathOf(*select.operand)) {
-      return *base + "." + select.field.text;
+      const std::string& field = select.field.text;
+      return *base + "." + (isIdentifier(field) ? field : "`" + field + "`");
     }
   }
   return std::nullopt;
