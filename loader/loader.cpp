@@ -11,6 +11,7 @@
 #include <fstream>
 
 #include "loader/internal.h"
+#include "runtime/atomic_file.h"
 
 namespace crm::load {
 namespace {
@@ -160,19 +161,10 @@ bool planOptions(SourcePlan& plan, LoadReport& report) {
   return ok;
 }
 
-// Writes the rejects atomically: to a new file beside the target, renamed
-// over it at the end. Only a regular file (or nothing) may be replaced, so a
-// device, a FIFO or a symbolic link at the path is left alone.
+// Writes the rejects atomically, so that a failed load leaves no
+// half-written file.
 void writeRejects(const std::string& path, const std::vector<Problem>& rejected,
                   LoadReport& report) {
-  namespace fs = std::filesystem;
-  std::error_code error;
-  auto status = fs::symlink_status(path, error);
-  if (!error && fs::exists(status) && !fs::is_regular_file(status)) {
-    report.errors.push_back("cannot write the rejects file '" + path +
-                            "': it exists and is not a regular file");
-    return;
-  }
   auto quoteCsv = [](const std::string& text) {
     std::string out = "\"";
     for (char c : text) {
@@ -181,36 +173,14 @@ void writeRejects(const std::string& path, const std::vector<Problem>& rejected,
     }
     return out + "\"";
   };
-  std::string pattern = path + ".XXXXXX";
-  int descriptor = ::mkstemp(pattern.data());
-  if (descriptor >= 0) {
-    ::fchmod(descriptor, 0644);  // mkstemp makes it private to the owner
-  }
-  if (descriptor < 0) {
-    report.errors.push_back("cannot write the rejects file '" + path + "': " +
-                            std::strerror(errno));
-    return;
-  }
   std::string text = "source,location,field,reason,record\n";
   for (const auto& problem : rejected) {
     text += quoteCsv(problem.source) + ',' + quoteCsv(problem.location) + ',' +
             quoteCsv(problem.field) + ',' + quoteCsv(problem.message) + ',' +
             quoteCsv(problem.record) + '\n';
   }
-  bool written = ::write(descriptor, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-  written = ::fsync(descriptor) == 0 && written;
-  written = ::close(descriptor) == 0 && written;
-  if (!written) {
-    report.errors.push_back("cannot write the rejects file '" + path + "': " +
-                            std::strerror(errno));
-    fs::remove(pattern, error);
-    return;
-  }
-  fs::rename(pattern, path, error);
-  if (error) {
-    report.errors.push_back("cannot write the rejects file '" + path + "': " + error.message());
-    fs::remove(pattern, error);
-  }
+  std::string error = runtime::writeFileAtomically(path, text, "the rejects file");
+  if (!error.empty()) report.errors.push_back(error);
 }
 
 }  // namespace
@@ -221,6 +191,19 @@ LoadResult loadProgram(const std::vector<const ast::Script*>& scripts,
   result.store = std::make_unique<runtime::Store>();
   LoadReport& report = result.report;
   report.maxBadRecords = options.maxBadRecords;
+  for (const auto& [name, path] : options.sourcePaths) {
+    bool declared = false;
+    for (const ast::Script* script : scripts) {
+      for (const auto& decl : script->decls) {
+        declared = declared || (decl->kind == ast::DeclKind::Source && decl->name.text == name);
+      }
+    }
+    if (!declared) {
+      report.errors.push_back("a path is given for the source `" + name +
+                              "`, which the script does not declare");
+    }
+  }
+  if (!report.errors.empty()) return result;
 
   // Tables first, so that references and child lists can point at them.
   std::vector<EntityPlan> entities;

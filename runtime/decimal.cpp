@@ -1,6 +1,9 @@
 #include "runtime/decimal.h"
 
+#include <charconv>
+#include <cmath>
 #include <cstdlib>
+#include <limits>
 
 namespace crm::runtime {
 namespace {
@@ -128,6 +131,157 @@ std::strong_ordering compareDecimal(Decimal a, Decimal b) {
   for (int32_t s = 0; s < b.scale; ++s) db /= 10;
   return da < db ? std::strong_ordering::less
                  : da > db ? std::strong_ordering::greater : std::strong_ordering::equal;
+}
+
+
+namespace {
+
+// At most 18 significant digits, the precision the language promises.
+constexpr int64_t kMaxCoefficient = 999'999'999'999'999'999;
+
+bool fits(Int128 value) { return value >= -kMaxCoefficient && value <= kMaxCoefficient; }
+
+Int128 pow10(int32_t n) {
+  Int128 result = 1;
+  for (int32_t i = 0; i < n; ++i) result *= 10;
+  return result;
+}
+
+// Brings a coefficient from `from` digits after the point to `to` (> from).
+bool rescale(Int128& value, int32_t from, int32_t to) {
+  for (int32_t s = from; s < to; ++s) {
+    value *= 10;
+    if (!fits(value)) return false;
+  }
+  return true;
+}
+
+// A decimal from a coefficient already known to fit an int64.
+Decimal make(Int128 value, int32_t scale) {
+  return Decimal{static_cast<int64_t>(value), scale};
+}
+
+std::optional<Decimal> addScaled(Decimal a, Decimal b, bool subtract) {
+  int32_t scale = std::max(a.scale, b.scale);
+  Int128 x = a.coefficient;
+  Int128 y = b.coefficient;
+  if (!rescale(x, a.scale, scale) || !rescale(y, b.scale, scale)) return std::nullopt;
+  Int128 sum = subtract ? x - y : x + y;
+  if (!fits(sum)) return std::nullopt;
+  return make(sum, scale);
+}
+
+// Divides with rounding half to even.
+Int128 divideRounded(Int128 numerator, Int128 denominator) {
+  Int128 quotient = numerator / denominator;
+  Int128 remainder = numerator % denominator;
+  if (remainder == 0) return quotient;
+  Int128 twice = remainder * 2;
+  if (twice < 0) twice = -twice;
+  Int128 absDenominator = denominator < 0 ? -denominator : denominator;
+  bool negative = (numerator < 0) != (denominator < 0);
+  if (twice > absDenominator || (twice == absDenominator && quotient % 2 != 0)) {
+    quotient += negative ? -1 : 1;
+  }
+  return quotient;
+}
+
+int digitCount(Int128 value) {
+  if (value < 0) value = -value;
+  int digits = 1;
+  while (value >= 10) {
+    value /= 10;
+    ++digits;
+  }
+  return digits;
+}
+
+}  // namespace
+
+std::optional<Decimal> addDecimal(Decimal a, Decimal b) { return addScaled(a, b, false); }
+
+std::optional<Decimal> subtractDecimal(Decimal a, Decimal b) { return addScaled(a, b, true); }
+
+std::optional<Decimal> multiplyDecimal(Decimal a, Decimal b) {
+  Int128 product = static_cast<Int128>(a.coefficient) * b.coefficient;
+  int32_t scale = a.scale + b.scale;
+  // Trailing zeros beyond the larger operand scale carry no information.
+  while (scale > std::max(a.scale, b.scale) && product % 10 == 0) {
+    product /= 10;
+    --scale;
+  }
+  if (!fits(product) || scale > kMaxDecimalScale) return std::nullopt;
+  return make(product, scale);
+}
+
+std::optional<Decimal> divideDecimal(Decimal a, Decimal b) {
+  if (b.coefficient == 0) return std::nullopt;
+  if (a.coefficient == 0) return Decimal{0, 0};
+  // a / b = (ca / cb) * 10^(sb - sa). Scale the numerator so the quotient
+  // has 18 significant digits, then round half to even.
+  Int128 numerator = a.coefficient;
+  Int128 denominator = b.coefficient;
+  int32_t scale = a.scale - b.scale;
+  // Grow the numerator while the quotient has fewer than 18 digits and the
+  // 128-bit product stays safe.
+  while (digitCount(numerator / denominator) < 18 && digitCount(numerator) < 36) {
+    numerator *= 10;
+    ++scale;
+  }
+  Int128 quotient = divideRounded(numerator, denominator);
+  while (!fits(quotient) || digitCount(quotient) > 18) {
+    quotient = divideRounded(quotient, 10);
+    --scale;
+  }
+  // Strip trailing zeros down to scale 0.
+  while (scale > 0 && quotient % 10 == 0) {
+    quotient /= 10;
+    --scale;
+  }
+  while (scale < 0) {
+    quotient *= 10;
+    if (!fits(quotient)) return std::nullopt;
+    ++scale;
+  }
+  if (scale > kMaxDecimalScale) {
+    quotient = divideRounded(quotient, pow10(scale - kMaxDecimalScale));
+    scale = kMaxDecimalScale;
+  }
+  return make(quotient, scale);
+}
+
+std::optional<Decimal> moduloDecimal(Decimal a, Decimal b) {
+  if (b.coefficient == 0) return std::nullopt;
+  int32_t scale = std::max(a.scale, b.scale);
+  Int128 x = a.coefficient;
+  Int128 y = b.coefficient;
+  if (!rescale(x, a.scale, scale) || !rescale(y, b.scale, scale)) return std::nullopt;
+  return make(x % y, scale);
+}
+
+std::optional<Decimal> negateDecimal(Decimal a) {
+  if (a.coefficient == INT64_MIN) return std::nullopt;
+  return Decimal{-a.coefficient, a.scale};
+}
+
+double decimalToDouble(Decimal d) {
+  // Through the text form, so that 0.1 becomes the double nearest to 1/10.
+  std::string text = formatDecimal(d);
+  return std::strtod(text.c_str(), nullptr);
+}
+
+int64_t decimalTruncate(Decimal d) {
+  Int128 value = d.coefficient;
+  if (d.scale > 38) return 0;
+  return static_cast<int64_t>(value / pow10(d.scale));
+}
+
+std::optional<Decimal> decimalFromDouble(double d) {
+  if (!std::isfinite(d)) return std::nullopt;
+  char buffer[64];
+  auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, d);
+  if (ec != std::errc()) return std::nullopt;
+  return parseDecimal(std::string_view(buffer, static_cast<size_t>(end - buffer)));
 }
 
 }  // namespace crm::runtime

@@ -33,3 +33,26 @@ std::strong_ordering compareDecimal(Decimal a, Decimal b);
 inline bool decimalEquals(Decimal a, Decimal b) { return compareDecimal(a, b) == 0; }
 
 }  // namespace crm::runtime
+
+namespace crm::runtime {
+
+// Arithmetic. Each returns nullopt when the exact result does not fit an
+// int64 coefficient (the caller reports an overflow) or, for division, when
+// the divisor is zero.
+std::optional<Decimal> addDecimal(Decimal a, Decimal b);
+std::optional<Decimal> subtractDecimal(Decimal a, Decimal b);
+std::optional<Decimal> multiplyDecimal(Decimal a, Decimal b);
+// Keeps 18 significant digits, rounded half to even.
+std::optional<Decimal> divideDecimal(Decimal a, Decimal b);
+// The remainder with the sign of the dividend, as for int.
+std::optional<Decimal> moduloDecimal(Decimal a, Decimal b);
+std::optional<Decimal> negateDecimal(Decimal a);
+inline Decimal decimalFromInt(int64_t i) { return Decimal{i, 0}; }
+double decimalToDouble(Decimal d);
+// The integer part, truncated toward zero.
+int64_t decimalTruncate(Decimal d);
+// The shortest decimal that reads back as `d`; nullopt for NaN, infinities
+// and values beyond 18 significant digits.
+std::optional<Decimal> decimalFromDouble(double d);
+
+}  // namespace crm::runtime

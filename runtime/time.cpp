@@ -225,4 +225,18 @@ std::string formatTimestamp(int64_t micros) {
   return text + "Z";
 }
 
+std::string formatDuration(int64_t micros) {
+  bool negative = micros < 0;
+  uint64_t magnitude = negative ? 0 - static_cast<uint64_t>(micros) : static_cast<uint64_t>(micros);
+  std::string text = (negative ? "-" : "") + std::to_string(magnitude / 1'000'000);
+  uint64_t fraction = magnitude % 1'000'000;
+  if (fraction != 0) {
+    char digits[8];
+    std::snprintf(digits, sizeof digits, "%06llu", static_cast<unsigned long long>(fraction));
+    text += '.';
+    text += fraction % 1000 == 0 ? std::string(digits, 3) : std::string(digits, 6);
+  }
+  return text + "s";
+}
+
 }  // namespace crm::runtime

@@ -43,4 +43,8 @@ std::optional<int> parseTimeOfDay(std::string_view text);
 std::string formatDate(int64_t days);
 std::string formatTimestamp(int64_t micros);
 
+// Seconds with an `s` suffix and a 3- or 6-digit fraction when needed, as
+// CEL and protobuf JSON write durations: `3600s`, `-1.500s`.
+std::string formatDuration(int64_t micros);
+
 }  // namespace crm::runtime

@@ -1,0 +1,39 @@
+// The operators of the language over Values, with CEL's error rules: int64
+// overflow, division and modulo by zero, and out-of-range times are error
+// values; an error operand is the result. Both engines and the built-in
+// functions use these, so every operator has one definition.
+#pragma once
+
+#include <cstdint>
+
+#include "runtime/value.h"
+
+namespace crm::runtime {
+
+Value add(const Value& a, const Value& b);
+Value subtract(const Value& a, const Value& b);
+Value multiply(const Value& a, const Value& b);
+Value divide(const Value& a, const Value& b);
+Value modulo(const Value& a, const Value& b);
+Value negate(const Value& a);
+
+// `<`, `<=`, `>`, `>=`: false when a NaN takes part.
+enum class Ordering : uint8_t { Less, LessEqual, Greater, GreaterEqual };
+Value ordered(Ordering ordering, const Value& a, const Value& b);
+
+// `x in c`: an element of a list or a key of a map.
+Value contains(const Value& collection, const Value& element);
+
+// `t within d` at `now`: `now - d <= t <= now` for a timestamp; for a date,
+// between the UTC dates of `now - d` and `now`, bounds included.
+Value within(const Value& time, const Value& window, int64_t now);
+
+// Checked int64 arithmetic for callers that hold plain integers.
+bool addOverflows(int64_t a, int64_t b, int64_t& result);
+bool multiplyOverflows(int64_t a, int64_t b, int64_t& result);
+
+// Error values with the standard messages.
+Value overflowError(const char* operation);
+Value divideByZeroError();
+
+}  // namespace crm::runtime
