@@ -1,0 +1,73 @@
+// The reference interpreter: evaluates an ir::Program for one customer at a
+// time over the columnar store. It is the semantic reference for the JIT, so
+// it follows the IR literally: every node is one case of one switch, values
+// carry their errors, and lets and segments are cached per customer.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "compiler/lower/ir.h"
+#include "runtime/store.h"
+#include "runtime/value.h"
+
+namespace crm::interp {
+
+using runtime::Value;
+
+class Interpreter {
+ public:
+  // `store` may be null for expressions that read no data. `now` is the
+  // run's instant in microseconds since the epoch.
+  Interpreter(const ir::Program& program, const runtime::Store* store, int64_t now);
+
+  // Starts the evaluation of another customer: forgets cached lets and
+  // segments. `row` indexes the customer table.
+  void setCustomer(uint32_t row);
+  uint32_t customer() const { return customerRow_; }
+
+  // Binds an external variable (`crm eval --bind`).
+  void bindExternal(uint32_t slot, Value value) { frame_[slot] = std::move(value); }
+
+  Value evaluate(const ir::Node& node) { return eval(node); }
+  // A let or segment of the current customer, computed once.
+  Value declaration(uint32_t index);
+  // Whether trigger `index` fires for the current customer (see
+  // ir::Trigger).
+  Value triggerFires(uint32_t index);
+
+ private:
+  Value eval(const ir::Node& node);
+  Value elementFires(const ir::Trigger& trigger);
+  Value field(const ir::Node& node);
+  Value has(const ir::Node& node);
+  Value index(const ir::Node& node);
+  Value makeMap(const ir::Node& node);
+  Value logical(const ir::Node& node, bool isAnd);
+  Value macro(const ir::Node& node);
+  Value aggregate(const ir::Node& node, const Value& list);
+  Value top(const ir::Node& node, const Value& list);
+  Value recommend(const ir::Node& node);
+  Value builtin(const ir::Node& node);
+
+  const ir::Program& program_;
+  const runtime::Store* store_;
+  int64_t now_;
+  const runtime::Table* customers_ = nullptr;
+  const runtime::Table* catalog_ = nullptr;
+  uint32_t customerRow_ = 0;
+  bool customerSet_ = false;
+
+  std::vector<Value> frame_;  // variable slots
+  std::vector<Value> cache_;  // lets and segments of the current customer
+  std::vector<uint8_t> state_;  // per declaration: 0 not computed, 1 computing, 2 done
+  std::vector<Value> arguments_;  // scratch for built-in calls
+};
+
+// Replaces every subtree that reads no customer, variable or instant by its
+// value, when evaluating it gives no error. Both engines run the folded
+// program.
+void foldConstants(ir::Program& program);
+void foldConstants(ir::NodePtr& node);
+
+}  // namespace crm::interp
