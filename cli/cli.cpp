@@ -7,7 +7,7 @@
 namespace crm::cli {
 
 int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
-  CLI::App app{"crm: check CRM marketing rules written in .crm scripts and load their data",
+  CLI::App app{"crm: check, load and run CRM marketing rules written in .crm scripts",
                "crm"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("crm ") + CRM_VERSION + " (LLVM " +
@@ -48,6 +48,54 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   loadCommand->add_option("--rejects", load.rejects,
                           "Write skipped records to this CSV file");
 
+  RunArguments run;
+  CLI::App* runCommand = app.add_subcommand(
+      "run", "Evaluate every campaign for every customer at one instant and write the decisions");
+  runCommand->add_option("script", run.script, "The .crm script to run")->required();
+  runCommand->add_option("--as-of", run.asOf,
+                         "The instant of the run, RFC 3339 such as 2018-03-01T00:00:00Z "
+                         "(default: now, printed so the run can be repeated)");
+  runCommand->add_option("--out", run.out, "Write the decisions to this file (default: stdout)");
+  runCommand->add_option("--format", run.format, "Decision format: jsonl or csv")
+      ->check(CLI::IsMember({"jsonl", "csv"}));
+  runCommand->add_option("--threads", run.threads, "Threads evaluating customers (default: all cores)")
+      ->check(CLI::Range(1u, 256u));
+  runCommand->add_option("--max-errors", run.maxErrors,
+                         "Stop, writing nothing, after more than N evaluation errors");
+  std::string runEngine = "interp";
+  runCommand->add_option("--engine", runEngine, "Evaluation engine: interp")
+      ->check(CLI::IsMember({"interp"}));
+  runCommand->add_option("--source", run.load.sources,
+                         "Read a source from another path: NAME=PATH (repeatable)")
+      ->allow_extra_args(false);
+  runCommand->add_option("--max-bad-records", run.load.maxBadRecords,
+                         "Skip up to N bad records instead of failing (default 0)")
+      ->check(CLI::Range(size_t{0}, size_t{1} << 40));
+  runCommand->add_option("--rejects", run.load.rejects, "Write skipped records to this CSV file");
+
+  EvalArguments eval;
+  CLI::App* evalCommand = app.add_subcommand(
+      "eval", "Evaluate one expression, alone or against one customer of a script's data");
+  evalCommand->add_option("expression", eval.expression, "The expression, such as '1 + 2'")
+      ->required();
+  evalCommand->add_option("--format", eval.format, "Output format: human or json")
+      ->check(CLI::IsMember({"human", "json"}));
+  evalCommand->add_option("--bind", eval.bindings,
+                          "Bind a variable: NAME=JSON, such as x='{\"int\": \"3\"}' (repeatable)")
+      ->allow_extra_args(false);
+  evalCommand->add_option("--declare", eval.declarations,
+                          "Declare a variable's type: NAME=TYPE, such as xs='list(int)' (repeatable)")
+      ->allow_extra_args(false);
+  evalCommand->add_option("--script", eval.script, "Evaluate in the context of this script");
+  evalCommand->add_option("--customer", eval.customer, "The key of the customer to evaluate");
+  evalCommand->add_option("--as-of", eval.asOf, "The value of `now` (default: the current time)");
+  std::string evalEngine = "interp";
+  evalCommand->add_option("--engine", evalEngine, "Evaluation engine: interp")
+      ->check(CLI::IsMember({"interp"}));
+  evalCommand->add_option("--source", eval.load.sources,
+                          "Read a source from another path: NAME=PATH (repeatable)")
+      ->allow_extra_args(false);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
@@ -71,6 +119,12 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
     }
     if (loadCommand->parsed()) {
       return runLoad(load, out, err);
+    }
+    if (runCommand->parsed()) {
+      return runRun(run, out, err);
+    }
+    if (evalCommand->parsed()) {
+      return runEval(eval, out, err);
     }
   } catch (const std::exception& error) {
     err << "crm: internal error: " << error.what() << "\n"

@@ -6,8 +6,8 @@
 
 namespace crm::cli {
 
-int runLoad(const LoadArguments& arguments, std::ostream& out, std::ostream& err) {
-  load::LoadOptions options;
+int prepareLoadOptions(const LoadArguments& arguments, load::LoadOptions& options,
+                       std::ostream& err) {
   options.maxBadRecords = arguments.maxBadRecords;
   options.rejectsPath = arguments.rejects;
   for (const auto& source : arguments.sources) {
@@ -18,18 +18,14 @@ int runLoad(const LoadArguments& arguments, std::ostream& out, std::ostream& err
     }
     options.sourcePaths[source.substr(0, equals)] = source.substr(equals + 1);
   }
+  return kSuccess;
+}
 
-  auto compilation = driver::checkScripts({{arguments.script, std::nullopt}});
-  auto diagnostics = compilation->diagnostics->sorted();
-  diag::renderHuman(err, compilation->sources, diagnostics, {false});
-  if (compilation->hasErrors()) {
-    return kInvalidInput;
-  }
-  std::vector<const ast::Script*> scripts;
-  for (const auto& script : compilation->scripts) scripts.push_back(script.get());
+int checkSourceNames(const load::LoadOptions& options, const driver::Compilation& compilation,
+                     std::ostream& err) {
   for (const auto& [name, path] : options.sourcePaths) {
     bool known = false;
-    for (const ast::Script* script : scripts) {
+    for (const auto& script : compilation.scripts) {
       for (const auto& decl : script->decls) {
         known = known || (decl->kind == ast::DeclKind::Source && decl->name.text == name);
       }
@@ -39,6 +35,23 @@ int runLoad(const LoadArguments& arguments, std::ostream& out, std::ostream& err
       return kUsageError;
     }
   }
+  return kSuccess;
+}
+
+int runLoad(const LoadArguments& arguments, std::ostream& out, std::ostream& err) {
+  load::LoadOptions options;
+  int status = prepareLoadOptions(arguments, options, err);
+  if (status != kSuccess) return status;
+  auto compilation = driver::checkScripts({{arguments.script, std::nullopt}});
+  auto diagnostics = compilation->diagnostics->sorted();
+  diag::renderHuman(err, compilation->sources, diagnostics, {false});
+  if (compilation->hasErrors()) {
+    return kInvalidInput;
+  }
+  status = checkSourceNames(options, *compilation, err);
+  if (status != kSuccess) return status;
+  std::vector<const ast::Script*> scripts;
+  for (const auto& script : compilation->scripts) scripts.push_back(script.get());
 
   auto result = load::loadProgram(scripts, compilation->sources, options);
   load::printReport(out, result.report);

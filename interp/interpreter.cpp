@@ -109,12 +109,14 @@ Value Interpreter::elementFires(const ir::Trigger& trigger) {
   }
   Value at = eval(*trigger.time);
   if (at.isError()) return at;
+
   if (trigger.after != nullptr) {
     Value due = runtime::add(at, eval(*trigger.after));
     if (due.isError()) return due;
     if (due.asInt() > now_) return Value::boolean(false);
   }
   if (!trigger.hasUnless) return Value::boolean(true);
+
   Value window = trigger.unlessWindow != nullptr ? eval(*trigger.unlessWindow) : Value::duration(0);
   Value end = runtime::add(at, window);
   if (end.isError()) return end;
@@ -558,6 +560,7 @@ Value Interpreter::top(const Node& node, const Value& list) {
   const size_t n = list.listSize();
   std::vector<Value> elements;
   std::vector<Value> keys;
+
   elements.reserve(n);
   keys.reserve(n);
   for (size_t i = 0; i < n; ++i) {
@@ -568,6 +571,7 @@ Value Interpreter::top(const Node& node, const Value& list) {
     elements.push_back(std::move(element));
     keys.push_back(std::move(key));
   }
+
   std::vector<size_t> order(n);
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {

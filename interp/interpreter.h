@@ -21,8 +21,8 @@ class Interpreter {
   // run's instant in microseconds since the epoch.
   Interpreter(const ir::Program& program, const runtime::Store* store, int64_t now);
 
-  // Starts the evaluation of another customer: forgets cached lets and
-  // segments. `row` indexes the customer table.
+  // Starts the evaluation of the customer at `row` of the customer table
+  // and clears the cached lets and segments.
   void setCustomer(uint32_t row);
   uint32_t customer() const { return customerRow_; }
 

@@ -1,0 +1,200 @@
+// `crm run`: check a script, load its data, evaluate every campaign for every
+// customer at one instant, write the decisions and print a summary.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "compiler/diag/render.h"
+#include "compiler/driver/driver.h"
+#include "loader/loader.h"
+#include "run/prepare.h"
+#include "run/run.h"
+#include "runtime/time.h"
+
+namespace crm::cli {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// 1234567 as "1,234,567".
+std::string grouped(size_t n) {
+  std::string digits = std::to_string(n);
+  std::string out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+std::string padded(const std::string& text, size_t width) {
+  return text.size() >= width ? text : text + std::string(width - text.size(), ' ');
+}
+
+std::string rightAligned(const std::string& text, size_t width) {
+  return text.size() >= width ? text : std::string(width - text.size(), ' ') + text;
+}
+
+void printSummary(std::ostream& err, const ir::Program& program, const runtime::Store& store,
+                  const run::RunResult& result, const RunArguments& arguments,
+                  const std::string& asOf, double checkSeconds, double loadSeconds,
+                  double writeSeconds) {
+  err << "crm run: as of " << asOf << ", engine interp, " << arguments.threads
+      << (arguments.threads == 1 ? " thread\n" : " threads\n");
+  err << "customers evaluated: " << grouped(result.customers) << "\n";
+  auto segments = program.segments();
+  if (!segments.empty()) {
+    size_t width = 8;
+    for (uint32_t index : segments) width = std::max(width, program.declarations[index].name.size());
+    width += 2;
+    err << "\n" << padded("segment", width + 2) << rightAligned("members", 10) << "\n";
+    for (size_t i = 0; i < segments.size(); ++i) {
+      err << "  " << padded(program.declarations[segments[i]].name, width)
+          << rightAligned(grouped(result.segmentMembers[i]), 10) << "\n";
+    }
+  }
+  if (!program.campaigns.empty()) {
+    size_t width = 8;
+    for (const auto& campaign : program.campaigns) width = std::max(width, campaign.name.size());
+    width += 2;
+    err << "\n" << padded("campaign", width + 2) << padded("outcome", 32) << rightAligned("count", 10)
+        << "\n";
+    for (size_t c = 0; c < program.campaigns.size(); ++c) {
+      bool any = false;
+      for (const auto& [channel, count] : result.sendsByChannel[c]) {
+        err << "  " << padded(program.campaigns[c].name, width)
+            << padded("send via " + program.channels[channel].name, 32)
+            << rightAligned(grouped(count), 10) << "\n";
+        any = true;
+      }
+      for (const auto& [reason, count] : result.dropsByReason[c]) {
+        err << "  " << padded(program.campaigns[c].name, width) << padded("dropped: " + reason, 32)
+            << rightAligned(grouped(count), 10) << "\n";
+        any = true;
+      }
+      if (!any) {
+        err << "  " << padded(program.campaigns[c].name, width) << padded("no candidates", 32)
+            << rightAligned("0", 10) << "\n";
+      }
+    }
+  }
+  err << "\nerrors: " << grouped(result.errorCount) << "\n";
+  for (const auto& [rule, count] : result.errorsByRule) {
+    err << "  " << rule << ": " << grouped(count) << "\n";
+  }
+  const runtime::Table* customers = store.table(program.customerEntity);
+  for (const auto& error : result.errors) {
+    err << "  customer " << (customers != nullptr ? customers->keyText(error.customer) : "?")
+        << ", " << error.rule << ": " << error.message << "\n";
+  }
+  if (result.errorCount > result.errors.size()) {
+    err << "  (" << grouped(result.errorCount - result.errors.size()) << " more not shown)\n";
+  }
+  char timing[200];
+  std::snprintf(timing, sizeof timing,
+                "\ntime: check %.2f s, load %.2f s, evaluate %.2f s, write %.2f s\n",
+                checkSeconds, loadSeconds, result.seconds, writeSeconds);
+  err << timing;
+}
+
+}  // namespace
+
+int runRun(const RunArguments& arguments, std::ostream& out, std::ostream& err) {
+  int64_t asOf = 0;
+  std::string asOfText;
+  if (arguments.asOf.empty()) {
+    auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::system_clock::now().time_since_epoch());
+    // Whole seconds, so that the printed instant reproduces the run.
+    asOf = micros.count() / runtime::kMicrosPerSecond * runtime::kMicrosPerSecond;
+    asOfText = runtime::formatTimestamp(asOf);
+    err << "crm run: no --as-of given; using the current time " << asOfText
+        << " (pass --as-of " << asOfText << " to repeat this run)\n";
+  } else {
+    auto parsed = runtime::parseTimestamp(arguments.asOf);
+    if (!parsed) {
+      err << "crm: --as-of takes an RFC 3339 timestamp such as 2018-03-01T00:00:00Z, not '"
+          << arguments.asOf << "'\n";
+      return kUsageError;
+    }
+    asOf = *parsed;
+    asOfText = runtime::formatTimestamp(asOf);
+  }
+
+  load::LoadOptions loadOptions;
+  int status = prepareLoadOptions(arguments.load, loadOptions, err);
+  if (status != kSuccess) return status;
+  run::Prepared prepared = run::checkScript(arguments.script);
+  auto& compilation = *prepared.compilation;
+  diag::renderHuman(err, compilation.sources, compilation.diagnostics->sorted(), {false});
+  if (prepared.program == nullptr) return kInvalidInput;
+  const ir::Program& program = *prepared.program;
+  if (program.customerEntity.empty()) {
+    err << "crm: " << arguments.script
+        << " declares no customer entity, so there is nobody to evaluate; declare one with "
+           "`customer entity NAME key FIELD { ... }`\n";
+    return kInvalidInput;
+  }
+  status = checkSourceNames(loadOptions, compilation, err);
+  if (status != kSuccess) return status;
+  run::loadData(prepared, loadOptions);
+  if (!prepared.ok()) {
+    load::printReport(err, prepared.loadReport);
+    return kInvalidInput;
+  }
+  const runtime::Store& store = *prepared.store;
+
+  run::RunOptions options;
+  options.asOf = asOf;
+  options.threads = arguments.threads;
+  options.maxErrors = arguments.maxErrors;
+  bool progressShown = false;
+  if (::isatty(STDERR_FILENO) != 0) {
+    const runtime::Table* customers = store.table(program.customerEntity);
+    size_t total = customers != nullptr ? customers->rowCount : 0;
+    auto started = Clock::now();
+    options.progress = [&err, total, started, &progressShown](size_t done) {
+      // Only runs longer than two seconds show progress.
+      if (!progressShown && secondsSince(started) < 2.0) return;
+      progressShown = true;
+      err << "\revaluating: " << grouped(done) << " / " << grouped(total) << " customers"
+          << std::flush;
+    };
+  }
+  run::RunResult result = run::runProgram(program, store, options);
+  if (progressShown) err << "\n";
+
+  auto format = arguments.format == "csv" ? run::OutputFormat::Csv : run::OutputFormat::Jsonl;
+  if (result.stopped) {
+    printSummary(err, program, store, result, arguments, asOfText, prepared.checkSeconds,
+                 prepared.loadSeconds, 0);
+    err << "crm: the run stopped after more than " << *arguments.maxErrors
+        << " evaluation errors (--max-errors); no decisions were written\n";
+    return kInvalidInput;
+  }
+  auto writeStart = Clock::now();
+  if (arguments.out.empty() || arguments.out == "-") {
+    out << run::formatDecisions(format, program, store, result, asOf);
+    out.flush();
+  } else {
+    std::string error = run::writeDecisions(arguments.out, format, program, store, result, asOf);
+    if (!error.empty()) {
+      err << "crm: " << error << "\n";
+      return kInvalidInput;
+    }
+  }
+  printSummary(err, program, store, result, arguments, asOfText, prepared.checkSeconds,
+               prepared.loadSeconds, secondsSince(writeStart));
+  return kSuccess;
+}
+
+}  // namespace crm::cli

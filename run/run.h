@@ -1,0 +1,91 @@
+// The main job: evaluate every campaign of a program for every customer of
+// a store at one instant, and collect the decisions. Customers are split
+// into contiguous ranges, one per thread, and the ranges' results are joined
+// in customer order, so the result is the same whatever the thread count.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "compiler/lower/ir.h"
+#include "runtime/store.h"
+
+namespace crm::run {
+
+// The engine that evaluates the program. Both give identical results.
+enum class Engine { Interpreter };
+
+const char* engineName(Engine engine);
+
+struct RunOptions {
+  Engine engine = Engine::Interpreter;
+  int64_t asOf = 0;  // microseconds since the epoch
+  unsigned threads = 1;
+  // The run stops when more evaluation errors than this occur.
+  std::optional<size_t> maxErrors;
+  // How many errors are kept in full for the report.
+  size_t errorsKept = 20;
+  // Keeps the rows of each segment's members in RunResult::members.
+  bool collectMembers = false;
+  // Called now and then with the number of customers done, from one thread.
+  std::function<void(size_t done)> progress;
+};
+
+// One line of the output: a message to send, or a candidate dropped with a
+// reason.
+struct Decision {
+  uint32_t customer = 0;  // row of the customer table
+  uint32_t campaign = 0;  // index into Program::campaigns
+  int channel = -1;       // index into Program::channels; -1 when dropped
+  std::vector<std::string> offer;  // keys of the offered catalog rows
+  int64_t priority = 0;
+  std::string expectedValue;  // empty without one
+  double expectedOrder = 0;   // the expected value as a number, for ranking
+  uint32_t rank = 0;          // 1 for the customer's first send; 0 when dropped
+  std::string reason;         // why a candidate was dropped
+};
+
+// A run-time error inside one customer's evaluation.
+struct EvaluationError {
+  uint32_t customer = 0;
+  std::string rule;  // segment, campaign or channel name
+  std::string message;
+};
+
+struct RunResult {
+  size_t customers = 0;  // evaluated
+  std::vector<Decision> decisions;
+  std::vector<EvaluationError> errors;  // the first few, in customer order
+  size_t errorCount = 0;
+  std::map<std::string, size_t> errorsByRule;
+  std::vector<size_t> segmentMembers;  // per Program::segments() entry
+  // With RunOptions::collectMembers: the customer rows of each segment, in
+  // increasing order.
+  std::vector<std::vector<uint32_t>> members;
+  // Per campaign: sends by channel index, and drops by reason.
+  std::vector<std::map<int, size_t>> sendsByChannel;
+  std::vector<std::map<std::string, size_t>> dropsByReason;
+  bool stopped = false;  // --max-errors was exceeded
+  double seconds = 0;
+};
+
+RunResult runProgram(const ir::Program& program, const runtime::Store& store,
+                     const RunOptions& options);
+
+enum class OutputFormat { Jsonl, Csv };
+
+// Writes the decisions atomically. Returns an empty string or the error.
+std::string writeDecisions(const std::string& path, OutputFormat format,
+                           const ir::Program& program, const runtime::Store& store,
+                           const RunResult& result, int64_t asOf);
+
+// The decisions as text, for standard output and tests.
+std::string formatDecisions(OutputFormat format, const ir::Program& program,
+                            const runtime::Store& store, const RunResult& result, int64_t asOf);
+
+}  // namespace crm::run

@@ -1,0 +1,11 @@
+// The evaluation engines every evaluation test runs on. Results must be
+// identical across them.
+#pragma once
+
+#include "run/run.h"
+
+namespace crm::testing {
+
+inline constexpr run::Engine kEngines[] = {run::Engine::Interpreter};
+
+}  // namespace crm::testing
