@@ -62,9 +62,12 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
       ->check(CLI::Range(1u, 256u));
   runCommand->add_option("--max-errors", run.maxErrors,
                          "Stop, writing nothing, after more than N evaluation errors");
-  std::string runEngine = "interp";
-  runCommand->add_option("--engine", runEngine, "Evaluation engine: interp")
-      ->check(CLI::IsMember({"interp"}));
+  runCommand->add_option("--engine", run.engine, "Evaluation engine: jit (default) or interp")
+      ->check(CLI::IsMember({"jit", "interp"}));
+  runCommand->add_option("--jit-opt", run.jitOpt, "JIT optimisation level: 0, 1 or 2 (default 2)")
+      ->check(CLI::Range(0, 2));
+  runCommand->add_flag("--dump-ir", run.dumpIr,
+                       "Print the JIT's optimised LLVM IR of the script instead of running it");
   runCommand->add_option("--source", run.load.sources,
                          "Read a source from another path: NAME=PATH (repeatable)")
       ->allow_extra_args(false);
@@ -89,9 +92,10 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   evalCommand->add_option("--script", eval.script, "Evaluate in the context of this script");
   evalCommand->add_option("--customer", eval.customer, "The key of the customer to evaluate");
   evalCommand->add_option("--as-of", eval.asOf, "The value of `now` (default: the current time)");
-  std::string evalEngine = "interp";
-  evalCommand->add_option("--engine", evalEngine, "Evaluation engine: interp")
-      ->check(CLI::IsMember({"interp"}));
+  evalCommand->add_option("--engine", eval.engine, "Evaluation engine: jit (default) or interp")
+      ->check(CLI::IsMember({"jit", "interp"}));
+  evalCommand->add_option("--jit-opt", eval.jitOpt, "JIT optimisation level: 0 (default), 1 or 2")
+      ->check(CLI::Range(0, 2));
   evalCommand->add_option("--source", eval.load.sources,
                           "Read a source from another path: NAME=PATH (repeatable)")
       ->allow_extra_args(false);

@@ -58,6 +58,9 @@ struct RunArguments {
   std::string format = "jsonl";
   unsigned threads = std::max(1u, std::thread::hardware_concurrency());
   std::optional<size_t> maxErrors;
+  std::string engine = "jit";
+  int jitOpt = 2;
+  bool dumpIr = false;
   LoadArguments load;  // the script field is unused
 };
 
@@ -71,6 +74,9 @@ struct EvalArguments {
   std::string script;
   std::string customer;
   std::string asOf;
+  std::string engine = "jit";
+  // The first tier: unoptimised code starts soonest for one expression.
+  int jitOpt = 0;
   LoadArguments load;
 };
 

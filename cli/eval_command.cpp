@@ -10,6 +10,7 @@
 #include "compiler/driver/expression.h"
 #include "compiler/lower/lower.h"
 #include "interp/interpreter.h"
+#include "jit/jit.h"
 #include "loader/loader.h"
 #include "runtime/time.h"
 #include "runtime/value_json.h"
@@ -162,7 +163,20 @@ int runEval(const EvalArguments& arguments, std::ostream& out, std::ostream& err
     }
   }
 
+  std::unique_ptr<jit::CompiledProgram> compiled;
+  if (arguments.engine == "jit") {
+    jit::Options jitOptions;
+    jitOptions.optLevel = arguments.jitOpt;
+    std::string error;
+    compiled = jit::compile(*lowered.program, store.get(), jitOptions, error,
+                            lowered.expression.get());
+    if (compiled == nullptr) {
+      err << "crm: the JIT failed: " << error << "\nUse --engine interp meanwhile.\n";
+      return kInternalError;
+    }
+  }
   interp::Interpreter interpreter(*lowered.program, store.get(), now);
+  interpreter.setNativeCode(compiled.get());
   if (store != nullptr && !arguments.customer.empty()) interpreter.setCustomer(customerRow);
   for (const auto& external : lowered.program->externals) {
     auto it = bound.find(external.name);

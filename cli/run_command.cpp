@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "compiler/diag/render.h"
 #include "compiler/driver/driver.h"
+#include "jit/jit.h"
 #include "loader/loader.h"
 #include "run/prepare.h"
 #include "run/run.h"
@@ -48,7 +49,7 @@ void printSummary(std::ostream& err, const ir::Program& program, const runtime::
                   const run::RunResult& result, const RunArguments& arguments,
                   const std::string& asOf, double checkSeconds, double loadSeconds,
                   double writeSeconds) {
-  err << "crm run: as of " << asOf << ", engine interp, " << arguments.threads
+  err << "crm run: as of " << asOf << ", engine " << arguments.engine << ", " << arguments.threads
       << (arguments.threads == 1 ? " thread\n" : " threads\n");
   err << "customers evaluated: " << grouped(result.customers) << "\n";
   auto segments = program.segments();
@@ -101,8 +102,9 @@ void printSummary(std::ostream& err, const ir::Program& program, const runtime::
   }
   char timing[200];
   std::snprintf(timing, sizeof timing,
-                "\ntime: check %.2f s, load %.2f s, evaluate %.2f s, write %.2f s\n",
-                checkSeconds, loadSeconds, result.seconds, writeSeconds);
+                "\ntime: check %.2f s, load %.2f s, compile %.2f s, evaluate %.2f s, write %.2f s\n",
+                checkSeconds, loadSeconds, result.compileSeconds,
+                result.seconds - result.compileSeconds, writeSeconds);
   err << timing;
 }
 
@@ -153,7 +155,22 @@ int runRun(const RunArguments& arguments, std::ostream& out, std::ostream& err) 
   }
   const runtime::Store& store = *prepared.store;
 
+  if (arguments.dumpIr) {
+    jit::Options jitOptions;
+    jitOptions.optLevel = arguments.jitOpt;
+    std::string error;
+    auto compiled = jit::compile(program, &store, jitOptions, error);
+    if (compiled == nullptr) {
+      err << "crm: the JIT failed: " << error << "\n";
+      return kInternalError;
+    }
+    out << compiled->ir();
+    return kSuccess;
+  }
+
   run::RunOptions options;
+  options.engine = arguments.engine == "interp" ? run::Engine::Interpreter : run::Engine::Jit;
+  options.jitOptLevel = arguments.jitOpt;
   options.asOf = asOf;
   options.threads = arguments.threads;
   options.maxErrors = arguments.maxErrors;
@@ -172,6 +189,11 @@ int runRun(const RunArguments& arguments, std::ostream& out, std::ostream& err) 
   }
   run::RunResult result = run::runProgram(program, store, options);
   if (progressShown) err << "\n";
+  if (!result.engineError.empty()) {
+    err << "crm: the JIT failed to compile the script: " << result.engineError
+        << "\nRun it with --engine interp meanwhile, and report this defect.\n";
+    return kInternalError;
+  }
 
   auto format = arguments.format == "csv" ? run::OutputFormat::Csv : run::OutputFormat::Jsonl;
   if (result.stopped) {

@@ -60,6 +60,25 @@ void Interpreter::setCustomer(uint32_t row) {
   std::fill(state_.begin(), state_.end(), kNotComputed);
 }
 
+Value Interpreter::evaluate(const Node& node) {
+  Value out;
+  if (native_ != nullptr && native_->evaluate(*this, node, out)) return out;
+  return eval(node);
+}
+
+Value* Interpreter::enterScratch(size_t count) {
+  if (scratchDepth_ == scratch_.size()) scratch_.emplace_back();
+  std::vector<Value>& values = scratch_[scratchDepth_++];
+  if (values.size() < count) values.resize(count);
+  return values.data();
+}
+
+void Interpreter::leaveScratch() {
+  std::vector<Value>& values = scratch_[--scratchDepth_];
+  // Releases what the values hold, such as lists built for one customer.
+  std::fill(values.begin(), values.end(), Value());
+}
+
 Value Interpreter::declaration(uint32_t index) {
   if (state_[index] == kDone) return cache_[index];
   if (state_[index] == kComputing) {
@@ -67,7 +86,7 @@ Value Interpreter::declaration(uint32_t index) {
                         "`" + program_.declarations[index].name + "` depends on itself");
   }
   state_[index] = kComputing;
-  Value value = eval(*program_.declarations[index].value);
+  Value value = evaluate(*program_.declarations[index].value);
   cache_[index] = value;
   state_[index] = kDone;
   return value;
@@ -366,18 +385,11 @@ Value Interpreter::makeMap(const Node& node) {
   return Value::map(std::move(entries));
 }
 
-// CEL's commutative `&&` and `||`: the deciding value wins over an error on
-// either side; otherwise the first error is the result.
+// `&&` and `||` skip the right side when the left one decides.
 Value Interpreter::logical(const Node& node, bool isAnd) {
   Value left = eval(*node.operands[0]);
   if (left.is(ValueKind::Bool) && left.asBool() != isAnd) return left;
-  Value right = eval(*node.operands[1]);
-  if (right.is(ValueKind::Bool) && right.asBool() != isAnd) return right;
-  if (left.isError()) return left;
-  if (right.isError()) return right;
-  if (!left.is(ValueKind::Bool)) return typeError(isAnd ? "`&&`" : "`||`", left);
-  if (!right.is(ValueKind::Bool)) return typeError(isAnd ? "`&&`" : "`||`", right);
-  return Value::boolean(isAnd);
+  return runtime::combineLogical(isAnd, left, eval(*node.operands[1]));
 }
 
 Value Interpreter::macro(const Node& node) {

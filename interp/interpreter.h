@@ -15,6 +15,19 @@ namespace crm::interp {
 
 using runtime::Value;
 
+class Interpreter;
+
+// Native code for some roots of the program (a let's value, a campaign's
+// audience), such as the JIT's. The interpreter runs it for those roots
+// instead of walking them.
+class NativeCode {
+ public:
+  virtual ~NativeCode() = default;
+  // Evaluates `root` into `out` and returns true, or returns false when
+  // there is no code for `root`.
+  virtual bool evaluate(Interpreter& interpreter, const ir::Node& root, Value& out) const = 0;
+};
+
 class Interpreter {
  public:
   // `store` may be null for expressions that read no data. `now` is the
@@ -25,11 +38,24 @@ class Interpreter {
   // and clears the cached lets and segments.
   void setCustomer(uint32_t row);
   uint32_t customer() const { return customerRow_; }
+  bool hasCustomer() const { return customers_ != nullptr && customerSet_; }
 
   // Binds an external variable (`crm eval --bind`).
   void bindExternal(uint32_t slot, Value value) { frame_[slot] = std::move(value); }
 
-  Value evaluate(const ir::Node& node) { return eval(node); }
+  // Evaluates a root of the program: with native code when there is some
+  // for it, otherwise by walking the tree.
+  Value evaluate(const ir::Node& node);
+  // Walks `node` without native code, as the native code's fallback does.
+  Value walk(const ir::Node& node) { return eval(node); }
+  void setNativeCode(const NativeCode* code) { native_ = code; }
+
+  // For native code: the run's instant, the customer's row, a variable's
+  // slot, and scratch values that live for one call of a native root.
+  int64_t now() const { return now_; }
+  Value& slot(uint32_t index) { return frame_[index]; }
+  Value* enterScratch(size_t count);
+  void leaveScratch();
   // A let or segment of the current customer, computed once.
   Value declaration(uint32_t index);
   // Whether trigger `index` fires for the current customer (see
@@ -61,7 +87,11 @@ class Interpreter {
   std::vector<Value> frame_;  // variable slots
   std::vector<Value> cache_;  // lets and segments of the current customer
   std::vector<uint8_t> state_;  // per declaration: 0 not computed, 1 computing, 2 done
-  std::vector<Value> arguments_;  // scratch for built-in calls
+  const NativeCode* native_ = nullptr;
+  // Scratch values of the native roots being evaluated, one vector per
+  // nesting level; a vector's buffer does not move when the outer one grows.
+  std::vector<std::vector<Value>> scratch_;
+  size_t scratchDepth_ = 0;
 };
 
 // Replaces every subtree that reads no customer, variable or instant by its

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "interp/interpreter.h"
+#include "jit/jit.h"
 #include "runtime/value.h"
 
 namespace crm::run {
@@ -39,7 +40,8 @@ double numberOrder(const Value& value) {
 class Worker {
  public:
   Worker(const ir::Program& program, const runtime::Store& store, const RunOptions& options,
-         std::atomic<size_t>& errorTotal, std::atomic<bool>& stop)
+         const interp::NativeCode* native, std::atomic<size_t>& errorTotal,
+         std::atomic<bool>& stop)
       : program_(program),
         customers_(*store.table(program.customerEntity)),
         options_(options),
@@ -49,6 +51,7 @@ class Worker {
         segments_(program.segments()) {
     partial_.segmentMembers.assign(segments_.size(), 0);
     if (options.collectMembers) partial_.members.resize(segments_.size());
+    interpreter_.setNativeCode(native);
   }
 
   void evaluate(uint32_t row);
@@ -179,6 +182,7 @@ void Worker::evaluateCampaign(uint32_t row, uint32_t index, std::vector<Decision
 const char* engineName(Engine engine) {
   switch (engine) {
     case Engine::Interpreter: return "interp";
+    case Engine::Jit: return "jit";
   }
   return "?";
 }
@@ -196,6 +200,18 @@ RunResult runProgram(const ir::Program& program, const runtime::Store& store,
   result.dropsByReason.resize(program.campaigns.size());
   if (customers == nullptr) return result;
 
+  // The JIT compiles once; every thread runs the same code.
+  std::unique_ptr<jit::CompiledProgram> compiled;
+  if (options.engine == Engine::Jit) {
+    auto compileStart = std::chrono::steady_clock::now();
+    jit::Options jitOptions;
+    jitOptions.optLevel = options.jitOptLevel;
+    compiled = jit::compile(program, &store, jitOptions, result.engineError);
+    result.compileSeconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - compileStart).count();
+    if (compiled == nullptr) return result;
+  }
+
   const size_t total = customers->rowCount;
   unsigned threads = std::max(1u, std::min<unsigned>(options.threads, 256));
   if (total < threads) threads = std::max<size_t>(total, 1);
@@ -207,7 +223,7 @@ RunResult runProgram(const ir::Program& program, const runtime::Store& store,
   auto work = [&](unsigned t) {
     size_t begin = total * t / threads;
     size_t end = total * (t + 1) / threads;
-    Worker worker(program, store, options, errorTotal, stop);
+    Worker worker(program, store, options, compiled.get(), errorTotal, stop);
     size_t sinceReport = 0;
     for (size_t row = begin; row < end && !stop; ++row) {
       worker.evaluate(static_cast<uint32_t>(row));

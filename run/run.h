@@ -18,12 +18,13 @@
 namespace crm::run {
 
 // The engine that evaluates the program. Both give identical results.
-enum class Engine { Interpreter };
+enum class Engine { Interpreter, Jit };
 
 const char* engineName(Engine engine);
 
 struct RunOptions {
-  Engine engine = Engine::Interpreter;
+  Engine engine = Engine::Jit;
+  int jitOptLevel = 2;  // 0, 1 or 2
   int64_t asOf = 0;  // microseconds since the epoch
   unsigned threads = 1;
   // The run stops when more evaluation errors than this occur.
@@ -71,6 +72,8 @@ struct RunResult {
   std::vector<std::map<int, size_t>> sendsByChannel;
   std::vector<std::map<std::string, size_t>> dropsByReason;
   bool stopped = false;  // --max-errors was exceeded
+  std::string engineError;  // the JIT failed to compile the program; nothing ran
+  double compileSeconds = 0;
   double seconds = 0;
 };
 

@@ -270,6 +270,21 @@ Value ordered(Ordering ordering, const Value& a, const Value& b) {
   return Value::boolean(false);
 }
 
+Value combineLogical(bool isAnd, const Value& left, const Value& right) {
+  if (left.is(ValueKind::Bool) && left.asBool() != isAnd) return left;
+  if (right.is(ValueKind::Bool) && right.asBool() != isAnd) return right;
+  if (left.isError()) return left;
+  if (right.isError()) return right;
+  for (const Value* side : {&left, &right}) {
+    if (!side->is(ValueKind::Bool)) {
+      return Value::error(ErrorKind::NoMatchingOverload,
+                          std::string(isAnd ? "`&&`" : "`||`") + " does not apply to " +
+                              valueKindName(side->kind()));
+    }
+  }
+  return Value::boolean(isAnd);
+}
+
 Value contains(const Value& collection, const Value& element) {
   if (collection.isError()) return collection;
   if (element.isError()) return element;

@@ -21,6 +21,11 @@ Value negate(const Value& a);
 enum class Ordering : uint8_t { Less, LessEqual, Greater, GreaterEqual };
 Value ordered(Ordering ordering, const Value& a, const Value& b);
 
+// CEL's commutative `&&` (isAnd) and `||` once both sides are known: the
+// deciding value wins over an error on either side, otherwise the first
+// error. Callers may skip the right side when the left one decides.
+Value combineLogical(bool isAnd, const Value& left, const Value& right);
+
 // `x in c`: an element of a list or a key of a map.
 Value contains(const Value& collection, const Value& element);
 

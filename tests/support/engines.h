@@ -6,6 +6,6 @@
 
 namespace crm::testing {
 
-inline constexpr run::Engine kEngines[] = {run::Engine::Interpreter};
+inline constexpr run::Engine kEngines[] = {run::Engine::Interpreter, run::Engine::Jit};
 
 }  // namespace crm::testing

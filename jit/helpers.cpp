@@ -1,0 +1,99 @@
+#include "jit/helpers.h"
+
+#include <bit>
+
+#include "interp/interpreter.h"
+#include "runtime/store.h"
+
+using crm::interp::Interpreter;
+using crm::runtime::Value;
+using crm::runtime::ValueKind;
+
+namespace {
+
+Interpreter& interp(void* p) { return *static_cast<Interpreter*>(p); }
+Value& value(void* p) { return *static_cast<Value*>(p); }
+const Value& value(const void* p) { return *static_cast<const Value*>(p); }
+
+}  // namespace
+
+extern "C" {
+
+void* crm_jit_enter(void* interpreter, int64_t count) {
+  return interp(interpreter).enterScratch(static_cast<size_t>(count));
+}
+
+void crm_jit_leave(void* interpreter) { interp(interpreter).leaveScratch(); }
+
+int64_t crm_jit_customer_row(void* interpreter) {
+  Interpreter& i = interp(interpreter);
+  return i.hasCustomer() ? static_cast<int64_t>(i.customer()) : -1;
+}
+
+int64_t crm_jit_now(void* interpreter) { return interp(interpreter).now(); }
+
+void crm_jit_fallback(void* interpreter, const void* node, void* out) {
+  value(out) = interp(interpreter).walk(*static_cast<const crm::ir::Node*>(node));
+}
+
+void crm_jit_declaration(void* interpreter, int32_t index, void* out) {
+  value(out) = interp(interpreter).declaration(static_cast<uint32_t>(index));
+}
+
+void* crm_jit_slot(void* interpreter, int32_t slot) {
+  return &interp(interpreter).slot(static_cast<uint32_t>(slot));
+}
+
+void crm_jit_set_row(void* interpreter, int32_t slot, const void* table, int64_t row) {
+  interp(interpreter).slot(static_cast<uint32_t>(slot)) =
+      Value::row(static_cast<const crm::runtime::Table*>(table), static_cast<uint32_t>(row));
+}
+
+int8_t crm_jit_unbox(const void* v, int64_t* payload) {
+  const Value& x = value(v);
+  switch (x.kind()) {
+    case ValueKind::Bool:
+    case ValueKind::Int:
+    case ValueKind::Date:
+    case ValueKind::Timestamp:
+    case ValueKind::Duration:
+    case ValueKind::Enum:
+      *payload = x.asInt();
+      return 0;
+    case ValueKind::Double:
+      *payload = std::bit_cast<int64_t>(x.asDouble());
+      return 0;
+    case ValueKind::Null:
+      return 1;
+    default:
+      return 2;
+  }
+}
+
+void crm_jit_box(void* out, int32_t kind, int64_t payload, const void* info) {
+  Value& o = value(out);
+  switch (static_cast<ValueKind>(kind)) {
+    case ValueKind::Bool: o = Value::boolean(payload != 0); break;
+    case ValueKind::Int: o = Value::integer(payload); break;
+    case ValueKind::Double: o = Value::floating(std::bit_cast<double>(payload)); break;
+    case ValueKind::Date: o = Value::date(payload); break;
+    case ValueKind::Timestamp: o = Value::timestamp(payload); break;
+    case ValueKind::Duration: o = Value::duration(payload); break;
+    case ValueKind::Enum:
+      o = Value::enumValue(static_cast<const crm::runtime::EnumInfo*>(info), payload);
+      break;
+    default: o = Value::null(); break;
+  }
+}
+
+void crm_jit_box_row(void* out, const void* table, int64_t row) {
+  value(out) = Value::row(static_cast<const crm::runtime::Table*>(table), static_cast<uint32_t>(row));
+}
+
+void crm_jit_box_slice(void* out, const void* table, int64_t begin, int64_t end) {
+  value(out) = Value::slice(static_cast<const crm::runtime::Table*>(table),
+                            static_cast<uint32_t>(begin), static_cast<uint32_t>(end));
+}
+
+void crm_jit_copy(void* out, const void* v) { value(out) = value(v); }
+}

@@ -1,0 +1,57 @@
+// The functions that generated code calls, as plain C symbols. They are the
+// bridge from native code to the interpreter (fallback evaluation, lets and
+// segments, variables) and to Values (boxing and unboxing scalars).
+#pragma once
+
+#include <cstdint>
+
+namespace crm::jit {
+
+// The column arrays of one field of one table, as the generated code reads
+// them. `native` is 1 when the arrays cover every row of the table, so that
+// the code may index them; otherwise the code leaves the read to the
+// interpreter.
+struct ColumnData {
+  const int64_t* ints;
+  const double* doubles;
+  const uint64_t* nullBits;
+  const uint32_t* offsets;
+  int64_t native;
+};
+
+struct TableData {
+  const void* table;  // runtime::Table
+  int64_t rowCount;
+};
+
+}  // namespace crm::jit
+
+extern "C" {
+
+// Scratch values for one call of a native root, released by crm_jit_leave.
+void* crm_jit_enter(void* interpreter, int64_t count);
+void crm_jit_leave(void* interpreter);
+
+// The customer's row, or -1 when no customer is selected.
+int64_t crm_jit_customer_row(void* interpreter);
+int64_t crm_jit_now(void* interpreter);
+
+// Evaluates `node` (an ir::Node) with the interpreter into `out`.
+void crm_jit_fallback(void* interpreter, const void* node, void* out);
+// The let or segment `index` of the current customer, into `out`.
+void crm_jit_declaration(void* interpreter, int32_t index, void* out);
+// The Value in variable slot `slot`.
+void* crm_jit_slot(void* interpreter, int32_t slot);
+// Sets variable slot `slot` to row `row` of `table`, for the interpreter.
+void crm_jit_set_row(void* interpreter, int32_t slot, const void* table, int64_t row);
+
+// 0 for a scalar (its payload in *payload: the int, or the double's bits),
+// 1 for null, 2 for anything else (an error, a list...).
+int8_t crm_jit_unbox(const void* value, int64_t* payload);
+// Writes a scalar of runtime::ValueKind `kind` (a double as its bits), or
+// null for kind Null, to `out`. `info` is the EnumInfo of an enum.
+void crm_jit_box(void* out, int32_t kind, int64_t payload, const void* info);
+void crm_jit_box_row(void* out, const void* table, int64_t row);
+void crm_jit_box_slice(void* out, const void* table, int64_t begin, int64_t end);
+void crm_jit_copy(void* out, const void* value);
+}

@@ -1,0 +1,1197 @@
+#include "jit/jit.h"
+
+#include <llvm/ExecutionEngine/Orc/LLJIT.h>
+#include <llvm/ExecutionEngine/Orc/ThreadSafeModule.h>
+#include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/LLVMContext.h>
+#include <llvm/IR/Module.h>
+#include <llvm/IR/Verifier.h>
+#include <llvm/Passes/PassBuilder.h>
+#include <llvm/Support/TargetSelect.h>
+#include <llvm/Support/raw_ostream.h>
+
+#include <map>
+#include <mutex>
+#include <unordered_map>
+
+#include "jit/helpers.h"
+
+namespace crm::jit {
+
+using ir::MacroKind;
+using ir::Node;
+using ir::Op;
+using runtime::Value;
+using runtime::ValueKind;
+
+// One compiled root: its function, and the node the interpreter evaluates
+// when the native code bails out.
+using RootFunction = void (*)(void* interpreter, const ColumnData* columns,
+                              const TableData* tables, void* out);
+
+struct CompiledProgram::State {
+  std::unique_ptr<llvm::orc::LLJIT> jit;
+  std::unordered_map<const Node*, RootFunction> roots;
+  std::vector<ColumnData> columns;
+  std::vector<TableData> tables;
+  std::string ir;
+  size_t fallbacks = 0;
+};
+
+CompiledProgram::CompiledProgram(std::unique_ptr<State> state) : state_(std::move(state)) {}
+CompiledProgram::~CompiledProgram() = default;
+
+bool CompiledProgram::evaluate(interp::Interpreter& interpreter, const Node& root,
+                               Value& out) const {
+  auto it = state_->roots.find(&root);
+  if (it == state_->roots.end()) return false;
+  it->second(&interpreter, state_->columns.data(), state_->tables.data(), &out);
+  return true;
+}
+
+const std::string& CompiledProgram::ir() const { return state_->ir; }
+size_t CompiledProgram::rootCount() const { return state_->roots.size(); }
+size_t CompiledProgram::fallbackCount() const { return state_->fallbacks; }
+
+namespace {
+
+// A value in generated code. Scalars, rows and slices are native; anything
+// else is a pointer to a Value (`boxed`) that the interpreter computed.
+enum class Shape { Scalar, Row, Slice, Boxed };
+
+struct Val {
+  Shape shape = Shape::Boxed;
+  ValueKind kind = ValueKind::Null;  // Scalar: Bool, Int, Double, Date, Timestamp, Duration, Enum
+  const runtime::EnumInfo* enumInfo = nullptr;
+  llvm::Value* payload = nullptr;  // Scalar: i64 or double; Row: the row; Slice: the first row
+  llvm::Value* end = nullptr;      // Slice: one past the last row
+  llvm::Value* isNull = nullptr;   // i1; Scalar and Row only
+  llvm::Value* boxed = nullptr;    // Boxed
+  const ast::RecordDecl* entity = nullptr;  // Row and Slice
+};
+
+std::optional<ValueKind> scalarKind(const ast::Type* type) {
+  if (type == nullptr) return std::nullopt;
+  switch (type->unwrapped()->kind) {
+    case ast::TypeKind::Bool: return ValueKind::Bool;
+    case ast::TypeKind::Int: return ValueKind::Int;
+    case ast::TypeKind::Double: return ValueKind::Double;
+    case ast::TypeKind::Date: return ValueKind::Date;
+    case ast::TypeKind::Timestamp: return ValueKind::Timestamp;
+    case ast::TypeKind::Duration: return ValueKind::Duration;
+    case ast::TypeKind::Enum: return ValueKind::Enum;
+    default: return std::nullopt;
+  }
+}
+
+bool isIntLike(ValueKind kind) { return kind != ValueKind::Double; }
+
+const ast::RecordDecl* entityOf(const ast::Type* type) {
+  if (type == nullptr) return nullptr;
+  const ast::Type* t = type->unwrapped();
+  if (t->is(ast::TypeKind::Entity)) return &ast::as<ast::RecordDecl>(*t->decl);
+  return nullptr;
+}
+
+const ast::RecordDecl* elementEntityOf(const ast::Type* type) {
+  if (type == nullptr) return nullptr;
+  const ast::Type* t = type->unwrapped();
+  if (t->is(ast::TypeKind::List) && t->element != nullptr) return entityOf(t->element);
+  return nullptr;
+}
+
+class Codegen {
+ public:
+  Codegen(llvm::LLVMContext& context, llvm::Module& module, const ir::Program& program)
+      : context_(context), module_(module), program_(program), builder_(context) {
+    i1_ = llvm::Type::getInt1Ty(context);
+    i8_ = llvm::Type::getInt8Ty(context);
+    i32_ = llvm::Type::getInt32Ty(context);
+    i64_ = llvm::Type::getInt64Ty(context);
+    f64_ = llvm::Type::getDoubleTy(context);
+    ptr_ = llvm::PointerType::get(context, 0);
+    void_ = llvm::Type::getVoidTy(context);
+    columnType_ = llvm::StructType::create(context, {ptr_, ptr_, ptr_, ptr_, i64_}, "ColumnData");
+    tableType_ = llvm::StructType::create(context, {ptr_, i64_}, "TableData");
+    declareHelpers();
+  }
+
+  // Generates the function of one root; returns its name.
+  std::string compileRoot(const Node& root, size_t number);
+
+  // The (entity, field) pairs and entities the generated code reads.
+  const std::vector<std::pair<const ast::RecordDecl*, uint32_t>>& columns() const {
+    return columns_;
+  }
+  const std::vector<const ast::RecordDecl*>& tables() const { return tables_; }
+  size_t fallbacks() const { return fallbacks_; }
+
+ private:
+  void declareHelpers();
+  llvm::FunctionCallee helper(const char* name) { return helpers_.at(name); }
+
+  Val gen(const Node& node);
+  Val genFallback(const Node& node);
+  Val genScalar(const Node& node);  // a Scalar, unboxing when needed
+  Val unboxScalar(llvm::Value* boxed, ValueKind kind, const runtime::EnumInfo* info);
+  llvm::Value* box(const Val& value);
+  Val genField(const Node& node);
+  Val genHas(const Node& node);
+  Val genBinary(const Node& node);
+  Val genLogical(const Node& node, bool isAnd);
+  Val genConditional(const Node& node);
+  Val genCoalesce(const Node& node);
+  Val genMacro(const Node& node);
+  Val genSize(const Node& node);
+  Val genWithin(const Node& node);
+  Val scalar(ValueKind kind, llvm::Value* payload, llvm::Value* isNull = nullptr);
+  // The names of an enum type's values, for boxing an enum scalar.
+  const runtime::EnumInfo* enumInfoFor(const ast::Type* type) const;
+
+  // Loops over `slice` with `slot` bound to each row. `filter` (optional)
+  // skips rows; `visit` runs for the others and returns false to stop.
+  struct LoopBody {
+    const Node* filter = nullptr;
+    uint32_t filterSlot = 0;
+    uint32_t slot = 0;
+    std::function<bool(llvm::BasicBlock* exit)> visit;
+  };
+  void emitLoop(const Val& slice, const LoopBody& body);
+
+  // Leaves the native code: the interpreter evaluates the root instead.
+  void bailIf(llvm::Value* condition);
+  llvm::Value* slotPointer();  // a fresh scratch Value
+  uint32_t columnId(const ast::RecordDecl* entity, uint32_t field);
+  uint32_t tableId(const ast::RecordDecl* entity);
+  llvm::Value* tablePointer(const ast::RecordDecl* entity);
+  llvm::Value* isTrue(const Val& value);  // i1 of a Bool scalar
+  llvm::BasicBlock* block(const char* name) {
+    return llvm::BasicBlock::Create(context_, name, function_);
+  }
+  llvm::Value* i64(int64_t v) { return llvm::ConstantInt::get(i64_, static_cast<uint64_t>(v), true); }
+  llvm::Value* stackSlot(llvm::Type* type, const char* name);
+
+  llvm::LLVMContext& context_;
+  llvm::Module& module_;
+  const ir::Program& program_;
+  llvm::IRBuilder<> builder_;
+  llvm::Type *i1_, *i8_, *i32_, *i64_, *f64_, *void_;
+  llvm::PointerType* ptr_;
+  llvm::StructType* columnType_;
+  llvm::StructType* tableType_;
+  std::map<std::string, llvm::FunctionCallee> helpers_;
+
+  std::vector<std::pair<const ast::RecordDecl*, uint32_t>> columns_;
+  std::vector<const ast::RecordDecl*> tables_;
+  size_t fallbacks_ = 0;
+
+  // Per function.
+  llvm::Function* function_ = nullptr;
+  llvm::Value* interpreter_ = nullptr;
+  llvm::Value* columnsArg_ = nullptr;
+  llvm::Value* tablesArg_ = nullptr;
+  llvm::Value* scratch_ = nullptr;
+  llvm::BasicBlock* bail_ = nullptr;
+  llvm::BasicBlock* entry_ = nullptr;
+  uint32_t scratchUsed_ = 0;
+  size_t fallbacksInFunction_ = 0;
+  // Macro variables bound to native rows, by slot.
+  std::map<uint32_t, Val> loopVariables_;
+};
+
+void Codegen::declareHelpers() {
+  auto declare = [&](const char* name, llvm::Type* result, std::vector<llvm::Type*> params) {
+    helpers_[name] =
+        module_.getOrInsertFunction(name, llvm::FunctionType::get(result, params, false));
+  };
+  declare("crm_jit_enter", ptr_, {ptr_, i64_});
+  declare("crm_jit_leave", void_, {ptr_});
+  declare("crm_jit_customer_row", i64_, {ptr_});
+  declare("crm_jit_now", i64_, {ptr_});
+  declare("crm_jit_fallback", void_, {ptr_, ptr_, ptr_});
+  declare("crm_jit_declaration", void_, {ptr_, i32_, ptr_});
+  declare("crm_jit_slot", ptr_, {ptr_, i32_});
+  declare("crm_jit_set_row", void_, {ptr_, i32_, ptr_, i64_});
+  declare("crm_jit_unbox", i8_, {ptr_, ptr_});
+  declare("crm_jit_box", void_, {ptr_, i32_, i64_, ptr_});
+  declare("crm_jit_box_row", void_, {ptr_, ptr_, i64_});
+  declare("crm_jit_box_slice", void_, {ptr_, ptr_, i64_, i64_});
+  declare("crm_jit_copy", void_, {ptr_, ptr_});
+}
+
+llvm::Value* Codegen::stackSlot(llvm::Type* type, const char* name) {
+  llvm::IRBuilder<> entry(entry_, entry_->begin());
+  return entry.CreateAlloca(type, nullptr, name);
+}
+
+uint32_t Codegen::columnId(const ast::RecordDecl* entity, uint32_t field) {
+  for (uint32_t i = 0; i < columns_.size(); ++i) {
+    if (columns_[i].first == entity && columns_[i].second == field) return i;
+  }
+  columns_.emplace_back(entity, field);
+  return static_cast<uint32_t>(columns_.size() - 1);
+}
+
+uint32_t Codegen::tableId(const ast::RecordDecl* entity) {
+  for (uint32_t i = 0; i < tables_.size(); ++i) {
+    if (tables_[i] == entity) return i;
+  }
+  tables_.push_back(entity);
+  return static_cast<uint32_t>(tables_.size() - 1);
+}
+
+llvm::Value* Codegen::tablePointer(const ast::RecordDecl* entity) {
+  llvm::Value* data = builder_.CreateConstGEP1_64(tableType_, tablesArg_, tableId(entity));
+  return builder_.CreateLoad(ptr_, builder_.CreateStructGEP(tableType_, data, 0));
+}
+
+llvm::Value* Codegen::slotPointer() {
+  return builder_.CreateConstGEP1_64(llvm::ArrayType::get(i8_, sizeof(Value)), scratch_,
+                                     scratchUsed_++);
+}
+
+void Codegen::bailIf(llvm::Value* condition) {
+  llvm::BasicBlock* next = block("ok");
+  builder_.CreateCondBr(condition, bail_, next);
+  builder_.SetInsertPoint(next);
+}
+
+const runtime::EnumInfo* Codegen::enumInfoFor(const ast::Type* type) const {
+  if (type == nullptr || !type->unwrapped()->is(ast::TypeKind::Enum)) return nullptr;
+  const std::string& name = type->unwrapped()->decl->name.text;
+  for (const auto& info : program_.enums) {
+    if (info->name == name) return info.get();
+  }
+  return nullptr;
+}
+
+Val Codegen::scalar(ValueKind kind, llvm::Value* payload, llvm::Value* isNull) {
+  Val v;
+  v.shape = Shape::Scalar;
+  v.kind = kind;
+  v.payload = payload;
+  v.isNull = isNull != nullptr ? isNull : llvm::ConstantInt::getFalse(context_);
+  return v;
+}
+
+llvm::Value* Codegen::isTrue(const Val& value) {
+  return builder_.CreateICmpNE(value.payload, i64(0));
+}
+
+std::string Codegen::compileRoot(const Node& root, size_t number) {
+  std::string name = "root" + std::to_string(number);
+  auto* type = llvm::FunctionType::get(void_, {ptr_, ptr_, ptr_, ptr_}, false);
+  function_ = llvm::Function::Create(type, llvm::Function::ExternalLinkage, name, module_);
+  interpreter_ = function_->getArg(0);
+  columnsArg_ = function_->getArg(1);
+  tablesArg_ = function_->getArg(2);
+  llvm::Value* out = function_->getArg(3);
+  entry_ = block("entry");
+  llvm::BasicBlock* body = block("body");
+  bail_ = block("bail");
+  scratchUsed_ = 0;
+  fallbacksInFunction_ = 0;
+  loopVariables_.clear();
+
+  builder_.SetInsertPoint(body);
+  // The scratch area is created in the entry block once its size is known.
+  llvm::Value* scratchHolder = stackSlot(ptr_, "scratch");
+  scratch_ = builder_.CreateLoad(ptr_, scratchHolder, "scratch");
+  Val result = gen(root);
+  llvm::Value* boxed = box(result);
+  builder_.CreateCall(helper("crm_jit_copy"), {out, boxed});
+  builder_.CreateCall(helper("crm_jit_leave"), {interpreter_});
+  builder_.CreateRetVoid();
+
+  // Bailing out: the interpreter evaluates the whole root.
+  builder_.SetInsertPoint(bail_);
+  builder_.CreateCall(helper("crm_jit_leave"), {interpreter_});
+  builder_.CreateCall(helper("crm_jit_fallback"),
+                      {interpreter_,
+                       builder_.CreateIntToPtr(i64(reinterpret_cast<intptr_t>(&root)), ptr_),
+                       out});
+  builder_.CreateRetVoid();
+
+  builder_.SetInsertPoint(entry_);
+  llvm::Value* area = builder_.CreateCall(
+      helper("crm_jit_enter"), {interpreter_, i64(std::max<uint32_t>(scratchUsed_, 1))});
+  builder_.CreateStore(area, scratchHolder);
+  builder_.CreateBr(body);
+  return name;
+}
+
+Val Codegen::genFallback(const Node& node) {
+  ++fallbacks_;
+  ++fallbacksInFunction_;
+  llvm::Value* out = slotPointer();
+  builder_.CreateCall(helper("crm_jit_fallback"),
+                      {interpreter_,
+                       builder_.CreateIntToPtr(i64(reinterpret_cast<intptr_t>(&node)), ptr_), out});
+  Val v;
+  v.shape = Shape::Boxed;
+  v.boxed = out;
+  return v;
+}
+
+Val Codegen::unboxScalar(llvm::Value* boxed, ValueKind kind, const runtime::EnumInfo* info) {
+  llvm::Value* payloadSlot = stackSlot(i64_, "payload");
+  llvm::Value* state = builder_.CreateCall(helper("crm_jit_unbox"), {boxed, payloadSlot});
+  // An error, or a value of another kind, is the interpreter's business.
+  bailIf(builder_.CreateICmpUGT(state, llvm::ConstantInt::get(i8_, 1)));
+  llvm::Value* payload = builder_.CreateLoad(i64_, payloadSlot);
+  if (kind == ValueKind::Double) payload = builder_.CreateBitCast(payload, f64_);
+  Val v = scalar(kind, payload, builder_.CreateICmpEQ(state, llvm::ConstantInt::get(i8_, 1)));
+  v.enumInfo = info;
+  return v;
+}
+
+Val Codegen::genScalar(const Node& node) {
+  Val v = gen(node);
+  if (v.shape == Shape::Scalar) return v;
+  auto kind = scalarKind(node.type);
+  if (v.shape == Shape::Boxed && kind) return unboxScalar(v.boxed, *kind, enumInfoFor(node.type));
+  // A row or a slice where a scalar is expected: only a dyn could do that.
+  builder_.CreateBr(bail_);
+  builder_.SetInsertPoint(block("unreachable"));
+  return scalar(ValueKind::Int, i64(0));
+}
+
+llvm::Value* Codegen::box(const Val& value) {
+  switch (value.shape) {
+    case Shape::Boxed:
+      return value.boxed;
+    case Shape::Scalar: {
+      llvm::Value* out = slotPointer();
+      llvm::Value* payload = value.payload;
+      if (value.kind == ValueKind::Double) payload = builder_.CreateBitCast(payload, i64_);
+      llvm::Value* kind = builder_.CreateSelect(
+          value.isNull, llvm::ConstantInt::get(i32_, static_cast<int>(ValueKind::Null)),
+          llvm::ConstantInt::get(i32_, static_cast<int>(value.kind)));
+      llvm::Value* info = builder_.CreateIntToPtr(
+          i64(reinterpret_cast<intptr_t>(value.enumInfo)), ptr_);
+      builder_.CreateCall(helper("crm_jit_box"), {out, kind, payload, info});
+      return out;
+    }
+    case Shape::Row: {
+      llvm::Value* out = slotPointer();
+      llvm::BasicBlock* present = block("row.present");
+      llvm::BasicBlock* absent = block("row.null");
+      llvm::BasicBlock* done = block("row.done");
+      builder_.CreateCondBr(value.isNull, absent, present);
+      builder_.SetInsertPoint(present);
+      builder_.CreateCall(helper("crm_jit_box_row"), {out, tablePointer(value.entity), value.payload});
+      builder_.CreateBr(done);
+      builder_.SetInsertPoint(absent);
+      builder_.CreateCall(helper("crm_jit_box"),
+                          {out, llvm::ConstantInt::get(i32_, static_cast<int>(ValueKind::Null)),
+                           i64(0), llvm::ConstantPointerNull::get(ptr_)});
+      builder_.CreateBr(done);
+      builder_.SetInsertPoint(done);
+      return out;
+    }
+    case Shape::Slice: {
+      llvm::Value* out = slotPointer();
+      builder_.CreateCall(helper("crm_jit_box_slice"),
+                          {out, tablePointer(value.entity), value.payload, value.end});
+      return out;
+    }
+  }
+  return nullptr;
+}
+
+Val Codegen::gen(const Node& node) {
+  switch (node.op) {
+    case Op::Constant: {
+      const Value& c = node.constant;
+      switch (c.kind()) {
+        case ValueKind::Bool:
+        case ValueKind::Int:
+        case ValueKind::Date:
+        case ValueKind::Timestamp:
+        case ValueKind::Duration:
+        case ValueKind::Enum: {
+          Val v = scalar(c.kind(), i64(c.asInt()));
+          v.enumInfo = c.is(ValueKind::Enum) ? c.enumInfo() : nullptr;
+          return v;
+        }
+        case ValueKind::Double:
+          return scalar(ValueKind::Double, llvm::ConstantFP::get(f64_, c.asDouble()));
+        default: {
+          Val v;
+          v.shape = Shape::Boxed;
+          v.boxed = builder_.CreateIntToPtr(i64(reinterpret_cast<intptr_t>(&node.constant)), ptr_);
+          return v;
+        }
+      }
+    }
+    case Op::Now:
+      return scalar(ValueKind::Timestamp, builder_.CreateCall(helper("crm_jit_now"), {interpreter_}));
+    case Op::Customer: {
+      const ast::RecordDecl* entity = entityOf(node.type);
+      if (entity == nullptr) return genFallback(node);
+      llvm::Value* row = builder_.CreateCall(helper("crm_jit_customer_row"), {interpreter_});
+      bailIf(builder_.CreateICmpSLT(row, i64(0)));
+      Val v;
+      v.shape = Shape::Row;
+      v.entity = entity;
+      v.payload = row;
+      v.isNull = llvm::ConstantInt::getFalse(context_);
+      return v;
+    }
+    case Op::Catalog: {
+      const ast::RecordDecl* entity = elementEntityOf(node.type);
+      if (entity == nullptr) return genFallback(node);
+      llvm::Value* data = builder_.CreateConstGEP1_64(tableType_, tablesArg_, tableId(entity));
+      llvm::Value* table = builder_.CreateLoad(ptr_, builder_.CreateStructGEP(tableType_, data, 0));
+      // Without a loaded catalog the interpreter gives an empty list.
+      bailIf(builder_.CreateIsNull(table));
+      Val v;
+      v.shape = Shape::Slice;
+      v.entity = entity;
+      v.payload = i64(0);
+      v.end = builder_.CreateLoad(i64_, builder_.CreateStructGEP(tableType_, data, 1));
+      return v;
+    }
+    case Op::Variable:
+    case Op::External: {
+      auto it = loopVariables_.find(node.slot);
+      if (node.op == Op::Variable && it != loopVariables_.end()) return it->second;
+      Val v;
+      v.shape = Shape::Boxed;
+      v.boxed = builder_.CreateCall(helper("crm_jit_slot"),
+                                    {interpreter_, llvm::ConstantInt::get(i32_, node.slot)});
+      if (auto kind = scalarKind(node.type)) {
+        return unboxScalar(v.boxed, *kind, enumInfoFor(node.type));
+      }
+      return v;
+    }
+    case Op::Declaration: {
+      llvm::Value* out = slotPointer();
+      builder_.CreateCall(helper("crm_jit_declaration"),
+                          {interpreter_, llvm::ConstantInt::get(i32_, node.index), out});
+      if (auto kind = scalarKind(node.type)) return unboxScalar(out, *kind, enumInfoFor(node.type));
+      Val v;
+      v.shape = Shape::Boxed;
+      v.boxed = out;
+      return v;
+    }
+    case Op::Field:
+      return genField(node);
+    case Op::Has:
+      return genHas(node);
+    case Op::Not: {
+      Val operand = genScalar(*node.operands[0]);
+      if (operand.kind != ValueKind::Bool) return genFallback(node);
+      bailIf(operand.isNull);
+      return scalar(ValueKind::Bool, builder_.CreateXor(operand.payload, i64(1)));
+    }
+    case Op::Negate: {
+      auto kind = scalarKind(node.type);
+      if (!kind || (*kind != ValueKind::Int && *kind != ValueKind::Double)) return genFallback(node);
+      Val operand = genScalar(*node.operands[0]);
+      bailIf(operand.isNull);
+      if (*kind == ValueKind::Double) return scalar(*kind, builder_.CreateFNeg(operand.payload));
+      bailIf(builder_.CreateICmpEQ(operand.payload, i64(INT64_MIN)));
+      return scalar(*kind, builder_.CreateNeg(operand.payload));
+    }
+    case Op::And:
+      return genLogical(node, true);
+    case Op::Or:
+      return genLogical(node, false);
+    case Op::Conditional:
+      return genConditional(node);
+    case Op::Coalesce:
+      return genCoalesce(node);
+    case Op::Equal:
+    case Op::NotEqual:
+    case Op::Less:
+    case Op::LessEqual:
+    case Op::Greater:
+    case Op::GreaterEqual:
+    case Op::Add:
+    case Op::Subtract:
+    case Op::Multiply:
+    case Op::Divide:
+    case Op::Modulo:
+      return genBinary(node);
+    case Op::Within:
+      return genWithin(node);
+    case Op::Macro:
+      return genMacro(node);
+    case Op::Builtin:
+      return genSize(node);
+    default:
+      return genFallback(node);
+  }
+}
+
+Val Codegen::genField(const Node& node) {
+  const ast::RecordDecl* entity = entityOf(node.operands[0]->type);
+  if (entity == nullptr) return genFallback(node);
+  const ast::FieldDecl& field = entity->fields[node.index];
+  const ast::Type* fieldType = field.type;
+  auto kind = scalarKind(fieldType);
+  const ast::RecordDecl* target = entityOf(fieldType);
+  const ast::RecordDecl* children = elementEntityOf(fieldType);
+  bool childList = children != nullptr && !fieldType->isOptional();
+  if (!kind && target == nullptr && !childList) return genFallback(node);
+
+  Val row = gen(*node.operands[0]);
+  if (row.shape != Shape::Row) {
+    // The interpreter reads the field of a value it computed.
+    Val v;
+    v.shape = Shape::Boxed;
+    v.boxed = genFallback(node).boxed;
+    if (kind) return unboxScalar(v.boxed, *kind, enumInfoFor(node.type));
+    return v;
+  }
+  llvm::BasicBlock* read = block("field.read");
+  llvm::BasicBlock* absent = block("field.absent");
+  llvm::BasicBlock* done = block("field.done");
+  builder_.CreateCondBr(row.isNull, absent, read);
+
+  // A null row: `?.` gives null, `.` is the interpreter's error.
+  builder_.SetInsertPoint(absent);
+  if (!node.nullSafe) {
+    builder_.CreateBr(bail_);
+  } else {
+    builder_.CreateBr(done);
+  }
+  llvm::BasicBlock* absentEnd = absent;
+
+  builder_.SetInsertPoint(read);
+  llvm::Value* data = builder_.CreateConstGEP1_64(columnType_, columnsArg_, columnId(entity, node.index));
+  llvm::Value* native = builder_.CreateLoad(i64_, builder_.CreateStructGEP(columnType_, data, 4));
+  bailIf(builder_.CreateICmpEQ(native, i64(0)));
+  llvm::Value* r = row.payload;
+  llvm::Value* isNull = llvm::ConstantInt::getFalse(context_);
+  if (fieldType->isOptional()) {
+    llvm::Value* bits = builder_.CreateLoad(ptr_, builder_.CreateStructGEP(columnType_, data, 2));
+    llvm::Value* word = builder_.CreateLoad(
+        i64_, builder_.CreateGEP(i64_, bits, builder_.CreateLShr(r, i64(6))));
+    isNull = builder_.CreateTrunc(builder_.CreateLShr(word, builder_.CreateAnd(r, i64(63))), i1_);
+  }
+  Val result;
+  if (kind) {
+    llvm::Value* payload;
+    if (*kind == ValueKind::Double) {
+      llvm::Value* doubles = builder_.CreateLoad(ptr_, builder_.CreateStructGEP(columnType_, data, 1));
+      payload = builder_.CreateLoad(f64_, builder_.CreateGEP(f64_, doubles, r));
+    } else {
+      llvm::Value* ints = builder_.CreateLoad(ptr_, builder_.CreateStructGEP(columnType_, data, 0));
+      payload = builder_.CreateLoad(i64_, builder_.CreateGEP(i64_, ints, r));
+      if (*kind == ValueKind::Bool) payload = builder_.CreateZExt(builder_.CreateICmpNE(payload, i64(0)), i64_);
+    }
+    result = scalar(*kind, payload, isNull);
+    result.enumInfo = enumInfoFor(fieldType);
+  } else if (target != nullptr) {
+    llvm::Value* ints = builder_.CreateLoad(ptr_, builder_.CreateStructGEP(columnType_, data, 0));
+    llvm::Value* targetRow = builder_.CreateLoad(i64_, builder_.CreateGEP(i64_, ints, r));
+    // A key that matched no row: the interpreter reports the error. A null
+    // reference is stored as some row number, so test the null first.
+    bailIf(builder_.CreateAnd(builder_.CreateNot(isNull),
+                              builder_.CreateICmpEQ(targetRow, i64(runtime::Column::kUnresolved))));
+    result.shape = Shape::Row;
+    result.entity = target;
+    result.payload = targetRow;
+    result.isNull = isNull;
+  } else {
+    llvm::Value* offsets = builder_.CreateLoad(ptr_, builder_.CreateStructGEP(columnType_, data, 3));
+    llvm::Value* begin = builder_.CreateZExt(
+        builder_.CreateLoad(i32_, builder_.CreateGEP(i32_, offsets, r)), i64_);
+    llvm::Value* end = builder_.CreateZExt(
+        builder_.CreateLoad(i32_, builder_.CreateGEP(i32_, offsets, builder_.CreateAdd(r, i64(1)))), i64_);
+    result.shape = Shape::Slice;
+    result.entity = children;
+    result.payload = begin;
+    result.end = end;
+  }
+  llvm::BasicBlock* readEnd = builder_.GetInsertBlock();
+  builder_.CreateBr(done);
+  builder_.SetInsertPoint(done);
+  if (!node.nullSafe) return result;
+  // Merge the null of `?.` with the read value.
+  auto merge = [&](llvm::Value* readValue, llvm::Value* nullValue) {
+    llvm::PHINode* phi = builder_.CreatePHI(readValue->getType(), 2);
+    phi->addIncoming(readValue, readEnd);
+    phi->addIncoming(nullValue, absentEnd);
+    return phi;
+  };
+  if (result.shape == Shape::Slice) {
+    // A null slice cannot be native; `?.` on a row reads a required list.
+    result.payload = merge(result.payload, i64(0));
+    result.end = merge(result.end, i64(0));
+    return result;
+  }
+  llvm::Value* zero = result.payload->getType()->isDoubleTy()
+                          ? static_cast<llvm::Value*>(llvm::ConstantFP::get(f64_, 0.0))
+                          : i64(0);
+  result.payload = merge(result.payload, zero);
+  result.isNull = merge(result.isNull, llvm::ConstantInt::getTrue(context_));
+  return result;
+}
+
+Val Codegen::genHas(const Node& node) {
+  const Node& access = *node.operands[0];
+  const ast::RecordDecl* entity =
+      access.op == Op::Field ? entityOf(access.operands[0]->type) : nullptr;
+  if (entity == nullptr) return genFallback(node);
+  Val row = gen(*access.operands[0]);
+  if (row.shape != Shape::Row) return genFallback(node);
+  const ast::FieldDecl& field = entity->fields[access.index];
+  llvm::Value* data =
+      builder_.CreateConstGEP1_64(columnType_, columnsArg_, columnId(entity, access.index));
+  llvm::Value* native = builder_.CreateLoad(i64_, builder_.CreateStructGEP(columnType_, data, 4));
+  // The presence of a field no source fills is the interpreter's to say.
+  bailIf(builder_.CreateAnd(builder_.CreateNot(row.isNull), builder_.CreateICmpEQ(native, i64(0))));
+  llvm::Value* present = builder_.CreateNot(row.isNull);
+  if (field.type != nullptr && field.type->isOptional()) {
+    // Reads the bit only for a present row; a null row reads row 0's.
+    llvm::Value* r = builder_.CreateSelect(row.isNull, i64(0), row.payload);
+    llvm::BasicBlock* check = block("has.check");
+    llvm::BasicBlock* done = block("has.done");
+    llvm::BasicBlock* before = builder_.GetInsertBlock();
+    builder_.CreateCondBr(present, check, done);
+    builder_.SetInsertPoint(check);
+    llvm::Value* bits = builder_.CreateLoad(ptr_, builder_.CreateStructGEP(columnType_, data, 2));
+    llvm::Value* word = builder_.CreateLoad(
+        i64_, builder_.CreateGEP(i64_, bits, builder_.CreateLShr(r, i64(6))));
+    llvm::Value* isNull =
+        builder_.CreateTrunc(builder_.CreateLShr(word, builder_.CreateAnd(r, i64(63))), i1_);
+    llvm::Value* notNull = builder_.CreateNot(isNull);
+    llvm::BasicBlock* checkEnd = builder_.GetInsertBlock();
+    builder_.CreateBr(done);
+    builder_.SetInsertPoint(done);
+    llvm::PHINode* phi = builder_.CreatePHI(i1_, 2);
+    phi->addIncoming(llvm::ConstantInt::getFalse(context_), before);
+    phi->addIncoming(notNull, checkEnd);
+    present = phi;
+  }
+  return scalar(ValueKind::Bool, builder_.CreateZExt(present, i64_));
+}
+
+Val Codegen::genBinary(const Node& node) {
+  auto leftKind = scalarKind(node.operands[0]->type);
+  auto rightKind = scalarKind(node.operands[1]->type);
+  // `x == null` and `x != null` test the null flag.
+  bool leftNull = node.operands[0]->op == Op::Constant && node.operands[0]->constant.isNull();
+  bool rightNull = node.operands[1]->op == Op::Constant && node.operands[1]->constant.isNull();
+  if ((node.op == Op::Equal || node.op == Op::NotEqual) && (leftNull != rightNull) &&
+      (leftNull ? rightKind : leftKind)) {
+    Val operand = genScalar(*node.operands[leftNull ? 1 : 0]);
+    llvm::Value* isNull = operand.isNull;
+    if (node.op == Op::NotEqual) isNull = builder_.CreateNot(isNull);
+    return scalar(ValueKind::Bool, builder_.CreateZExt(isNull, i64_));
+  }
+  if (!leftKind || !rightKind || *leftKind != *rightKind) return genFallback(node);
+  ValueKind kind = *leftKind;
+  Op op = node.op;
+  bool comparison = op == Op::Equal || op == Op::NotEqual || op == Op::Less ||
+                    op == Op::LessEqual || op == Op::Greater || op == Op::GreaterEqual;
+  bool arithmetic = !comparison;
+  if (arithmetic && kind != ValueKind::Int && kind != ValueKind::Double) return genFallback(node);
+  if (arithmetic && kind == ValueKind::Double && op == Op::Modulo) return genFallback(node);
+
+  Val a = genScalar(*node.operands[0]);
+  Val b = genScalar(*node.operands[1]);
+  if (op == Op::Equal || op == Op::NotEqual) {
+    // null equals only null, and a present value compares as itself.
+    llvm::Value* same = kind == ValueKind::Double ? builder_.CreateFCmpOEQ(a.payload, b.payload)
+                                                  : builder_.CreateICmpEQ(a.payload, b.payload);
+    llvm::Value* bothNull = builder_.CreateAnd(a.isNull, b.isNull);
+    llvm::Value* neitherNull = builder_.CreateNot(builder_.CreateOr(a.isNull, b.isNull));
+    llvm::Value* equal = builder_.CreateOr(bothNull, builder_.CreateAnd(neitherNull, same));
+    if (op == Op::NotEqual) equal = builder_.CreateNot(equal);
+    return scalar(ValueKind::Bool, builder_.CreateZExt(equal, i64_));
+  }
+  bailIf(builder_.CreateOr(a.isNull, b.isNull));
+  if (comparison) {
+    llvm::Value* result = nullptr;
+    if (kind == ValueKind::Double) {
+      // Ordered comparisons are false when a NaN takes part, as in the runtime.
+      switch (op) {
+        case Op::Less: result = builder_.CreateFCmpOLT(a.payload, b.payload); break;
+        case Op::LessEqual: result = builder_.CreateFCmpOLE(a.payload, b.payload); break;
+        case Op::Greater: result = builder_.CreateFCmpOGT(a.payload, b.payload); break;
+        default: result = builder_.CreateFCmpOGE(a.payload, b.payload); break;
+      }
+    } else {
+      switch (op) {
+        case Op::Less: result = builder_.CreateICmpSLT(a.payload, b.payload); break;
+        case Op::LessEqual: result = builder_.CreateICmpSLE(a.payload, b.payload); break;
+        case Op::Greater: result = builder_.CreateICmpSGT(a.payload, b.payload); break;
+        default: result = builder_.CreateICmpSGE(a.payload, b.payload); break;
+      }
+    }
+    return scalar(ValueKind::Bool, builder_.CreateZExt(result, i64_));
+  }
+  if (kind == ValueKind::Double) {
+    switch (op) {
+      case Op::Add: return scalar(kind, builder_.CreateFAdd(a.payload, b.payload));
+      case Op::Subtract: return scalar(kind, builder_.CreateFSub(a.payload, b.payload));
+      case Op::Multiply: return scalar(kind, builder_.CreateFMul(a.payload, b.payload));
+      default: return scalar(kind, builder_.CreateFDiv(a.payload, b.payload));
+    }
+  }
+  // Overflow and division by zero leave the error to the interpreter.
+  llvm::Intrinsic::ID checked = llvm::Intrinsic::not_intrinsic;
+  switch (op) {
+    case Op::Add: checked = llvm::Intrinsic::sadd_with_overflow; break;
+    case Op::Subtract: checked = llvm::Intrinsic::ssub_with_overflow; break;
+    case Op::Multiply: checked = llvm::Intrinsic::smul_with_overflow; break;
+    default: break;
+  }
+  if (checked != llvm::Intrinsic::not_intrinsic) {
+    llvm::Value* pair = builder_.CreateBinaryIntrinsic(checked, a.payload, b.payload);
+    bailIf(builder_.CreateExtractValue(pair, 1));
+    return scalar(kind, builder_.CreateExtractValue(pair, 0));
+  }
+  bailIf(builder_.CreateICmpEQ(b.payload, i64(0)));
+  bailIf(builder_.CreateAnd(builder_.CreateICmpEQ(a.payload, i64(INT64_MIN)),
+                            builder_.CreateICmpEQ(b.payload, i64(-1))));
+  if (op == Op::Divide) return scalar(kind, builder_.CreateSDiv(a.payload, b.payload));
+  return scalar(kind, builder_.CreateSRem(a.payload, b.payload));
+}
+
+Val Codegen::genWithin(const Node& node) {
+  auto timeKind = scalarKind(node.operands[0]->type);
+  if (!timeKind || *timeKind != ValueKind::Timestamp) return genFallback(node);
+  Val time = genScalar(*node.operands[0]);
+  Val window = genScalar(*node.operands[1]);
+  bailIf(builder_.CreateOr(time.isNull, window.isNull));
+  // A negative window is an error, and an underflowing start is the
+  // interpreter's to clamp.
+  bailIf(builder_.CreateICmpSLT(window.payload, i64(0)));
+  llvm::Value* now = builder_.CreateCall(helper("crm_jit_now"), {interpreter_});
+  llvm::Value* pair =
+      builder_.CreateBinaryIntrinsic(llvm::Intrinsic::ssub_with_overflow, now, window.payload);
+  bailIf(builder_.CreateExtractValue(pair, 1));
+  llvm::Value* start = builder_.CreateExtractValue(pair, 0);
+  llvm::Value* inside = builder_.CreateAnd(builder_.CreateICmpSLE(start, time.payload),
+                                           builder_.CreateICmpSLE(time.payload, now));
+  return scalar(ValueKind::Bool, builder_.CreateZExt(inside, i64_));
+}
+
+Val Codegen::genLogical(const Node& node, bool isAnd) {
+  // Both sides native and present: the deciding value wins. Anything else
+  // (an error, a null) goes to the interpreter, which absorbs errors.
+  llvm::BasicBlock* done = block(isAnd ? "and.done" : "or.done");
+  Val left = genScalar(*node.operands[0]);
+  bailIf(left.isNull);
+  llvm::Value* leftTrue = isTrue(left);
+  llvm::Value* decided = isAnd ? builder_.CreateNot(leftTrue) : leftTrue;
+  llvm::BasicBlock* leftEnd = builder_.GetInsertBlock();
+  llvm::BasicBlock* right = block(isAnd ? "and.right" : "or.right");
+  builder_.CreateCondBr(decided, done, right);
+  builder_.SetInsertPoint(right);
+  Val rightValue = genScalar(*node.operands[1]);
+  bailIf(rightValue.isNull);
+  llvm::Value* rightResult = rightValue.payload;
+  llvm::BasicBlock* rightEnd = builder_.GetInsertBlock();
+  builder_.CreateBr(done);
+  builder_.SetInsertPoint(done);
+  llvm::PHINode* phi = builder_.CreatePHI(i64_, 2);
+  phi->addIncoming(i64(isAnd ? 0 : 1), leftEnd);
+  phi->addIncoming(rightResult, rightEnd);
+  return scalar(ValueKind::Bool, phi);
+}
+
+Val Codegen::genConditional(const Node& node) {
+  Val condition = genScalar(*node.operands[0]);
+  bailIf(condition.isNull);
+  llvm::BasicBlock* thenBlock = block("if.then");
+  llvm::BasicBlock* elseBlock = block("if.else");
+  llvm::BasicBlock* done = block("if.done");
+  builder_.CreateCondBr(isTrue(condition), thenBlock, elseBlock);
+  auto kind = scalarKind(node.type);
+  bool asScalar = kind.has_value();
+  auto branch = [&](const Node& operand) -> std::pair<Val, llvm::BasicBlock*> {
+    Val v = asScalar ? genScalar(operand) : gen(operand);
+    if (!asScalar) {
+      Val boxed;
+      boxed.shape = Shape::Boxed;
+      boxed.boxed = box(v);
+      v = boxed;
+    }
+    llvm::BasicBlock* end = builder_.GetInsertBlock();
+    builder_.CreateBr(done);
+    return {v, end};
+  };
+  builder_.SetInsertPoint(thenBlock);
+  auto [thenValue, thenEnd] = branch(*node.operands[1]);
+  builder_.SetInsertPoint(elseBlock);
+  auto [elseValue, elseEnd] = branch(*node.operands[2]);
+  builder_.SetInsertPoint(done);
+  auto merge = [&](llvm::Value* x, llvm::Value* y) {
+    llvm::PHINode* phi = builder_.CreatePHI(x->getType(), 2);
+    phi->addIncoming(x, thenEnd);
+    phi->addIncoming(y, elseEnd);
+    return phi;
+  };
+  if (!asScalar) {
+    Val v;
+    v.shape = Shape::Boxed;
+    v.boxed = merge(thenValue.boxed, elseValue.boxed);
+    return v;
+  }
+  Val v = scalar(*kind, merge(thenValue.payload, elseValue.payload),
+                 merge(thenValue.isNull, elseValue.isNull));
+  v.enumInfo = thenValue.enumInfo != nullptr ? thenValue.enumInfo : elseValue.enumInfo;
+  return v;
+}
+
+Val Codegen::genCoalesce(const Node& node) {
+  auto kind = scalarKind(node.type);
+  if (!kind) return genFallback(node);
+  Val first = genScalar(*node.operands[0]);
+  llvm::BasicBlock* firstEnd = builder_.GetInsertBlock();
+  llvm::BasicBlock* second = block("coalesce.second");
+  llvm::BasicBlock* done = block("coalesce.done");
+  builder_.CreateCondBr(first.isNull, second, done);
+  builder_.SetInsertPoint(second);
+  Val other = genScalar(*node.operands[1]);
+  llvm::BasicBlock* secondEnd = builder_.GetInsertBlock();
+  builder_.CreateBr(done);
+  builder_.SetInsertPoint(done);
+  llvm::PHINode* payload = builder_.CreatePHI(first.payload->getType(), 2);
+  payload->addIncoming(first.payload, firstEnd);
+  payload->addIncoming(other.payload, secondEnd);
+  llvm::PHINode* isNull = builder_.CreatePHI(i1_, 2);
+  isNull->addIncoming(llvm::ConstantInt::getFalse(context_), firstEnd);
+  isNull->addIncoming(other.isNull, secondEnd);
+  Val v = scalar(*kind, payload, isNull);
+  v.enumInfo = first.enumInfo != nullptr ? first.enumInfo : other.enumInfo;
+  return v;
+}
+
+void Codegen::emitLoop(const Val& slice, const LoopBody& body) {
+  llvm::Value* index = stackSlot(i64_, "i");
+  builder_.CreateStore(slice.payload, index);
+  llvm::BasicBlock* header = block("loop.header");
+  llvm::BasicBlock* start = block("loop.body");
+  llvm::BasicBlock* latch = block("loop.latch");
+  llvm::BasicBlock* exit = block("loop.exit");
+  builder_.CreateBr(header);
+  builder_.SetInsertPoint(header);
+  llvm::Value* i = builder_.CreateLoad(i64_, index);
+  builder_.CreateCondBr(builder_.CreateICmpSLT(i, slice.end), start, exit);
+
+  builder_.SetInsertPoint(start);
+  Val row;
+  row.shape = Shape::Row;
+  row.entity = slice.entity;
+  row.payload = i;
+  row.isNull = llvm::ConstantInt::getFalse(context_);
+  size_t fallbacksBefore = fallbacksInFunction_;
+  llvm::BasicBlock* bodyStart = start;
+  if (body.filter != nullptr) {
+    loopVariables_[body.filterSlot] = row;
+    Val keep = genScalar(*body.filter);
+    bailIf(keep.isNull);
+    loopVariables_.erase(body.filterSlot);
+    llvm::BasicBlock* kept = block("loop.kept");
+    builder_.CreateCondBr(isTrue(keep), kept, latch);
+    builder_.SetInsertPoint(kept);
+  }
+  loopVariables_[body.slot] = row;
+  bool more = body.visit(exit);
+  loopVariables_.erase(body.slot);
+  if (more) builder_.CreateBr(latch);
+
+  // The interpreter, called on a node inside the loop, reads the variables
+  // from its frame: set them at the top of each iteration.
+  if (fallbacksInFunction_ != fallbacksBefore) {
+    llvm::IRBuilder<> top(bodyStart, bodyStart->getFirstInsertionPt());
+    llvm::Value* data = top.CreateConstGEP1_64(tableType_, tablesArg_, tableId(slice.entity));
+    llvm::Value* table = top.CreateLoad(ptr_, top.CreateStructGEP(tableType_, data, 0));
+    for (uint32_t slot : {body.slot, body.filterSlot}) {
+      if (slot == body.filterSlot && body.filter == nullptr) continue;
+      top.CreateCall(helper("crm_jit_set_row"),
+                     {interpreter_, llvm::ConstantInt::get(i32_, slot), table, i});
+    }
+  }
+
+  builder_.SetInsertPoint(latch);
+  builder_.CreateStore(builder_.CreateAdd(builder_.CreateLoad(i64_, index), i64(1)), index);
+  builder_.CreateBr(header);
+  builder_.SetInsertPoint(exit);
+}
+
+Val Codegen::genMacro(const Node& node) {
+  MacroKind kind = node.macro;
+  bool supported = kind == MacroKind::All || kind == MacroKind::Exists ||
+                   kind == MacroKind::ExistsOne || kind == MacroKind::Count ||
+                   kind == MacroKind::Sum;
+  if (!supported) return genFallback(node);
+  std::optional<ValueKind> sumKind;
+  if (kind == MacroKind::Sum) {
+    sumKind = scalarKind(node.type);
+    if (!sumKind || (*sumKind != ValueKind::Int && *sumKind != ValueKind::Double &&
+                     *sumKind != ValueKind::Duration)) {
+      return genFallback(node);
+    }
+  }
+  // A filter right before the macro runs in the same loop.
+  const Node* source = node.operands[0].get();
+  const Node* filter = nullptr;
+  uint32_t filterSlot = 0;
+  if (source->op == Op::Macro && source->macro == MacroKind::Filter) {
+    filter = source->operands[1].get();
+    filterSlot = source->slot;
+    source = source->operands[0].get();
+  }
+  if (elementEntityOf(source->type) == nullptr) return genFallback(node);
+  Val slice = gen(*source);
+  if (slice.shape != Shape::Slice) return genFallback(node);
+
+  llvm::Type* accType = sumKind == ValueKind::Double ? f64_ : i64_;
+  llvm::Value* acc = stackSlot(accType, "acc");
+  // all: true until a false; exists: false until a true; counts from 0.
+  llvm::Value* initial = kind == MacroKind::All ? i64(1)
+                         : accType == f64_ ? static_cast<llvm::Value*>(llvm::ConstantFP::get(f64_, 0.0))
+                                           : i64(0);
+  builder_.CreateStore(initial, acc);
+  LoopBody body;
+  body.filter = filter;
+  body.filterSlot = filterSlot;
+  body.slot = node.slot;
+  const Node& expression = *node.operands[1];
+  body.visit = [&](llvm::BasicBlock* exit) {
+    Val v = genScalar(expression);
+    bailIf(v.isNull);
+    switch (kind) {
+      case MacroKind::All:
+      case MacroKind::Exists: {
+        bool decisive = kind == MacroKind::Exists;
+        llvm::Value* decides = decisive ? isTrue(v) : builder_.CreateNot(isTrue(v));
+        llvm::BasicBlock* stop = block("loop.decided");
+        llvm::BasicBlock* next = block("loop.next");
+        builder_.CreateCondBr(decides, stop, next);
+        builder_.SetInsertPoint(stop);
+        builder_.CreateStore(i64(decisive ? 1 : 0), acc);
+        builder_.CreateBr(exit);
+        builder_.SetInsertPoint(next);
+        return true;
+      }
+      case MacroKind::ExistsOne:
+      case MacroKind::Count: {
+        llvm::Value* count = builder_.CreateLoad(i64_, acc);
+        builder_.CreateStore(builder_.CreateAdd(count, builder_.CreateZExt(isTrue(v), i64_)), acc);
+        return true;
+      }
+      default: {
+        llvm::Value* total = builder_.CreateLoad(accType, acc);
+        if (accType == f64_) {
+          builder_.CreateStore(builder_.CreateFAdd(total, v.payload), acc);
+          return true;
+        }
+        llvm::Value* pair =
+            builder_.CreateBinaryIntrinsic(llvm::Intrinsic::sadd_with_overflow, total, v.payload);
+        bailIf(builder_.CreateExtractValue(pair, 1));
+        builder_.CreateStore(builder_.CreateExtractValue(pair, 0), acc);
+        return true;
+      }
+    }
+  };
+  emitLoop(slice, body);
+  llvm::Value* result = builder_.CreateLoad(accType, acc);
+  switch (kind) {
+    case MacroKind::All:
+    case MacroKind::Exists:
+      return scalar(ValueKind::Bool, result);
+    case MacroKind::ExistsOne:
+      return scalar(ValueKind::Bool, builder_.CreateZExt(builder_.CreateICmpEQ(result, i64(1)), i64_));
+    case MacroKind::Count:
+      return scalar(ValueKind::Int, result);
+    default:
+      return scalar(*sumKind, result);
+  }
+}
+
+// `size()` and `count()` of a child list or of a filter over one.
+Val Codegen::genSize(const Node& node) {
+  bool size = node.overloads.empty() &&
+              (node.builtin == stdlib::Builtin::SizeList || node.builtin == stdlib::Builtin::ListSize ||
+               node.builtin == stdlib::Builtin::ListCount);
+  if (!size || node.operands.size() != 1) return genFallback(node);
+  const Node* source = node.operands[0].get();
+  const Node* filter = nullptr;
+  uint32_t filterSlot = 0;
+  if (source->op == Op::Macro && source->macro == MacroKind::Filter) {
+    filter = source->operands[1].get();
+    filterSlot = source->slot;
+    source = source->operands[0].get();
+  }
+  if (elementEntityOf(source->type) == nullptr) return genFallback(node);
+  Val slice = gen(*source);
+  if (slice.shape != Shape::Slice) return genFallback(node);
+  if (filter == nullptr) return scalar(ValueKind::Int, builder_.CreateSub(slice.end, slice.payload));
+  llvm::Value* count = stackSlot(i64_, "count");
+  builder_.CreateStore(i64(0), count);
+  LoopBody body;
+  body.filter = filter;
+  body.filterSlot = filterSlot;
+  body.slot = filterSlot;
+  body.visit = [&](llvm::BasicBlock*) {
+    builder_.CreateStore(builder_.CreateAdd(builder_.CreateLoad(i64_, count), i64(1)), count);
+    return true;
+  };
+  emitLoop(slice, body);
+  return scalar(ValueKind::Int, builder_.CreateLoad(i64_, count));
+}
+
+// Binds each column and table the code reads to the store.
+void bind(const Codegen& codegen, const runtime::Store* store, CompiledProgram::State& state) {
+  for (const auto& [entity, field] : codegen.columns()) {
+    ColumnData data{nullptr, nullptr, nullptr, nullptr, 0};
+    const runtime::Table* table = store != nullptr ? store->table(entity->name.text) : nullptr;
+    if (table != nullptr && field < table->columns.size()) {
+      const runtime::Column& column = table->columns[field];
+      size_t rows = table->rowCount;
+      bool nullsOk = !column.optional || column.nullBits.size() * 64 >= rows;
+      bool ok = false;
+      switch (column.kind) {
+        case runtime::ColumnKind::Double: ok = column.doubles.size() >= rows; break;
+        case runtime::ColumnKind::Children: ok = column.offsets.size() == rows + 1; break;
+        case runtime::ColumnKind::Bool:
+        case runtime::ColumnKind::Int:
+        case runtime::ColumnKind::Date:
+        case runtime::ColumnKind::Timestamp:
+        case runtime::ColumnKind::Duration:
+        case runtime::ColumnKind::Enum:
+        case runtime::ColumnKind::Reference: ok = column.ints.size() >= rows; break;
+        default: ok = false; break;
+      }
+      data.ints = column.ints.data();
+      data.doubles = column.doubles.data();
+      data.nullBits = column.nullBits.data();
+      data.offsets = column.offsets.data();
+      data.native = ok && nullsOk ? 1 : 0;
+    }
+    state.columns.push_back(data);
+  }
+  for (const ast::RecordDecl* entity : codegen.tables()) {
+    const runtime::Table* table = store != nullptr ? store->table(entity->name.text) : nullptr;
+    state.tables.push_back({table, table != nullptr ? static_cast<int64_t>(table->rowCount) : 0});
+  }
+}
+
+void initializeLlvm() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+  });
+}
+
+void optimize(llvm::Module& module, int level) {
+  if (level <= 0) return;
+  llvm::LoopAnalysisManager loops;
+  llvm::FunctionAnalysisManager functions;
+  llvm::CGSCCAnalysisManager cgscc;
+  llvm::ModuleAnalysisManager modules;
+  llvm::PassBuilder builder;
+  builder.registerModuleAnalyses(modules);
+  builder.registerCGSCCAnalyses(cgscc);
+  builder.registerFunctionAnalyses(functions);
+  builder.registerLoopAnalyses(loops);
+  builder.crossRegisterProxies(loops, functions, cgscc, modules);
+  auto pipeline = builder.buildPerModuleDefaultPipeline(level == 1 ? llvm::OptimizationLevel::O1
+                                                                   : llvm::OptimizationLevel::O2);
+  pipeline.run(module, modules);
+}
+
+}  // namespace
+
+std::unique_ptr<CompiledProgram> compile(const ir::Program& program, const runtime::Store* store,
+                                         const Options& options, std::string& error,
+                                         const ir::Node* extraRoot) {
+  initializeLlvm();
+  auto state = std::make_unique<CompiledProgram::State>();
+  auto context = std::make_unique<llvm::LLVMContext>();
+  auto module = std::make_unique<llvm::Module>("crm", *context);
+
+  std::vector<const Node*> roots;
+  for (const auto& declaration : program.declarations) roots.push_back(declaration.value.get());
+  for (const auto& channel : program.channels) {
+    if (channel.reachable) roots.push_back(channel.reachable.get());
+  }
+  for (const auto& campaign : program.campaigns) {
+    for (const ir::NodePtr* part :
+         {&campaign.audience, &campaign.offer, &campaign.priority, &campaign.expectedValue}) {
+      if (*part) roots.push_back(part->get());
+    }
+  }
+  if (extraRoot != nullptr) roots.push_back(extraRoot);
+
+  Codegen codegen(*context, *module, program);
+  std::vector<std::string> names;
+  for (size_t i = 0; i < roots.size(); ++i) names.push_back(codegen.compileRoot(*roots[i], i));
+  state->fallbacks = codegen.fallbacks();
+
+  std::string verifyErrors;
+  llvm::raw_string_ostream verifyStream(verifyErrors);
+  if (llvm::verifyModule(*module, &verifyStream)) {
+    error = "the generated code is invalid: " + verifyStream.str();
+    return nullptr;
+  }
+  optimize(*module, options.optLevel);
+  llvm::raw_string_ostream irStream(state->ir);
+  module->print(irStream, nullptr);
+
+  auto machine = llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (!machine) {
+    error = llvm::toString(machine.takeError());
+    return nullptr;
+  }
+  machine->setCodeGenOptLevel(options.optLevel <= 0 ? llvm::CodeGenOptLevel::None
+                                                    : llvm::CodeGenOptLevel::Default);
+  auto jit = llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(std::move(*machine)).create();
+  if (!jit) {
+    error = llvm::toString(jit.takeError());
+    return nullptr;
+  }
+  state->jit = std::move(*jit);
+  auto& dylib = state->jit->getMainJITDylib();
+  llvm::orc::MangleAndInterner mangle(state->jit->getExecutionSession(),
+                                      state->jit->getDataLayout());
+  llvm::orc::SymbolMap symbols;
+  auto add = [&](const char* name, auto* function) {
+    symbols[mangle(name)] = {llvm::orc::ExecutorAddr::fromPtr(function),
+                             llvm::JITSymbolFlags::Exported};
+  };
+  add("crm_jit_enter", &crm_jit_enter);
+  add("crm_jit_leave", &crm_jit_leave);
+  add("crm_jit_customer_row", &crm_jit_customer_row);
+  add("crm_jit_now", &crm_jit_now);
+  add("crm_jit_fallback", &crm_jit_fallback);
+  add("crm_jit_declaration", &crm_jit_declaration);
+  add("crm_jit_slot", &crm_jit_slot);
+  add("crm_jit_set_row", &crm_jit_set_row);
+  add("crm_jit_unbox", &crm_jit_unbox);
+  add("crm_jit_box", &crm_jit_box);
+  add("crm_jit_box_row", &crm_jit_box_row);
+  add("crm_jit_box_slice", &crm_jit_box_slice);
+  add("crm_jit_copy", &crm_jit_copy);
+  if (auto err = dylib.define(llvm::orc::absoluteSymbols(std::move(symbols)))) {
+    error = llvm::toString(std::move(err));
+    return nullptr;
+  }
+  if (auto err = state->jit->addIRModule(
+          llvm::orc::ThreadSafeModule(std::move(module), std::move(context)))) {
+    error = llvm::toString(std::move(err));
+    return nullptr;
+  }
+  for (size_t i = 0; i < roots.size(); ++i) {
+    auto address = state->jit->lookup(names[i]);
+    if (!address) {
+      error = llvm::toString(address.takeError());
+      return nullptr;
+    }
+    state->roots[roots[i]] = address->toPtr<RootFunction>();
+  }
+  bind(codegen, store, *state);
+  return std::unique_ptr<CompiledProgram>(new CompiledProgram(std::move(state)));
+}
+
+}  // namespace crm::jit
