@@ -1,8 +1,10 @@
 #include "jit/helpers.h"
 
 #include <bit>
+#include <optional>
 
 #include "interp/interpreter.h"
+#include "runtime/decimal.h"
 #include "runtime/store.h"
 
 using crm::interp::Interpreter;
@@ -96,4 +98,44 @@ void crm_jit_box_slice(void* out, const void* table, int64_t begin, int64_t end)
 }
 
 void crm_jit_copy(void* out, const void* v) { value(out) = value(v); }
+
+int8_t crm_jit_decimal_arith(int32_t op, int64_t coefficient, int64_t scale,
+                             int64_t otherCoefficient, int64_t otherScale,
+                             int64_t* resultCoefficient, int64_t* resultScale) {
+  crm::runtime::Decimal a{coefficient, static_cast<int32_t>(scale)};
+  crm::runtime::Decimal b{otherCoefficient, static_cast<int32_t>(otherScale)};
+  std::optional<crm::runtime::Decimal> result = op == 0   ? crm::runtime::addDecimal(a, b)
+                                                : op == 1 ? crm::runtime::subtractDecimal(a, b)
+                                                          : crm::runtime::multiplyDecimal(a, b);
+  if (!result) return 1;
+  *resultCoefficient = result->coefficient;
+  *resultScale = result->scale;
+  return 0;
+}
+
+int32_t crm_jit_decimal_compare(int64_t coefficient, int64_t scale, int64_t otherCoefficient,
+                                int64_t otherScale) {
+  auto order = crm::runtime::compareDecimal({coefficient, static_cast<int32_t>(scale)},
+                                            {otherCoefficient, static_cast<int32_t>(otherScale)});
+  return order < 0 ? -1 : order > 0 ? 1 : 0;
+}
+
+int8_t crm_jit_unbox_decimal(const void* v, int64_t* coefficient, int64_t* scale) {
+  const Value& x = value(v);
+  if (x.is(ValueKind::Decimal)) {
+    *coefficient = x.asDecimal().coefficient;
+    *scale = x.asDecimal().scale;
+    return 0;
+  }
+  if (x.is(ValueKind::Int)) {
+    *coefficient = x.asInt();
+    *scale = 0;
+    return 0;
+  }
+  return x.isNull() ? 1 : 2;
+}
+
+void crm_jit_box_decimal(void* out, int64_t coefficient, int64_t scale) {
+  value(out) = Value::decimal({coefficient, static_cast<int32_t>(scale)});
+}
 }

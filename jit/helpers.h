@@ -16,6 +16,7 @@ struct ColumnData {
   const double* doubles;
   const uint64_t* nullBits;
   const uint32_t* offsets;
+  const void* decimals;  // runtime::Decimal values, 16 bytes each
   int64_t native;
 };
 
@@ -54,4 +55,16 @@ void crm_jit_box(void* out, int32_t kind, int64_t payload, const void* info);
 void crm_jit_box_row(void* out, const void* table, int64_t row);
 void crm_jit_box_slice(void* out, const void* table, int64_t begin, int64_t end);
 void crm_jit_copy(void* out, const void* value);
+
+// Exact decimals as (coefficient, scale) pairs. Each returns 0 on success
+// and 1 when the result does not fit, which the caller leaves to the
+// interpreter. `op` is 0 for +, 1 for -, 2 for *.
+int8_t crm_jit_decimal_arith(int32_t op, int64_t coefficient, int64_t scale, int64_t otherCoefficient,
+                             int64_t otherScale, int64_t* resultCoefficient, int64_t* resultScale);
+// Negative, zero or positive.
+int32_t crm_jit_decimal_compare(int64_t coefficient, int64_t scale, int64_t otherCoefficient,
+                                int64_t otherScale);
+// 0 for a decimal (or an int, as scale 0), 1 for null, 2 for anything else.
+int8_t crm_jit_unbox_decimal(const void* value, int64_t* coefficient, int64_t* scale);
+void crm_jit_box_decimal(void* out, int64_t coefficient, int64_t scale);
 }

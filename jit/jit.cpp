@@ -10,6 +10,7 @@
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
 
+#include <cstddef>
 #include <map>
 #include <mutex>
 #include <unordered_map>
@@ -55,6 +56,15 @@ size_t CompiledProgram::fallbackCount() const { return state_->fallbacks; }
 
 namespace {
 
+// The generated code reads runtime::Decimal as an int64 coefficient at
+// offset 0 and an int32 scale at offset 8.
+static_assert(sizeof(runtime::Decimal) == 16);
+static_assert(offsetof(runtime::Decimal, scale) == 8);
+
+// The fields of ColumnData, as the generated code indexes them.
+constexpr unsigned kDecimalsField = 4;
+constexpr unsigned kNativeField = 5;
+
 // A value in generated code. Scalars, rows and slices are native; anything
 // else is a pointer to a Value (`boxed`) that the interpreter computed.
 enum class Shape { Scalar, Row, Slice, Boxed };
@@ -63,7 +73,9 @@ struct Val {
   Shape shape = Shape::Boxed;
   ValueKind kind = ValueKind::Null;  // Scalar: Bool, Int, Double, Date, Timestamp, Duration, Enum
   const runtime::EnumInfo* enumInfo = nullptr;
-  llvm::Value* payload = nullptr;  // Scalar: i64 or double; Row: the row; Slice: the first row
+  llvm::Value* payload = nullptr;  // Scalar: i64, double or a decimal's coefficient; Row: the row;
+                                   // Slice: the first row
+  llvm::Value* scale = nullptr;    // Scalar of kind Decimal: its scale, as an i64
   llvm::Value* end = nullptr;      // Slice: one past the last row
   llvm::Value* isNull = nullptr;   // i1; Scalar and Row only
   llvm::Value* boxed = nullptr;    // Boxed
@@ -76,6 +88,7 @@ std::optional<ValueKind> scalarKind(const ast::Type* type) {
     case ast::TypeKind::Bool: return ValueKind::Bool;
     case ast::TypeKind::Int: return ValueKind::Int;
     case ast::TypeKind::Double: return ValueKind::Double;
+    case ast::TypeKind::Decimal: return ValueKind::Decimal;
     case ast::TypeKind::Date: return ValueKind::Date;
     case ast::TypeKind::Timestamp: return ValueKind::Timestamp;
     case ast::TypeKind::Duration: return ValueKind::Duration;
@@ -83,8 +96,6 @@ std::optional<ValueKind> scalarKind(const ast::Type* type) {
     default: return std::nullopt;
   }
 }
-
-bool isIntLike(ValueKind kind) { return kind != ValueKind::Double; }
 
 const ast::RecordDecl* entityOf(const ast::Type* type) {
   if (type == nullptr) return nullptr;
@@ -111,7 +122,8 @@ class Codegen {
     f64_ = llvm::Type::getDoubleTy(context);
     ptr_ = llvm::PointerType::get(context, 0);
     void_ = llvm::Type::getVoidTy(context);
-    columnType_ = llvm::StructType::create(context, {ptr_, ptr_, ptr_, ptr_, i64_}, "ColumnData");
+    columnType_ =
+        llvm::StructType::create(context, {ptr_, ptr_, ptr_, ptr_, ptr_, i64_}, "ColumnData");
     tableType_ = llvm::StructType::create(context, {ptr_, i64_}, "TableData");
     declareHelpers();
   }
@@ -145,6 +157,10 @@ class Codegen {
   Val genSize(const Node& node);
   Val genWithin(const Node& node);
   Val scalar(ValueKind kind, llvm::Value* payload, llvm::Value* isNull = nullptr);
+  Val decimal(llvm::Value* coefficient, llvm::Value* scale, llvm::Value* isNull = nullptr);
+  // An int or decimal scalar as a decimal.
+  Val asDecimal(const Val& value);
+  Val genDecimalBinary(const Node& node);
   // The names of an enum type's values, for boxing an enum scalar.
   const runtime::EnumInfo* enumInfoFor(const ast::Type* type) const;
 
@@ -217,6 +233,10 @@ void Codegen::declareHelpers() {
   declare("crm_jit_box_row", void_, {ptr_, ptr_, i64_});
   declare("crm_jit_box_slice", void_, {ptr_, ptr_, i64_, i64_});
   declare("crm_jit_copy", void_, {ptr_, ptr_});
+  declare("crm_jit_decimal_arith", i8_, {i32_, i64_, i64_, i64_, i64_, ptr_, ptr_});
+  declare("crm_jit_decimal_compare", i32_, {i64_, i64_, i64_, i64_});
+  declare("crm_jit_unbox_decimal", i8_, {ptr_, ptr_, ptr_});
+  declare("crm_jit_box_decimal", void_, {ptr_, i64_, i64_});
 }
 
 llvm::Value* Codegen::stackSlot(llvm::Type* type, const char* name) {
@@ -272,6 +292,17 @@ Val Codegen::scalar(ValueKind kind, llvm::Value* payload, llvm::Value* isNull) {
   v.payload = payload;
   v.isNull = isNull != nullptr ? isNull : llvm::ConstantInt::getFalse(context_);
   return v;
+}
+
+Val Codegen::decimal(llvm::Value* coefficient, llvm::Value* scale, llvm::Value* isNull) {
+  Val v = scalar(ValueKind::Decimal, coefficient, isNull);
+  v.scale = scale;
+  return v;
+}
+
+Val Codegen::asDecimal(const Val& value) {
+  if (value.kind == ValueKind::Decimal) return value;
+  return decimal(value.payload, i64(0), value.isNull);
 }
 
 llvm::Value* Codegen::isTrue(const Val& value) {
@@ -334,6 +365,15 @@ Val Codegen::genFallback(const Node& node) {
 }
 
 Val Codegen::unboxScalar(llvm::Value* boxed, ValueKind kind, const runtime::EnumInfo* info) {
+  if (kind == ValueKind::Decimal) {
+    llvm::Value* coefficientSlot = stackSlot(i64_, "coefficient");
+    llvm::Value* scaleSlot = stackSlot(i64_, "scale");
+    llvm::Value* state =
+        builder_.CreateCall(helper("crm_jit_unbox_decimal"), {boxed, coefficientSlot, scaleSlot});
+    bailIf(builder_.CreateICmpUGT(state, llvm::ConstantInt::get(i8_, 1)));
+    return decimal(builder_.CreateLoad(i64_, coefficientSlot), builder_.CreateLoad(i64_, scaleSlot),
+                   builder_.CreateICmpEQ(state, llvm::ConstantInt::get(i8_, 1)));
+  }
   llvm::Value* payloadSlot = stackSlot(i64_, "payload");
   llvm::Value* state = builder_.CreateCall(helper("crm_jit_unbox"), {boxed, payloadSlot});
   // An error, or a value of another kind, is the interpreter's business.
@@ -362,6 +402,22 @@ llvm::Value* Codegen::box(const Val& value) {
       return value.boxed;
     case Shape::Scalar: {
       llvm::Value* out = slotPointer();
+      if (value.kind == ValueKind::Decimal) {
+        llvm::BasicBlock* present = block("decimal.present");
+        llvm::BasicBlock* absent = block("decimal.null");
+        llvm::BasicBlock* done = block("decimal.done");
+        builder_.CreateCondBr(value.isNull, absent, present);
+        builder_.SetInsertPoint(present);
+        builder_.CreateCall(helper("crm_jit_box_decimal"), {out, value.payload, value.scale});
+        builder_.CreateBr(done);
+        builder_.SetInsertPoint(absent);
+        builder_.CreateCall(helper("crm_jit_box"),
+                            {out, llvm::ConstantInt::get(i32_, static_cast<int>(ValueKind::Null)),
+                             i64(0), llvm::ConstantPointerNull::get(ptr_)});
+        builder_.CreateBr(done);
+        builder_.SetInsertPoint(done);
+        return out;
+      }
       llvm::Value* payload = value.payload;
       if (value.kind == ValueKind::Double) payload = builder_.CreateBitCast(payload, i64_);
       llvm::Value* kind = builder_.CreateSelect(
@@ -416,6 +472,8 @@ Val Codegen::gen(const Node& node) {
         }
         case ValueKind::Double:
           return scalar(ValueKind::Double, llvm::ConstantFP::get(f64_, c.asDouble()));
+        case ValueKind::Decimal:
+          return decimal(i64(c.asDecimal().coefficient), i64(c.asDecimal().scale));
         default: {
           Val v;
           v.shape = Shape::Boxed;
@@ -561,7 +619,7 @@ Val Codegen::genField(const Node& node) {
 
   builder_.SetInsertPoint(read);
   llvm::Value* data = builder_.CreateConstGEP1_64(columnType_, columnsArg_, columnId(entity, node.index));
-  llvm::Value* native = builder_.CreateLoad(i64_, builder_.CreateStructGEP(columnType_, data, 4));
+  llvm::Value* native = builder_.CreateLoad(i64_, builder_.CreateStructGEP(columnType_, data, kNativeField));
   bailIf(builder_.CreateICmpEQ(native, i64(0)));
   llvm::Value* r = row.payload;
   llvm::Value* isNull = llvm::ConstantInt::getFalse(context_);
@@ -574,7 +632,16 @@ Val Codegen::genField(const Node& node) {
   Val result;
   if (kind) {
     llvm::Value* payload;
-    if (*kind == ValueKind::Double) {
+    llvm::Value* scale = nullptr;
+    if (*kind == ValueKind::Decimal) {
+      // runtime::Decimal: the int64 coefficient, then the int32 scale, in 16 bytes.
+      llvm::Value* decimals =
+          builder_.CreateLoad(ptr_, builder_.CreateStructGEP(columnType_, data, kDecimalsField));
+      llvm::Value* element = builder_.CreateGEP(i8_, decimals, builder_.CreateShl(r, i64(4)));
+      payload = builder_.CreateLoad(i64_, element);
+      scale = builder_.CreateSExt(
+          builder_.CreateLoad(i32_, builder_.CreateConstGEP1_64(i8_, element, 8)), i64_);
+    } else if (*kind == ValueKind::Double) {
       llvm::Value* doubles = builder_.CreateLoad(ptr_, builder_.CreateStructGEP(columnType_, data, 1));
       payload = builder_.CreateLoad(f64_, builder_.CreateGEP(f64_, doubles, r));
     } else {
@@ -583,6 +650,7 @@ Val Codegen::genField(const Node& node) {
       if (*kind == ValueKind::Bool) payload = builder_.CreateZExt(builder_.CreateICmpNE(payload, i64(0)), i64_);
     }
     result = scalar(*kind, payload, isNull);
+    result.scale = scale;
     result.enumInfo = enumInfoFor(fieldType);
   } else if (target != nullptr) {
     llvm::Value* ints = builder_.CreateLoad(ptr_, builder_.CreateStructGEP(columnType_, data, 0));
@@ -627,6 +695,7 @@ Val Codegen::genField(const Node& node) {
                           ? static_cast<llvm::Value*>(llvm::ConstantFP::get(f64_, 0.0))
                           : i64(0);
   result.payload = merge(result.payload, zero);
+  if (result.scale != nullptr) result.scale = merge(result.scale, i64(0));
   result.isNull = merge(result.isNull, llvm::ConstantInt::getTrue(context_));
   return result;
 }
@@ -641,7 +710,7 @@ Val Codegen::genHas(const Node& node) {
   const ast::FieldDecl& field = entity->fields[access.index];
   llvm::Value* data =
       builder_.CreateConstGEP1_64(columnType_, columnsArg_, columnId(entity, access.index));
-  llvm::Value* native = builder_.CreateLoad(i64_, builder_.CreateStructGEP(columnType_, data, 4));
+  llvm::Value* native = builder_.CreateLoad(i64_, builder_.CreateStructGEP(columnType_, data, kNativeField));
   // The presence of a field no source fills is the interpreter's to say.
   bailIf(builder_.CreateAnd(builder_.CreateNot(row.isNull), builder_.CreateICmpEQ(native, i64(0))));
   llvm::Value* present = builder_.CreateNot(row.isNull);
@@ -682,6 +751,12 @@ Val Codegen::genBinary(const Node& node) {
     llvm::Value* isNull = operand.isNull;
     if (node.op == Op::NotEqual) isNull = builder_.CreateNot(isNull);
     return scalar(ValueKind::Bool, builder_.CreateZExt(isNull, i64_));
+  }
+  if (leftKind && rightKind &&
+      (*leftKind == ValueKind::Decimal || *rightKind == ValueKind::Decimal) &&
+      (*leftKind == ValueKind::Decimal || *leftKind == ValueKind::Int) &&
+      (*rightKind == ValueKind::Decimal || *rightKind == ValueKind::Int)) {
+    return genDecimalBinary(node);
   }
   if (!leftKind || !rightKind || *leftKind != *rightKind) return genFallback(node);
   ValueKind kind = *leftKind;
@@ -751,6 +826,47 @@ Val Codegen::genBinary(const Node& node) {
                             builder_.CreateICmpEQ(b.payload, i64(-1))));
   if (op == Op::Divide) return scalar(kind, builder_.CreateSDiv(a.payload, b.payload));
   return scalar(kind, builder_.CreateSRem(a.payload, b.payload));
+}
+
+// Decimals, with an int operand widened exactly. Division and modulo,
+// which round, stay with the interpreter.
+Val Codegen::genDecimalBinary(const Node& node) {
+  Op op = node.op;
+  if (op == Op::Divide || op == Op::Modulo) return genFallback(node);
+  Val a = asDecimal(genScalar(*node.operands[0]));
+  Val b = asDecimal(genScalar(*node.operands[1]));
+  if (op == Op::Add || op == Op::Subtract || op == Op::Multiply) {
+    bailIf(builder_.CreateOr(a.isNull, b.isNull));
+    llvm::Value* coefficient = stackSlot(i64_, "coefficient");
+    llvm::Value* scale = stackSlot(i64_, "scale");
+    int code = op == Op::Add ? 0 : op == Op::Subtract ? 1 : 2;
+    llvm::Value* failed = builder_.CreateCall(
+        helper("crm_jit_decimal_arith"),
+        {llvm::ConstantInt::get(i32_, code), a.payload, a.scale, b.payload, b.scale, coefficient,
+         scale});
+    bailIf(builder_.CreateICmpNE(failed, llvm::ConstantInt::get(i8_, 0)));
+    return decimal(builder_.CreateLoad(i64_, coefficient), builder_.CreateLoad(i64_, scale));
+  }
+  llvm::Value* order = builder_.CreateCall(helper("crm_jit_decimal_compare"),
+                                           {a.payload, a.scale, b.payload, b.scale});
+  llvm::Value* zero = llvm::ConstantInt::get(i32_, 0);
+  if (op == Op::Equal || op == Op::NotEqual) {
+    llvm::Value* same = builder_.CreateICmpEQ(order, zero);
+    llvm::Value* bothNull = builder_.CreateAnd(a.isNull, b.isNull);
+    llvm::Value* neitherNull = builder_.CreateNot(builder_.CreateOr(a.isNull, b.isNull));
+    llvm::Value* equal = builder_.CreateOr(bothNull, builder_.CreateAnd(neitherNull, same));
+    if (op == Op::NotEqual) equal = builder_.CreateNot(equal);
+    return scalar(ValueKind::Bool, builder_.CreateZExt(equal, i64_));
+  }
+  bailIf(builder_.CreateOr(a.isNull, b.isNull));
+  llvm::Value* result = nullptr;
+  switch (op) {
+    case Op::Less: result = builder_.CreateICmpSLT(order, zero); break;
+    case Op::LessEqual: result = builder_.CreateICmpSLE(order, zero); break;
+    case Op::Greater: result = builder_.CreateICmpSGT(order, zero); break;
+    default: result = builder_.CreateICmpSGE(order, zero); break;
+  }
+  return scalar(ValueKind::Bool, builder_.CreateZExt(result, i64_));
 }
 
 Val Codegen::genWithin(const Node& node) {
@@ -834,8 +950,13 @@ Val Codegen::genConditional(const Node& node) {
     v.boxed = merge(thenValue.boxed, elseValue.boxed);
     return v;
   }
+  if (*kind == ValueKind::Decimal) {
+    thenValue = asDecimal(thenValue);
+    elseValue = asDecimal(elseValue);
+  }
   Val v = scalar(*kind, merge(thenValue.payload, elseValue.payload),
                  merge(thenValue.isNull, elseValue.isNull));
+  if (*kind == ValueKind::Decimal) v.scale = merge(thenValue.scale, elseValue.scale);
   v.enumInfo = thenValue.enumInfo != nullptr ? thenValue.enumInfo : elseValue.enumInfo;
   return v;
 }
@@ -861,6 +982,12 @@ Val Codegen::genCoalesce(const Node& node) {
   isNull->addIncoming(other.isNull, secondEnd);
   Val v = scalar(*kind, payload, isNull);
   v.enumInfo = first.enumInfo != nullptr ? first.enumInfo : other.enumInfo;
+  if (*kind == ValueKind::Decimal) {
+    llvm::PHINode* scale = builder_.CreatePHI(i64_, 2);
+    scale->addIncoming(asDecimal(first).scale, firstEnd);
+    scale->addIncoming(asDecimal(other).scale, secondEnd);
+    v.scale = scale;
+  }
   return v;
 }
 
@@ -927,7 +1054,7 @@ Val Codegen::genMacro(const Node& node) {
   if (kind == MacroKind::Sum) {
     sumKind = scalarKind(node.type);
     if (!sumKind || (*sumKind != ValueKind::Int && *sumKind != ValueKind::Double &&
-                     *sumKind != ValueKind::Duration)) {
+                     *sumKind != ValueKind::Duration && *sumKind != ValueKind::Decimal)) {
       return genFallback(node);
     }
   }
@@ -946,6 +1073,9 @@ Val Codegen::genMacro(const Node& node) {
 
   llvm::Type* accType = sumKind == ValueKind::Double ? f64_ : i64_;
   llvm::Value* acc = stackSlot(accType, "acc");
+  // A decimal total keeps its scale beside the coefficient in `acc`.
+  llvm::Value* accScale = stackSlot(i64_, "acc.scale");
+  builder_.CreateStore(i64(0), accScale);
   // all: true until a false; exists: false until a true; counts from 0.
   llvm::Value* initial = kind == MacroKind::All ? i64(1)
                          : accType == f64_ ? static_cast<llvm::Value*>(llvm::ConstantFP::get(f64_, 0.0))
@@ -981,6 +1111,15 @@ Val Codegen::genMacro(const Node& node) {
       }
       default: {
         llvm::Value* total = builder_.CreateLoad(accType, acc);
+        if (sumKind == ValueKind::Decimal) {
+          Val element = asDecimal(v);
+          llvm::Value* failed = builder_.CreateCall(
+              helper("crm_jit_decimal_arith"),
+              {llvm::ConstantInt::get(i32_, 0), total, builder_.CreateLoad(i64_, accScale),
+               element.payload, element.scale, acc, accScale});
+          bailIf(builder_.CreateICmpNE(failed, llvm::ConstantInt::get(i8_, 0)));
+          return true;
+        }
         if (accType == f64_) {
           builder_.CreateStore(builder_.CreateFAdd(total, v.payload), acc);
           return true;
@@ -1004,6 +1143,7 @@ Val Codegen::genMacro(const Node& node) {
     case MacroKind::Count:
       return scalar(ValueKind::Int, result);
     default:
+      if (sumKind == ValueKind::Decimal) return decimal(result, builder_.CreateLoad(i64_, accScale));
       return scalar(*sumKind, result);
   }
 }
@@ -1043,7 +1183,7 @@ Val Codegen::genSize(const Node& node) {
 // Binds each column and table the code reads to the store.
 void bind(const Codegen& codegen, const runtime::Store* store, CompiledProgram::State& state) {
   for (const auto& [entity, field] : codegen.columns()) {
-    ColumnData data{nullptr, nullptr, nullptr, nullptr, 0};
+    ColumnData data{nullptr, nullptr, nullptr, nullptr, nullptr, 0};
     const runtime::Table* table = store != nullptr ? store->table(entity->name.text) : nullptr;
     if (table != nullptr && field < table->columns.size()) {
       const runtime::Column& column = table->columns[field];
@@ -1052,6 +1192,7 @@ void bind(const Codegen& codegen, const runtime::Store* store, CompiledProgram::
       bool ok = false;
       switch (column.kind) {
         case runtime::ColumnKind::Double: ok = column.doubles.size() >= rows; break;
+        case runtime::ColumnKind::Decimal: ok = column.decimals.size() >= rows; break;
         case runtime::ColumnKind::Children: ok = column.offsets.size() == rows + 1; break;
         case runtime::ColumnKind::Bool:
         case runtime::ColumnKind::Int:
@@ -1066,6 +1207,7 @@ void bind(const Codegen& codegen, const runtime::Store* store, CompiledProgram::
       data.doubles = column.doubles.data();
       data.nullBits = column.nullBits.data();
       data.offsets = column.offsets.data();
+      data.decimals = column.decimals.data();
       data.native = ok && nullsOk ? 1 : 0;
     }
     state.columns.push_back(data);
@@ -1173,6 +1315,10 @@ std::unique_ptr<CompiledProgram> compile(const ir::Program& program, const runti
   add("crm_jit_box_row", &crm_jit_box_row);
   add("crm_jit_box_slice", &crm_jit_box_slice);
   add("crm_jit_copy", &crm_jit_copy);
+  add("crm_jit_decimal_arith", &crm_jit_decimal_arith);
+  add("crm_jit_decimal_compare", &crm_jit_decimal_compare);
+  add("crm_jit_unbox_decimal", &crm_jit_unbox_decimal);
+  add("crm_jit_box_decimal", &crm_jit_box_decimal);
   if (auto err = dylib.define(llvm::orc::absoluteSymbols(std::move(symbols)))) {
     error = llvm::toString(std::move(err));
     return nullptr;
