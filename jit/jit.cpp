@@ -154,6 +154,10 @@ class Codegen {
   Val genConditional(const Node& node);
   Val genCoalesce(const Node& node);
   Val genMacro(const Node& node);
+  Val genExtreme(const Node& node);
+  // The child list or catalog a macro reads, with a `filter` just before it
+  // taken apart for fusion; nullopt when the list is not native.
+  std::optional<Val> macroSource(const Node& node, const Node*& filter, uint32_t& filterSlot);
   Val genSize(const Node& node);
   Val genWithin(const Node& node);
   Val scalar(ValueKind kind, llvm::Value* payload, llvm::Value* isNull = nullptr);
@@ -1044,8 +1048,94 @@ void Codegen::emitLoop(const Val& slice, const LoopBody& body) {
   builder_.SetInsertPoint(exit);
 }
 
+std::optional<Val> Codegen::macroSource(const Node& node, const Node*& filter,
+                                        uint32_t& filterSlot) {
+  const Node* source = node.operands[0].get();
+  filter = nullptr;
+  filterSlot = 0;
+  if (source->op == Op::Macro && source->macro == MacroKind::Filter) {
+    filter = source->operands[1].get();
+    filterSlot = source->slot;
+    source = source->operands[0].get();
+  }
+  if (elementEntityOf(source->type) == nullptr) return std::nullopt;
+  Val slice = gen(*source);
+  if (slice.shape != Shape::Slice) return std::nullopt;
+  return slice;
+}
+
+// min, max, latest and earliest: the first element with the least or
+// greatest key wins, null keys are skipped, and a NaN key never replaces
+// the best one, as in the interpreter.
+Val Codegen::genExtreme(const Node& node) {
+  MacroKind kind = node.macro;
+  bool greatest = kind == MacroKind::Max || kind == MacroKind::Latest;
+  bool returnsElement = kind == MacroKind::Latest || kind == MacroKind::Earliest;
+  const Node& keyNode = *node.operands[1];
+  auto keyKind = scalarKind(keyNode.type);
+  if (!keyKind || *keyKind == ValueKind::Decimal) return genFallback(node);
+  const ast::RecordDecl* entity = elementEntityOf(node.operands[0]->type);
+  if (returnsElement && entity == nullptr) return genFallback(node);
+  const Node* filter = nullptr;
+  uint32_t filterSlot = 0;
+  auto slice = macroSource(node, filter, filterSlot);
+  if (!slice) return genFallback(node);
+
+  llvm::Type* keyType = *keyKind == ValueKind::Double ? f64_ : i64_;
+  llvm::Value* best = stackSlot(keyType, "best");
+  llvm::Value* bestRow = stackSlot(i64_, "best.row");
+  llvm::Value* found = stackSlot(i1_, "found");
+  builder_.CreateStore(llvm::Constant::getNullValue(keyType), best);
+  builder_.CreateStore(i64(0), bestRow);
+  builder_.CreateStore(llvm::ConstantInt::getFalse(context_), found);
+  LoopBody body;
+  body.filter = filter;
+  body.filterSlot = filterSlot;
+  body.slot = node.slot;
+  body.visit = [&](llvm::BasicBlock*) {
+    Val key = genScalar(keyNode);
+    llvm::Value* current = builder_.CreateLoad(keyType, best);
+    llvm::Value* better =
+        keyType == f64_
+            ? (greatest ? builder_.CreateFCmpOGT(key.payload, current)
+                        : builder_.CreateFCmpOLT(key.payload, current))
+            : (greatest ? builder_.CreateICmpSGT(key.payload, current)
+                        : builder_.CreateICmpSLT(key.payload, current));
+    llvm::Value* first = builder_.CreateNot(builder_.CreateLoad(i1_, found));
+    llvm::Value* take = builder_.CreateAnd(builder_.CreateNot(key.isNull),
+                                           builder_.CreateOr(first, better));
+    llvm::BasicBlock* taken = block("extreme.take");
+    llvm::BasicBlock* next = block("extreme.next");
+    builder_.CreateCondBr(take, taken, next);
+    builder_.SetInsertPoint(taken);
+    builder_.CreateStore(key.payload, best);
+    builder_.CreateStore(loopVariables_.at(node.slot).payload, bestRow);
+    builder_.CreateStore(llvm::ConstantInt::getTrue(context_), found);
+    builder_.CreateBr(next);
+    builder_.SetInsertPoint(next);
+    return true;
+  };
+  emitLoop(*slice, body);
+  llvm::Value* none = builder_.CreateNot(builder_.CreateLoad(i1_, found));
+  if (returnsElement) {
+    Val row;
+    row.shape = Shape::Row;
+    row.entity = entity;
+    row.payload = builder_.CreateLoad(i64_, bestRow);
+    row.isNull = none;
+    return row;
+  }
+  Val v = scalar(*keyKind, builder_.CreateLoad(keyType, best), none);
+  v.enumInfo = enumInfoFor(keyNode.type);
+  return v;
+}
+
 Val Codegen::genMacro(const Node& node) {
   MacroKind kind = node.macro;
+  if (kind == MacroKind::Min || kind == MacroKind::Max || kind == MacroKind::Latest ||
+      kind == MacroKind::Earliest) {
+    return genExtreme(node);
+  }
   bool supported = kind == MacroKind::All || kind == MacroKind::Exists ||
                    kind == MacroKind::ExistsOne || kind == MacroKind::Count ||
                    kind == MacroKind::Sum;
@@ -1059,17 +1149,11 @@ Val Codegen::genMacro(const Node& node) {
     }
   }
   // A filter right before the macro runs in the same loop.
-  const Node* source = node.operands[0].get();
   const Node* filter = nullptr;
   uint32_t filterSlot = 0;
-  if (source->op == Op::Macro && source->macro == MacroKind::Filter) {
-    filter = source->operands[1].get();
-    filterSlot = source->slot;
-    source = source->operands[0].get();
-  }
-  if (elementEntityOf(source->type) == nullptr) return genFallback(node);
-  Val slice = gen(*source);
-  if (slice.shape != Shape::Slice) return genFallback(node);
+  auto source = macroSource(node, filter, filterSlot);
+  if (!source) return genFallback(node);
+  Val slice = *source;
 
   llvm::Type* accType = sumKind == ValueKind::Double ? f64_ : i64_;
   llvm::Value* acc = stackSlot(accType, "acc");
@@ -1154,17 +1238,11 @@ Val Codegen::genSize(const Node& node) {
               (node.builtin == stdlib::Builtin::SizeList || node.builtin == stdlib::Builtin::ListSize ||
                node.builtin == stdlib::Builtin::ListCount);
   if (!size || node.operands.size() != 1) return genFallback(node);
-  const Node* source = node.operands[0].get();
   const Node* filter = nullptr;
   uint32_t filterSlot = 0;
-  if (source->op == Op::Macro && source->macro == MacroKind::Filter) {
-    filter = source->operands[1].get();
-    filterSlot = source->slot;
-    source = source->operands[0].get();
-  }
-  if (elementEntityOf(source->type) == nullptr) return genFallback(node);
-  Val slice = gen(*source);
-  if (slice.shape != Shape::Slice) return genFallback(node);
+  auto source = macroSource(node, filter, filterSlot);
+  if (!source) return genFallback(node);
+  Val slice = *source;
   if (filter == nullptr) return scalar(ValueKind::Int, builder_.CreateSub(slice.end, slice.payload));
   llvm::Value* count = stackSlot(i64_, "count");
   builder_.CreateStore(i64(0), count);
