@@ -17,6 +17,7 @@ struct ColumnData {
   const uint64_t* nullBits;
   const uint32_t* offsets;
   const void* decimals;  // runtime::Decimal values, 16 bytes each
+  const uint32_t* strings;  // ids into the column's string pool
   int64_t native;
 };
 

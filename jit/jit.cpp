@@ -28,13 +28,16 @@ using runtime::ValueKind;
 // One compiled root: its function, and the node the interpreter evaluates
 // when the native code bails out.
 using RootFunction = void (*)(void* interpreter, const ColumnData* columns,
-                              const TableData* tables, void* out);
+                              const TableData* tables, const int64_t* strings, void* out);
 
 struct CompiledProgram::State {
   std::unique_ptr<llvm::orc::LLJIT> jit;
   std::unordered_map<const Node*, RootFunction> roots;
   std::vector<ColumnData> columns;
   std::vector<TableData> tables;
+  // The pool id of each string constant compared with a string column, -1
+  // when the column does not hold it, -2 when the pool cannot be searched.
+  std::vector<int64_t> strings;
   std::string ir;
   size_t fallbacks = 0;
 };
@@ -46,7 +49,8 @@ bool CompiledProgram::evaluate(interp::Interpreter& interpreter, const Node& roo
                                Value& out) const {
   auto it = state_->roots.find(&root);
   if (it == state_->roots.end()) return false;
-  it->second(&interpreter, state_->columns.data(), state_->tables.data(), &out);
+  it->second(&interpreter, state_->columns.data(), state_->tables.data(), state_->strings.data(),
+             &out);
   return true;
 }
 
@@ -63,7 +67,8 @@ static_assert(offsetof(runtime::Decimal, scale) == 8);
 
 // The fields of ColumnData, as the generated code indexes them.
 constexpr unsigned kDecimalsField = 4;
-constexpr unsigned kNativeField = 5;
+constexpr unsigned kStringsField = 5;
+constexpr unsigned kNativeField = 6;
 
 // A value in generated code. Scalars, rows and slices are native; anything
 // else is a pointer to a Value (`boxed`) that the interpreter computed.
@@ -123,7 +128,7 @@ class Codegen {
     ptr_ = llvm::PointerType::get(context, 0);
     void_ = llvm::Type::getVoidTy(context);
     columnType_ =
-        llvm::StructType::create(context, {ptr_, ptr_, ptr_, ptr_, ptr_, i64_}, "ColumnData");
+        llvm::StructType::create(context, {ptr_, ptr_, ptr_, ptr_, ptr_, ptr_, i64_}, "ColumnData");
     tableType_ = llvm::StructType::create(context, {ptr_, i64_}, "TableData");
     declareHelpers();
   }
@@ -136,6 +141,7 @@ class Codegen {
     return columns_;
   }
   const std::vector<const ast::RecordDecl*>& tables() const { return tables_; }
+  const std::vector<std::pair<uint32_t, std::string>>& strings() const { return strings_; }
   size_t fallbacks() const { return fallbacks_; }
 
  private:
@@ -160,6 +166,11 @@ class Codegen {
   std::optional<Val> macroSource(const Node& node, const Node*& filter, uint32_t& filterSlot);
   Val genSize(const Node& node);
   Val genWithin(const Node& node);
+  // `s == "text"`, `s != "text"` and `s in ["a", "b"]` on a string field of
+  // a native row, comparing pool ids; nullopt when the node has another form.
+  std::optional<Val> genStringTest(const Node& node);
+  // `x in [constants]` on a scalar.
+  std::optional<Val> genConstantIn(const Node& node);
   Val scalar(ValueKind kind, llvm::Value* payload, llvm::Value* isNull = nullptr);
   Val decimal(llvm::Value* coefficient, llvm::Value* scale, llvm::Value* isNull = nullptr);
   // An int or decimal scalar as a decimal.
@@ -203,6 +214,7 @@ class Codegen {
 
   std::vector<std::pair<const ast::RecordDecl*, uint32_t>> columns_;
   std::vector<const ast::RecordDecl*> tables_;
+  std::vector<std::pair<uint32_t, std::string>> strings_;  // (column id, text)
   size_t fallbacks_ = 0;
 
   // Per function.
@@ -210,6 +222,7 @@ class Codegen {
   llvm::Value* interpreter_ = nullptr;
   llvm::Value* columnsArg_ = nullptr;
   llvm::Value* tablesArg_ = nullptr;
+  llvm::Value* stringsArg_ = nullptr;
   llvm::Value* scratch_ = nullptr;
   llvm::BasicBlock* bail_ = nullptr;
   llvm::BasicBlock* entry_ = nullptr;
@@ -315,12 +328,13 @@ llvm::Value* Codegen::isTrue(const Val& value) {
 
 std::string Codegen::compileRoot(const Node& root, size_t number) {
   std::string name = "root" + std::to_string(number);
-  auto* type = llvm::FunctionType::get(void_, {ptr_, ptr_, ptr_, ptr_}, false);
+  auto* type = llvm::FunctionType::get(void_, {ptr_, ptr_, ptr_, ptr_, ptr_}, false);
   function_ = llvm::Function::Create(type, llvm::Function::ExternalLinkage, name, module_);
   interpreter_ = function_->getArg(0);
   columnsArg_ = function_->getArg(1);
   tablesArg_ = function_->getArg(2);
-  llvm::Value* out = function_->getArg(3);
+  stringsArg_ = function_->getArg(3);
+  llvm::Value* out = function_->getArg(4);
   entry_ = block("entry");
   llvm::BasicBlock* body = block("body");
   bail_ = block("bail");
@@ -578,6 +592,11 @@ Val Codegen::gen(const Node& node) {
       return genBinary(node);
     case Op::Within:
       return genWithin(node);
+    case Op::In: {
+      if (auto v = genStringTest(node)) return *v;
+      if (auto v = genConstantIn(node)) return *v;
+      return genFallback(node);
+    }
     case Op::Macro:
       return genMacro(node);
     case Op::Builtin:
@@ -744,6 +763,9 @@ Val Codegen::genHas(const Node& node) {
 }
 
 Val Codegen::genBinary(const Node& node) {
+  if (node.op == Op::Equal || node.op == Op::NotEqual) {
+    if (auto v = genStringTest(node)) return *v;
+  }
   auto leftKind = scalarKind(node.operands[0]->type);
   auto rightKind = scalarKind(node.operands[1]->type);
   // `x == null` and `x != null` test the null flag.
@@ -830,6 +852,90 @@ Val Codegen::genBinary(const Node& node) {
                             builder_.CreateICmpEQ(b.payload, i64(-1))));
   if (op == Op::Divide) return scalar(kind, builder_.CreateSDiv(a.payload, b.payload));
   return scalar(kind, builder_.CreateSRem(a.payload, b.payload));
+}
+
+std::optional<Val> Codegen::genStringTest(const Node& node) {
+  // The field is on the left of `in`, and on either side of `==` and `!=`.
+  const Node* field = node.operands[0].get();
+  const Node* other = node.operands[1].get();
+  if (node.op != Op::In && field->op != Op::Field) std::swap(field, other);
+  if (field->op != Op::Field || other->op != Op::Constant) return std::nullopt;
+  std::vector<std::string> texts;
+  if (other->constant.is(ValueKind::String) && node.op != Op::In) {
+    texts.emplace_back(other->constant.asString());
+  } else if (other->constant.is(ValueKind::List) && node.op == Op::In) {
+    for (size_t i = 0; i < other->constant.listSize(); ++i) {
+      Value item = other->constant.listAt(i);
+      if (!item.is(ValueKind::String)) return std::nullopt;
+      texts.emplace_back(item.asString());
+    }
+  } else {
+    return std::nullopt;
+  }
+  const ast::RecordDecl* entity = entityOf(field->operands[0]->type);
+  if (entity == nullptr) return std::nullopt;
+  const ast::FieldDecl& declared = entity->fields[field->index];
+  if (declared.type == nullptr || !declared.type->unwrapped()->is(ast::TypeKind::String)) {
+    return std::nullopt;
+  }
+  Val row = gen(*field->operands[0]);
+  if (row.shape != Shape::Row) return genFallback(node);
+  // A null row (through `?.`) is the interpreter's case.
+  bailIf(row.isNull);
+  uint32_t column = columnId(entity, field->index);
+  llvm::Value* data = builder_.CreateConstGEP1_64(columnType_, columnsArg_, column);
+  llvm::Value* native =
+      builder_.CreateLoad(i64_, builder_.CreateStructGEP(columnType_, data, kNativeField));
+  bailIf(builder_.CreateICmpEQ(native, i64(0)));
+  llvm::Value* r = row.payload;
+  llvm::Value* isNull = llvm::ConstantInt::getFalse(context_);
+  if (declared.type->isOptional()) {
+    llvm::Value* bits = builder_.CreateLoad(ptr_, builder_.CreateStructGEP(columnType_, data, 2));
+    llvm::Value* word = builder_.CreateLoad(
+        i64_, builder_.CreateGEP(i64_, bits, builder_.CreateLShr(r, i64(6))));
+    isNull = builder_.CreateTrunc(builder_.CreateLShr(word, builder_.CreateAnd(r, i64(63))), i1_);
+  }
+  llvm::Value* ids =
+      builder_.CreateLoad(ptr_, builder_.CreateStructGEP(columnType_, data, kStringsField));
+  llvm::Value* id = builder_.CreateZExt(
+      builder_.CreateLoad(i32_, builder_.CreateGEP(i32_, ids, r)), i64_);
+  llvm::Value* matches = llvm::ConstantInt::getFalse(context_);
+  for (const std::string& text : texts) {
+    strings_.emplace_back(column, text);
+    llvm::Value* wanted = builder_.CreateLoad(
+        i64_, builder_.CreateConstGEP1_64(i64_, stringsArg_, strings_.size() - 1));
+    // A pool that cannot be searched leaves the test to the interpreter.
+    bailIf(builder_.CreateICmpEQ(wanted, i64(-2)));
+    matches = builder_.CreateOr(matches, builder_.CreateICmpEQ(id, wanted));
+  }
+  // A null string equals no text and is in no list (`in` rejects optionals).
+  matches = builder_.CreateAnd(builder_.CreateNot(isNull), matches);
+  if (node.op == Op::NotEqual) matches = builder_.CreateNot(matches);
+  return scalar(ValueKind::Bool, builder_.CreateZExt(matches, i64_));
+}
+
+std::optional<Val> Codegen::genConstantIn(const Node& node) {
+  const Node& list = *node.operands[1];
+  auto kind = scalarKind(node.operands[0]->type);
+  if (!kind || *kind == ValueKind::Decimal || list.op != Op::Constant ||
+      !list.constant.is(ValueKind::List)) {
+    return std::nullopt;
+  }
+  for (size_t i = 0; i < list.constant.listSize(); ++i) {
+    if (!list.constant.listAt(i).is(*kind)) return std::nullopt;
+  }
+  Val element = genScalar(*node.operands[0]);
+  bailIf(element.isNull);
+  llvm::Value* matches = llvm::ConstantInt::getFalse(context_);
+  for (size_t i = 0; i < list.constant.listSize(); ++i) {
+    Value item = list.constant.listAt(i);
+    llvm::Value* same =
+        *kind == ValueKind::Double
+            ? builder_.CreateFCmpOEQ(element.payload, llvm::ConstantFP::get(f64_, item.asDouble()))
+            : builder_.CreateICmpEQ(element.payload, i64(item.asInt()));
+    matches = builder_.CreateOr(matches, same);
+  }
+  return scalar(ValueKind::Bool, builder_.CreateZExt(matches, i64_));
 }
 
 // Decimals, with an int operand widened exactly. Division and modulo,
@@ -1261,7 +1367,7 @@ Val Codegen::genSize(const Node& node) {
 // Binds each column and table the code reads to the store.
 void bind(const Codegen& codegen, const runtime::Store* store, CompiledProgram::State& state) {
   for (const auto& [entity, field] : codegen.columns()) {
-    ColumnData data{nullptr, nullptr, nullptr, nullptr, nullptr, 0};
+    ColumnData data{nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, 0};
     const runtime::Table* table = store != nullptr ? store->table(entity->name.text) : nullptr;
     if (table != nullptr && field < table->columns.size()) {
       const runtime::Column& column = table->columns[field];
@@ -1271,6 +1377,7 @@ void bind(const Codegen& codegen, const runtime::Store* store, CompiledProgram::
       switch (column.kind) {
         case runtime::ColumnKind::Double: ok = column.doubles.size() >= rows; break;
         case runtime::ColumnKind::Decimal: ok = column.decimals.size() >= rows; break;
+        case runtime::ColumnKind::String: ok = column.strings.size() >= rows; break;
         case runtime::ColumnKind::Children: ok = column.offsets.size() == rows + 1; break;
         case runtime::ColumnKind::Bool:
         case runtime::ColumnKind::Int:
@@ -1286,10 +1393,26 @@ void bind(const Codegen& codegen, const runtime::Store* store, CompiledProgram::
       data.nullBits = column.nullBits.data();
       data.offsets = column.offsets.data();
       data.decimals = column.decimals.data();
+      data.strings = column.strings.data();
       data.native = ok && nullsOk ? 1 : 0;
     }
     state.columns.push_back(data);
   }
+  for (const auto& [column, text] : codegen.strings()) {
+    const auto& [entity, field] = codegen.columns()[column];
+    const runtime::Table* table = store != nullptr ? store->table(entity->name.text) : nullptr;
+    int64_t id = -2;
+    if (table != nullptr && field < table->columns.size()) {
+      const runtime::Column& data = table->columns[field];
+      if (data.kind == runtime::ColumnKind::String && !data.pool.appendOnly()) {
+        auto found = data.pool.find(text);
+        id = found ? static_cast<int64_t>(*found) : -1;
+      }
+    }
+    state.strings.push_back(id);
+  }
+  // Never empty, so that the code always gets a valid pointer.
+  if (state.strings.empty()) state.strings.push_back(-2);
   for (const ast::RecordDecl* entity : codegen.tables()) {
     const runtime::Table* table = store != nullptr ? store->table(entity->name.text) : nullptr;
     state.tables.push_back({table, table != nullptr ? static_cast<int64_t>(table->rowCount) : 0});
