@@ -59,7 +59,7 @@ struct RunArguments {
   unsigned threads = std::max(1u, std::thread::hardware_concurrency());
   std::optional<size_t> maxErrors;
   std::string engine = "jit";
-  int jitOpt = 2;
+  std::string jitOpt = "auto";
   bool dumpIr = false;
   LoadArguments load;  // the script field is unused
 };

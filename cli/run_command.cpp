@@ -49,7 +49,9 @@ void printSummary(std::ostream& err, const ir::Program& program, const runtime::
                   const run::RunResult& result, const RunArguments& arguments,
                   const std::string& asOf, double checkSeconds, double loadSeconds,
                   double writeSeconds) {
-  err << "crm run: as of " << asOf << ", engine " << arguments.engine << ", " << arguments.threads
+  err << "crm run: as of " << asOf << ", engine " << arguments.engine
+      << (arguments.engine == "jit" ? " (-O" + std::to_string(result.jitOptLevel) + ")" : "")
+      << ", " << arguments.threads
       << (arguments.threads == 1 ? " thread\n" : " threads\n");
   err << "customers evaluated: " << grouped(result.customers) << "\n";
   auto segments = program.segments();
@@ -157,7 +159,7 @@ int runRun(const RunArguments& arguments, std::ostream& out, std::ostream& err) 
 
   if (arguments.dumpIr) {
     jit::Options jitOptions;
-    jitOptions.optLevel = arguments.jitOpt;
+    jitOptions.optLevel = arguments.jitOpt == "auto" ? 2 : std::stoi(arguments.jitOpt);
     std::string error;
     auto compiled = jit::compile(program, &store, jitOptions, error);
     if (compiled == nullptr) {
@@ -170,7 +172,7 @@ int runRun(const RunArguments& arguments, std::ostream& out, std::ostream& err) 
 
   run::RunOptions options;
   options.engine = arguments.engine == "interp" ? run::Engine::Interpreter : run::Engine::Jit;
-  options.jitOptLevel = arguments.jitOpt;
+  options.jitOptLevel = arguments.jitOpt == "auto" ? -1 : std::stoi(arguments.jitOpt);
   options.asOf = asOf;
   options.threads = arguments.threads;
   options.maxErrors = arguments.maxErrors;

@@ -205,7 +205,10 @@ RunResult runProgram(const ir::Program& program, const runtime::Store& store,
   if (options.engine == Engine::Jit) {
     auto compileStart = std::chrono::steady_clock::now();
     jit::Options jitOptions;
-    jitOptions.optLevel = options.jitOptLevel;
+    jitOptions.optLevel = options.jitOptLevel >= 0 ? options.jitOptLevel
+                          : customers->rowCount >= kOptimiseFromCustomers ? 2
+                                                                          : 0;
+    result.jitOptLevel = jitOptions.optLevel;
     compiled = jit::compile(program, &store, jitOptions, result.engineError);
     result.compileSeconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - compileStart).count();

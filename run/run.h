@@ -17,6 +17,9 @@
 
 namespace crm::run {
 
+// Runs over at least this many customers get optimised JIT code by default.
+inline constexpr size_t kOptimiseFromCustomers = 100000;
+
 // The engine that evaluates the program. Both give identical results.
 enum class Engine { Interpreter, Jit };
 
@@ -24,7 +27,9 @@ const char* engineName(Engine engine);
 
 struct RunOptions {
   Engine engine = Engine::Jit;
-  int jitOptLevel = 2;  // 0, 1 or 2
+  // 0, 1 or 2; -1 chooses by the number of customers: unoptimised code,
+  // which compiles several times faster, below kOptimiseFromCustomers.
+  int jitOptLevel = -1;
   int64_t asOf = 0;  // microseconds since the epoch
   unsigned threads = 1;
   // The run stops when more evaluation errors than this occur.
@@ -73,6 +78,7 @@ struct RunResult {
   std::vector<std::map<std::string, size_t>> dropsByReason;
   bool stopped = false;  // --max-errors was exceeded
   std::string engineError;  // the JIT failed to compile the program; nothing ran
+  int jitOptLevel = 0;  // the JIT's level, when it ran
   double compileSeconds = 0;
   double seconds = 0;
 };
