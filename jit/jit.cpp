@@ -16,6 +16,7 @@
 #include <unordered_map>
 
 #include "jit/helpers.h"
+#include "runtime/time.h"
 
 namespace crm::jit {
 
@@ -166,6 +167,9 @@ class Codegen {
   std::optional<Val> macroSource(const Node& node, const Node*& filter, uint32_t& filterSlot);
   Val genSize(const Node& node);
   Val genWithin(const Node& node);
+  // timestamp ± duration, duration + timestamp, timestamp - timestamp and
+  // duration ± duration; nullopt for other operand kinds.
+  std::optional<Val> genTimeArithmetic(const Node& node, ValueKind left, ValueKind right);
   // `s == "text"`, `s != "text"` and `s in ["a", "b"]` on a string field of
   // a native row, comparing pool ids; nullopt when the node has another form.
   std::optional<Val> genStringTest(const Node& node);
@@ -784,6 +788,9 @@ Val Codegen::genBinary(const Node& node) {
       (*rightKind == ValueKind::Decimal || *rightKind == ValueKind::Int)) {
     return genDecimalBinary(node);
   }
+  if (leftKind && rightKind && (node.op == Op::Add || node.op == Op::Subtract)) {
+    if (auto v = genTimeArithmetic(node, *leftKind, *rightKind)) return *v;
+  }
   if (!leftKind || !rightKind || *leftKind != *rightKind) return genFallback(node);
   ValueKind kind = *leftKind;
   Op op = node.op;
@@ -936,6 +943,37 @@ std::optional<Val> Codegen::genConstantIn(const Node& node) {
     matches = builder_.CreateOr(matches, same);
   }
   return scalar(ValueKind::Bool, builder_.CreateZExt(matches, i64_));
+}
+
+std::optional<Val> Codegen::genTimeArithmetic(const Node& node, ValueKind left,
+                                              ValueKind right) {
+  bool add = node.op == Op::Add;
+  ValueKind result;
+  if (left == ValueKind::Timestamp && right == ValueKind::Duration) {
+    result = ValueKind::Timestamp;
+  } else if (add && left == ValueKind::Duration && right == ValueKind::Timestamp) {
+    result = ValueKind::Timestamp;
+  } else if (!add && left == ValueKind::Timestamp && right == ValueKind::Timestamp) {
+    result = ValueKind::Duration;
+  } else if (left == ValueKind::Duration && right == ValueKind::Duration) {
+    result = ValueKind::Duration;
+  } else {
+    return std::nullopt;
+  }
+  Val a = genScalar(*node.operands[0]);
+  Val b = genScalar(*node.operands[1]);
+  bailIf(builder_.CreateOr(a.isNull, b.isNull));
+  llvm::Value* pair = builder_.CreateBinaryIntrinsic(
+      add ? llvm::Intrinsic::sadd_with_overflow : llvm::Intrinsic::ssub_with_overflow, a.payload,
+      b.payload);
+  bailIf(builder_.CreateExtractValue(pair, 1));
+  llvm::Value* value = builder_.CreateExtractValue(pair, 0);
+  if (result == ValueKind::Timestamp) {
+    // Years 0001 to 9999, as the runtime checks; outside is its error.
+    bailIf(builder_.CreateOr(builder_.CreateICmpSLT(value, i64(runtime::kMinTimestamp)),
+                             builder_.CreateICmpSGT(value, i64(runtime::kMaxTimestamp))));
+  }
+  return scalar(result, value);
 }
 
 // Decimals, with an int operand widened exactly. Division and modulo,

@@ -8,10 +8,6 @@
 namespace crm::runtime {
 namespace {
 
-// Timestamps span years 0001 to 9999, as in CEL.
-constexpr int64_t kMinTimestamp = -62135596800LL * kMicrosPerSecond;
-constexpr int64_t kMaxTimestamp = 253402300799LL * kMicrosPerSecond + 999999;
-
 Value checkedTimestamp(int64_t micros, bool overflow) {
   if (overflow || micros < kMinTimestamp || micros > kMaxTimestamp) {
     return Value::error(ErrorKind::Range, "timestamp out of range (years 0001 to 9999)");

@@ -15,6 +15,9 @@ inline constexpr int64_t kMicrosPerDay = 86'400 * kMicrosPerSecond;
 // CEL's timestamp range: years 0001 to 9999.
 inline constexpr int kMinYear = 1;
 inline constexpr int kMaxYear = 9999;
+// The first and last microsecond of that range.
+inline constexpr int64_t kMinTimestamp = -62135596800LL * kMicrosPerSecond;
+inline constexpr int64_t kMaxTimestamp = 253402300799LL * kMicrosPerSecond + 999999;
 
 struct CivilDate {
   int year = 1970;

@@ -166,9 +166,9 @@ constexpr bool shapesFollowEnumOrder() {
 }
 static_assert(shapesFollowEnumOrder(), "kShapes must list every Builtin in enum order");
 
-// Timestamps and dates span years 0001 to 9999, as in CEL.
-constexpr int64_t kMinTimestamp = -62'135'596'800 * kMicrosPerSecond;
-constexpr int64_t kMaxTimestamp = 253'402'300'799 * kMicrosPerSecond + 999'999;
+// Dates span years 0001 to 9999, as timestamps do (runtime/time.h).
+using runtime::kMaxTimestamp;
+using runtime::kMinTimestamp;
 constexpr int64_t kMinDate = -719'162;  // 0001-01-01
 constexpr int64_t kMaxDate = 2'932'896;  // 9999-12-31
 
