@@ -160,6 +160,7 @@ int runRun(const RunArguments& arguments, std::ostream& out, std::ostream& err) 
   if (arguments.dumpIr) {
     jit::Options jitOptions;
     jitOptions.optLevel = arguments.jitOpt == "auto" ? 2 : std::stoi(arguments.jitOpt);
+    jitOptions.keepIr = true;
     std::string error;
     auto compiled = jit::compile(program, &store, jitOptions, error);
     if (compiled == nullptr) {

@@ -6,6 +6,7 @@
 
 #include "runtime/field_read.h"
 #include "runtime/operators.h"
+#include "runtime/time.h"
 
 namespace crm::interp {
 
@@ -57,6 +58,8 @@ Interpreter::Interpreter(const ir::Program& program, const runtime::Store* store
 void Interpreter::setCustomer(uint32_t row) {
   customerRow_ = row;
   customerSet_ = true;
+  // After an exception in native code, its scratch levels were not left.
+  scratchDepth_ = 0;
   std::fill(state_.begin(), state_.end(), kNotComputed);
 }
 
@@ -121,19 +124,29 @@ Value Interpreter::elementFires(const ir::Trigger& trigger) {
     Value holds = eval(*condition);
     if (holds.isError() || !holds.asBool()) return holds;
   }
-  if (trigger.after == nullptr && !trigger.hasUnless) return Value::boolean(true);
   if (trigger.time == nullptr) {
+    if (trigger.after == nullptr && !trigger.hasUnless) return Value::boolean(true);
     return Value::error(ErrorKind::InvalidArgument,
                         "trigger `" + trigger.name + "` needs an `at` field on its elements");
   }
   Value at = eval(*trigger.time);
   if (at.isError()) return at;
+  if (at.isNull()) return Value::boolean(false);
 
+  // Due at `at`, plus the delay when there is one; not before.
+  Value due = at;
   if (trigger.after != nullptr) {
-    Value due = runtime::add(at, eval(*trigger.after));
+    Value after = eval(*trigger.after);
+    if (after.isError()) return after;
+    if (after.asInt() < 0) {
+      return Value::error(ErrorKind::InvalidArgument,
+                          "trigger `" + trigger.name + "` has a negative delay: " +
+                              runtime::formatDuration(after.asInt()));
+    }
+    due = runtime::add(at, after);
     if (due.isError()) return due;
-    if (due.asInt() > now_) return Value::boolean(false);
   }
+  if (due.asInt() > now_) return Value::boolean(false);
   if (!trigger.hasUnless) return Value::boolean(true);
 
   Value window = trigger.unlessWindow != nullptr ? eval(*trigger.unlessWindow) : Value::duration(0);

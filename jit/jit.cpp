@@ -119,8 +119,8 @@ const ast::RecordDecl* elementEntityOf(const ast::Type* type) {
 
 class Codegen {
  public:
-  Codegen(llvm::LLVMContext& context, llvm::Module& module, const ir::Program& program)
-      : context_(context), module_(module), program_(program), builder_(context) {
+  Codegen(llvm::LLVMContext& context, const ir::Program& program)
+      : context_(context), program_(program), builder_(context) {
     i1_ = llvm::Type::getInt1Ty(context);
     i8_ = llvm::Type::getInt8Ty(context);
     i32_ = llvm::Type::getInt32Ty(context);
@@ -131,6 +131,12 @@ class Codegen {
     columnType_ =
         llvm::StructType::create(context, {ptr_, ptr_, ptr_, ptr_, ptr_, ptr_, i64_}, "ColumnData");
     tableType_ = llvm::StructType::create(context, {ptr_, i64_}, "TableData");
+  }
+
+  // Starts generating into `module`; the column and table numbering goes
+  // on across modules.
+  void setModule(llvm::Module& module) {
+    module_ = &module;
     declareHelpers();
   }
 
@@ -207,7 +213,7 @@ class Codegen {
   llvm::Value* stackSlot(llvm::Type* type, const char* name);
 
   llvm::LLVMContext& context_;
-  llvm::Module& module_;
+  llvm::Module* module_ = nullptr;
   const ir::Program& program_;
   llvm::IRBuilder<> builder_;
   llvm::Type *i1_, *i8_, *i32_, *i64_, *f64_, *void_;
@@ -239,7 +245,7 @@ class Codegen {
 void Codegen::declareHelpers() {
   auto declare = [&](const char* name, llvm::Type* result, std::vector<llvm::Type*> params) {
     helpers_[name] =
-        module_.getOrInsertFunction(name, llvm::FunctionType::get(result, params, false));
+        module_->getOrInsertFunction(name, llvm::FunctionType::get(result, params, false));
   };
   declare("crm_jit_enter", ptr_, {ptr_, i64_});
   declare("crm_jit_leave", void_, {ptr_});
@@ -333,7 +339,7 @@ llvm::Value* Codegen::isTrue(const Val& value) {
 std::string Codegen::compileRoot(const Node& root, size_t number) {
   std::string name = "root" + std::to_string(number);
   auto* type = llvm::FunctionType::get(void_, {ptr_, ptr_, ptr_, ptr_, ptr_}, false);
-  function_ = llvm::Function::Create(type, llvm::Function::ExternalLinkage, name, module_);
+  function_ = llvm::Function::Create(type, llvm::Function::ExternalLinkage, name, *module_);
   interpreter_ = function_->getArg(0);
   columnsArg_ = function_->getArg(1);
   tablesArg_ = function_->getArg(2);
@@ -1484,13 +1490,16 @@ void optimize(llvm::Module& module, int level) {
 
 }  // namespace
 
+// Roots per LLVM module. Machine code generation for one module grows
+// faster than linearly with its size, so a large program is compiled as
+// several modules of this many roots.
+constexpr size_t kRootsPerModule = 256;
+
 std::unique_ptr<CompiledProgram> compile(const ir::Program& program, const runtime::Store* store,
                                          const Options& options, std::string& error,
                                          const ir::Node* extraRoot) {
   initializeLlvm();
   auto state = std::make_unique<CompiledProgram::State>();
-  auto context = std::make_unique<llvm::LLVMContext>();
-  auto module = std::make_unique<llvm::Module>("crm", *context);
 
   std::vector<const Node*> roots;
   for (const auto& declaration : program.declarations) roots.push_back(declaration.value.get());
@@ -1504,21 +1513,6 @@ std::unique_ptr<CompiledProgram> compile(const ir::Program& program, const runti
     }
   }
   if (extraRoot != nullptr) roots.push_back(extraRoot);
-
-  Codegen codegen(*context, *module, program);
-  std::vector<std::string> names;
-  for (size_t i = 0; i < roots.size(); ++i) names.push_back(codegen.compileRoot(*roots[i], i));
-  state->fallbacks = codegen.fallbacks();
-
-  std::string verifyErrors;
-  llvm::raw_string_ostream verifyStream(verifyErrors);
-  if (llvm::verifyModule(*module, &verifyStream)) {
-    error = "the generated code is invalid: " + verifyStream.str();
-    return nullptr;
-  }
-  optimize(*module, options.optLevel);
-  llvm::raw_string_ostream irStream(state->ir);
-  module->print(irStream, nullptr);
 
   auto machine = llvm::orc::JITTargetMachineBuilder::detectHost();
   if (!machine) {
@@ -1562,11 +1556,35 @@ std::unique_ptr<CompiledProgram> compile(const ir::Program& program, const runti
     error = llvm::toString(std::move(err));
     return nullptr;
   }
-  if (auto err = state->jit->addIRModule(
-          llvm::orc::ThreadSafeModule(std::move(module), std::move(context)))) {
-    error = llvm::toString(std::move(err));
-    return nullptr;
+
+  // One context for every module, so that the generated types are shared.
+  llvm::orc::ThreadSafeContext context(std::make_unique<llvm::LLVMContext>());
+  Codegen codegen(*context.getContext(), program);
+  std::vector<std::string> names;
+  for (size_t first = 0; first < roots.size(); first += kRootsPerModule) {
+    auto module = std::make_unique<llvm::Module>("crm" + std::to_string(first / kRootsPerModule),
+                                                 *context.getContext());
+    codegen.setModule(*module);
+    size_t last = std::min(roots.size(), first + kRootsPerModule);
+    for (size_t i = first; i < last; ++i) names.push_back(codegen.compileRoot(*roots[i], i));
+    std::string verifyErrors;
+    llvm::raw_string_ostream verifyStream(verifyErrors);
+    if (llvm::verifyModule(*module, &verifyStream)) {
+      error = "the generated code is invalid: " + verifyStream.str();
+      return nullptr;
+    }
+    optimize(*module, options.optLevel);
+    if (options.keepIr) {
+      llvm::raw_string_ostream irStream(state->ir);
+      module->print(irStream, nullptr);
+    }
+    if (auto err = state->jit->addIRModule(llvm::orc::ThreadSafeModule(std::move(module), context))) {
+      error = llvm::toString(std::move(err));
+      return nullptr;
+    }
   }
+  state->fallbacks = codegen.fallbacks();
+
   for (size_t i = 0; i < roots.size(); ++i) {
     auto address = state->jit->lookup(names[i]);
     if (!address) {

@@ -22,6 +22,7 @@ namespace crm::jit {
 
 struct Options {
   int optLevel = 2;  // 0, 1 or 2
+  bool keepIr = false;  // keep the optimised IR as text for ir()
 };
 
 // Compiled code for one program and one store, shared by every thread.
@@ -31,7 +32,8 @@ class CompiledProgram : public interp::NativeCode {
   bool evaluate(interp::Interpreter& interpreter, const ir::Node& root,
                 runtime::Value& out) const override;
 
-  // The LLVM IR of the program after optimisation, for inspection.
+  // The LLVM IR of the program after optimisation, for inspection; empty
+  // unless Options::keepIr was set.
   const std::string& ir() const;
   // Roots compiled, and of their nodes those left to the interpreter.
   size_t rootCount() const;

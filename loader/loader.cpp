@@ -146,10 +146,7 @@ bool planOptions(SourcePlan& plan, LoadReport& report) {
     }
   }
   if (auto zone = stringOption(decl, "time_zone")) {
-    // Only IANA names: the zone library would also read a file path.
-    bool named = !zone->empty() && zone->front() != '/' && zone->find("..") == std::string::npos &&
-                 *zone != "localtime";
-    auto loaded = named ? runtime::TimeZone::load(*zone) : std::nullopt;
+    auto loaded = runtime::TimeZone::load(*zone);
     if (!loaded) {
       report.errors.push_back(where + ": unknown time zone '" + *zone +
                               "'; use an IANA name such as America/New_York");

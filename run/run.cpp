@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <mutex>
 #include <thread>
 
+#include "compiler/driver/driver.h"
 #include "interp/interpreter.h"
 #include "jit/jit.h"
 #include "runtime/value.h"
@@ -52,12 +54,16 @@ class Worker {
     partial_.segmentMembers.assign(segments_.size(), 0);
     if (options.collectMembers) partial_.members.resize(segments_.size());
     interpreter_.setNativeCode(native);
+    reachable_.resize(program.channels.size());
+    reachableKnown_.assign(program.channels.size(), 0);
   }
 
   void evaluate(uint32_t row);
   Partial& partial() { return partial_; }
 
  private:
+  void evaluateCustomer(uint32_t row);
+
   // Counts `value` against `rule` when it is an error, and returns whether it was.
   bool recordError(uint32_t row, const std::string& rule, const Value& value);
   void evaluateCampaign(uint32_t row, uint32_t index, std::vector<Decision>& sends,
@@ -71,10 +77,22 @@ class Worker {
   std::atomic<bool>& stop_;
   std::vector<uint32_t> segments_;
   Partial partial_;
+  // The errors counted for the current customer, compared by identity: a
+  // cached let or segment gives the same error value to every reader. They
+  // are kept alive so that no other error reuses their address.
+  std::vector<Value> recorded_;
+  // Each channel's reachability for the current customer, computed once.
+  std::vector<Value> reachable_;
+  std::vector<uint8_t> reachableKnown_;
 };
 
 bool Worker::recordError(uint32_t row, const std::string& rule, const Value& value) {
   if (!value.isError()) return false;
+  // A segment's error that a campaign's audience reads again is one error.
+  for (const Value& seen : recorded_) {
+    if (&seen.asError() == &value.asError()) return true;
+  }
+  recorded_.push_back(value);
   ++partial_.errorCount;
   ++partial_.errorsByRule[rule];
   if (partial_.errors.size() < options_.errorsKept) {
@@ -86,7 +104,21 @@ bool Worker::recordError(uint32_t row, const std::string& rule, const Value& val
 }
 
 void Worker::evaluate(uint32_t row) {
+  try {
+    evaluateCustomer(row);
+  } catch (const std::bad_alloc&) {
+    // One customer's values outgrew memory. What was built for it is freed
+    // by now, so the run goes on with the next customer.
+    recordError(row, "memory",
+                Value::error(runtime::ErrorKind::InvalidArgument,
+                             "out of memory while evaluating this customer"));
+  }
+}
+
+void Worker::evaluateCustomer(uint32_t row) {
   interpreter_.setCustomer(row);
+  recorded_.clear();
+  std::fill(reachableKnown_.begin(), reachableKnown_.end(), 0);
   ++partial_.customers;
   for (size_t i = 0; i < segments_.size(); ++i) {
     Value member = interpreter_.declaration(segments_[i]);
@@ -165,7 +197,11 @@ void Worker::evaluateCampaign(uint32_t row, uint32_t index, std::vector<Decision
       decision.channel = static_cast<int>(channel);
       break;
     }
-    Value reachable = interpreter_.evaluate(*declared.reachable);
+    if (!reachableKnown_[channel]) {
+      reachable_[channel] = interpreter_.evaluate(*declared.reachable);
+      reachableKnown_[channel] = 1;
+    }
+    const Value& reachable = reachable_[channel];
     // An error makes the channel unreachable for this customer only.
     if (recordError(row, declared.name, reachable)) continue;
     if (reachable.asBool()) {
@@ -223,7 +259,12 @@ RunResult runProgram(const ir::Program& program, const runtime::Store& store,
   std::atomic<size_t> done{0};
   std::vector<Partial> partials(threads);
 
-  auto work = [&](unsigned t) {
+  // Evaluation recurses once per let or segment that another reads, so the
+  // workers run on large stacks, as the checker does. An exception (an
+  // internal error) is carried to the caller instead of ending the process.
+  std::mutex failureMutex;
+  std::exception_ptr failure;
+  auto evaluateRange = [&](unsigned t) {
     size_t begin = total * t / threads;
     size_t end = total * (t + 1) / threads;
     Worker worker(program, store, options, compiled.get(), errorTotal, stop);
@@ -237,6 +278,15 @@ RunResult runProgram(const ir::Program& program, const runtime::Store& store,
     }
     done += sinceReport;
     partials[t] = std::move(worker.partial());
+  };
+  auto work = [&](unsigned t) {
+    try {
+      driver::runWithLargeStack([&] { evaluateRange(t); });
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(failureMutex);
+      if (!failure) failure = std::current_exception();
+      stop = true;
+    }
   };
 
   std::vector<std::thread> pool;
@@ -255,6 +305,7 @@ RunResult runProgram(const ir::Program& program, const runtime::Store& store,
     work(0);
   }
   for (auto& thread : pool) thread.join();
+  if (failure) std::rethrow_exception(failure);
 
   for (auto& partial : partials) {
     result.customers += partial.customers;

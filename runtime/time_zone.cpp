@@ -16,6 +16,17 @@ struct TimeZone::Impl {
 };
 
 std::optional<TimeZone> TimeZone::load(const std::string& name) {
+  // Only IANA names: the zone library also reads a file path, and a name
+  // from customer data must not open an arbitrary file (or a FIFO, which
+  // would block the run).
+  bool named = !name.empty() && name.size() <= 64 && name.front() != '/' &&
+               name.find("..") == std::string::npos && name != "localtime";
+  for (char c : name) {
+    bool allowed = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                   c == '/' || c == '_' || c == '-' || c == '+';
+    named = named && allowed;
+  }
+  if (!named) return std::nullopt;
   // Loaded zones are cached: loading reads a tzdata file.
   static std::mutex mutex;
   static std::map<std::string, std::shared_ptr<const Impl>> cache;

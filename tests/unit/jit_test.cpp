@@ -49,6 +49,7 @@ Compiled compileScript(const std::string& declarations, int level = 2) {
   std::string error;
   jit::Options options;
   options.optLevel = level;
+  options.keepIr = true;
   result.code = jit::compile(*result.program, nullptr, options, error);
   EXPECT_NE(result.code, nullptr) << error;
   return result;
