@@ -52,7 +52,7 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   CLI::App* runCommand = app.add_subcommand(
       "run", "Evaluate every campaign for every customer at one instant and write the decisions");
   runCommand->add_option("script", run.script, "The .crm script to run")->required();
-  runCommand->add_option("--as-of", run.asOf,
+  CLI::Option* runAsOf = runCommand->add_option("--as-of", run.asOf,
                          "The instant of the run, RFC 3339 such as 2018-03-01T00:00:00Z "
                          "(default: now, printed so the run can be repeated)");
   runCommand->add_option("--out", run.out, "Write the decisions to this file (default: stdout)");
@@ -61,7 +61,8 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   runCommand->add_option("--threads", run.threads, "Threads evaluating customers (default: all cores)")
       ->check(CLI::Range(1u, 256u));
   runCommand->add_option("--max-errors", run.maxErrors,
-                         "Stop, writing nothing, after more than N evaluation errors");
+                         "Stop, writing nothing, after more than N evaluation errors")
+      ->check(CLI::Range(size_t{0}, size_t{1} << 62));
   runCommand->add_option("--engine", run.engine, "Evaluation engine: jit (default) or interp")
       ->check(CLI::IsMember({"jit", "interp"}));
   runCommand->add_option("--jit-opt", run.jitOpt,
@@ -101,6 +102,10 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   evalCommand->add_option("--source", eval.load.sources,
                           "Read a source from another path: NAME=PATH (repeatable)")
       ->allow_extra_args(false);
+  evalCommand->add_option("--max-bad-records", eval.load.maxBadRecords,
+                          "Skip up to N bad records instead of failing (default 0)")
+      ->check(CLI::Range(size_t{0}, size_t{1} << 40));
+  evalCommand->add_option("--rejects", eval.load.rejects, "Write skipped records to this CSV file");
 
   try {
     app.parse(argc, argv);
@@ -127,6 +132,7 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
       return runLoad(load, out, err);
     }
     if (runCommand->parsed()) {
+      run.asOfGiven = runAsOf->count() > 0;
       return runRun(run, out, err);
     }
     if (evalCommand->parsed()) {

@@ -54,6 +54,7 @@ int checkSourceNames(const load::LoadOptions& options, const driver::Compilation
 struct RunArguments {
   std::string script;
   std::string asOf;
+  bool asOfGiven = false;
   std::string out;
   std::string format = "jsonl";
   unsigned threads = std::max(1u, std::thread::hardware_concurrency());

@@ -46,7 +46,7 @@ std::string rightAligned(const std::string& text, size_t width) {
 }
 
 void printSummary(std::ostream& err, const ir::Program& program, const runtime::Store& store,
-                  const run::RunResult& result, const RunArguments& arguments,
+                  const run::RunResult& result, const RunArguments& arguments, size_t rejected,
                   const std::string& asOf, double checkSeconds, double loadSeconds,
                   double writeSeconds) {
   err << "crm run: as of " << asOf << ", engine " << arguments.engine
@@ -54,6 +54,10 @@ void printSummary(std::ostream& err, const ir::Program& program, const runtime::
       << ", " << arguments.threads
       << (arguments.threads == 1 ? " thread\n" : " threads\n");
   err << "customers evaluated: " << grouped(result.customers) << "\n";
+  if (rejected > 0) {
+    err << "records skipped by the load: " << grouped(rejected)
+        << " (--max-bad-records; --rejects FILE lists them)\n";
+  }
   auto segments = program.segments();
   if (!segments.empty()) {
     size_t width = 8;
@@ -115,6 +119,10 @@ void printSummary(std::ostream& err, const ir::Program& program, const runtime::
 int runRun(const RunArguments& arguments, std::ostream& out, std::ostream& err) {
   int64_t asOf = 0;
   std::string asOfText;
+  if (arguments.asOfGiven && arguments.asOf.empty()) {
+    err << "crm: --as-of is empty; give an RFC 3339 timestamp such as 2018-03-01T00:00:00Z\n";
+    return kUsageError;
+  }
   if (arguments.asOf.empty()) {
     auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
         std::chrono::system_clock::now().time_since_epoch());
@@ -148,6 +156,8 @@ int runRun(const RunArguments& arguments, std::ostream& out, std::ostream& err) 
            "`customer entity NAME key FIELD { ... }`\n";
     return kInvalidInput;
   }
+  for (const auto& problem : program.problems) err << "crm: " << arguments.script << ": " << problem << "\n";
+  if (!program.problems.empty()) return kInvalidInput;
   status = checkSourceNames(loadOptions, compilation, err);
   if (status != kSuccess) return status;
   run::loadData(prepared, loadOptions);
@@ -200,7 +210,7 @@ int runRun(const RunArguments& arguments, std::ostream& out, std::ostream& err) 
 
   auto format = arguments.format == "csv" ? run::OutputFormat::Csv : run::OutputFormat::Jsonl;
   if (result.stopped) {
-    printSummary(err, program, store, result, arguments, asOfText, prepared.checkSeconds,
+    printSummary(err, program, store, result, arguments, prepared.loadReport.rejectedCount, asOfText, prepared.checkSeconds,
                  prepared.loadSeconds, 0);
     err << "crm: the run stopped after more than " << *arguments.maxErrors
         << " evaluation errors (--max-errors); no decisions were written\n";
@@ -210,6 +220,11 @@ int runRun(const RunArguments& arguments, std::ostream& out, std::ostream& err) 
   if (arguments.out.empty() || arguments.out == "-") {
     out << run::formatDecisions(format, program, store, result, asOf);
     out.flush();
+    if (!out) {
+      err << "crm: cannot write the decisions to standard output (is it closed, or the disk "
+             "full?); write them to a file with --out FILE\n";
+      return kInvalidInput;
+    }
   } else {
     std::string error = run::writeDecisions(arguments.out, format, program, store, result, asOf);
     if (!error.empty()) {
@@ -217,7 +232,7 @@ int runRun(const RunArguments& arguments, std::ostream& out, std::ostream& err) 
       return kInvalidInput;
     }
   }
-  printSummary(err, program, store, result, arguments, asOfText, prepared.checkSeconds,
+  printSummary(err, program, store, result, arguments, prepared.loadReport.rejectedCount, asOfText, prepared.checkSeconds,
                prepared.loadSeconds, secondsSince(writeStart));
   return kSuccess;
 }

@@ -97,6 +97,7 @@ Value Interpreter::declaration(uint32_t index) {
 
 Value Interpreter::triggerFires(uint32_t index) {
   const ir::Trigger& trigger = program_.triggers[index];
+  if (!trigger.problem.empty()) return Value::error(ErrorKind::InvalidArgument, trigger.problem);
   if (customers_ == nullptr || !customerSet_) return Value::boolean(false);
   Value stream = runtime::readField(*customers_, trigger.stream, customerRow_);
   if (stream.isError()) return stream;
@@ -313,6 +314,9 @@ Value Interpreter::field(const Node& node) {
   switch (node.op) {
     case Op::Field:
       if (!operand.is(ValueKind::Row)) return typeError("field selection", operand);
+      if (operand.isUnresolvedRow()) {
+        return Value::error(ErrorKind::UnresolvedReference, operand.asUnresolved().message);
+      }
       return runtime::readField(*operand.table(), node.index, operand.rowIndex(), node.enumInfo);
     case Op::RecordField:
       if (!operand.is(ValueKind::Record)) return typeError("field selection", operand);
@@ -336,6 +340,9 @@ Value Interpreter::has(const Node& node) {
   switch (access.op) {
     case Op::Field:
       if (!operand.is(ValueKind::Row)) return typeError("has()", operand);
+      if (operand.isUnresolvedRow()) {
+        return Value::error(ErrorKind::UnresolvedReference, operand.asUnresolved().message);
+      }
       return Value::boolean(
           runtime::fieldPresent(*operand.table(), access.index, operand.rowIndex()));
     case Op::RecordField:

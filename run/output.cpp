@@ -58,9 +58,14 @@ void appendDecision(std::string& out, OutputFormat format, const ir::Program& pr
     out += sent ? ",send," : ",dropped,";
     if (sent) appendCsvField(out, program.channels[d.channel].name);
     out += ',';
-    std::string offer;
-    for (size_t i = 0; i < d.offer.size(); ++i) offer += (i > 0 ? " " : "") + d.offer[i];
-    appendCsvField(out, offer);
+    // The keys as a JSON array, so that keys with spaces or commas stay
+    // apart.
+    std::string offer = "[";
+    for (size_t i = 0; i < d.offer.size(); ++i) {
+      if (i > 0) offer += ',';
+      appendJsonString(offer, d.offer[i]);
+    }
+    appendCsvField(out, offer + "]");
     out += ',' + std::to_string(d.priority) + ',';
     appendCsvField(out, d.expectedValue);
     out += ',';

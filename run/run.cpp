@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <mutex>
 #include <thread>
 
@@ -29,14 +30,21 @@ struct Partial {
   size_t customers = 0;
 };
 
-// A number as a double, for ranking by expected value.
-double numberOrder(const Value& value) {
-  switch (value.kind()) {
-    case ValueKind::Int: return static_cast<double>(value.asInt());
-    case ValueKind::Double: return value.asDouble();
-    case ValueKind::Decimal: return runtime::decimalToDouble(value.asDecimal());
-    default: return 0;
-  }
+// Whether expected value `a` ranks before `b`: numbers compare exactly
+// across int, double and decimal, highest first; a NaN or a missing value
+// ranks after every number. This is a strict weak ordering, which sorting
+// requires.
+bool expectedBefore(const Value& a, const Value& b) {
+  auto comparable = [](const Value& v) {
+    if (v.is(ValueKind::Double)) return !std::isnan(v.asDouble());
+    return v.is(ValueKind::Int) || v.is(ValueKind::Decimal);
+  };
+  bool left = comparable(a);
+  bool right = comparable(b);
+  if (left != right) return left;
+  if (!left) return false;
+  bool unordered = false;
+  return runtime::compare(a, b, unordered) > 0;
 }
 
 class Worker {
@@ -134,7 +142,8 @@ void Worker::evaluateCustomer(uint32_t row) {
   // Rank: priority first, then expected value, then campaign name.
   std::stable_sort(sends.begin(), sends.end(), [&](const Decision& a, const Decision& b) {
     if (a.priority != b.priority) return a.priority > b.priority;
-    if (a.expectedOrder != b.expectedOrder) return a.expectedOrder > b.expectedOrder;
+    if (expectedBefore(a.expected, b.expected)) return true;
+    if (expectedBefore(b.expected, a.expected)) return false;
     return program_.campaigns[a.campaign].name < program_.campaigns[b.campaign].name;
   });
   for (size_t i = 0; i < sends.size(); ++i) sends[i].rank = static_cast<uint32_t>(i + 1);
@@ -181,7 +190,7 @@ void Worker::evaluateCampaign(uint32_t row, uint32_t index, std::vector<Decision
     Value expected = interpreter_.evaluate(*campaign.expectedValue);
     if (expected.isError()) return dropWithError(expected);
     decision.expectedValue = runtime::displayText(expected);
-    decision.expectedOrder = numberOrder(expected);
+    decision.expected = expected;
   }
   if (campaign.offer != nullptr) {
     Value offer = interpreter_.evaluate(*campaign.offer);

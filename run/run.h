@@ -14,6 +14,7 @@
 
 #include "compiler/lower/ir.h"
 #include "runtime/store.h"
+#include "runtime/value.h"
 
 namespace crm::run {
 
@@ -51,7 +52,7 @@ struct Decision {
   std::vector<std::string> offer;  // keys of the offered catalog rows
   int64_t priority = 0;
   std::string expectedValue;  // empty without one
-  double expectedOrder = 0;   // the expected value as a number, for ranking
+  runtime::Value expected;    // the expected value itself, for ranking; null without one
   uint32_t rank = 0;          // 1 for the customer's first send; 0 when dropped
   std::string reason;         // why a candidate was dropped
 };

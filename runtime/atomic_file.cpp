@@ -45,7 +45,18 @@ bool AtomicFile::open(const std::string& path, const std::string& description) {
     return false;
   }
   temporary_ = pattern;
-  ::fchmod(descriptor_, 0644);  // mkstemp makes it private to the owner
+  // mkstemp makes the file private to its owner. The result gets the mode
+  // of the file it replaces, or the one the umask gives a new file.
+  struct stat existing {};
+  mode_t mode = 0;
+  if (::stat(path.c_str(), &existing) == 0) {
+    mode = existing.st_mode & 07777;
+  } else {
+    mode_t mask = ::umask(0);
+    ::umask(mask);
+    mode = 0666 & ~mask;
+  }
+  ::fchmod(descriptor_, mode);
   return true;
 }
 

@@ -18,7 +18,8 @@ class AtomicFile {
   ~AtomicFile();
 
   // Creates the temporary file. Only a regular file (or nothing) may be
-  // replaced, so a device, a FIFO or a symbolic link at `path` is refused.
+  // replaced, so a device, a FIFO or a symbolic link at `path` is rejected.
+  // The new file keeps the mode of the file it replaces.
   // Returns false with error() set.
   // `description` names the file in messages, such as "the rejects file".
   bool open(const std::string& path, const std::string& description = "");

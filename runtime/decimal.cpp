@@ -13,6 +13,9 @@ __extension__ typedef __int128 Int128;
 
 bool isDigit(char c) { return c >= '0' && c <= '9'; }
 
+// At most 18 significant digits, the precision the language promises.
+constexpr int64_t kMaxCoefficient = 999'999'999'999'999'999;
+
 }  // namespace
 
 std::optional<Decimal> parseDecimal(std::string_view text, char point) {
@@ -37,7 +40,7 @@ std::optional<Decimal> parseDecimal(std::string_view text, char point) {
     }
     ++digits;
     coefficient = coefficient * 10 + (c - '0');
-    if (coefficient > INT64_MAX) {
+    if (coefficient > kMaxCoefficient) {
       return std::nullopt;
     }
     if (seenPoint) {
@@ -73,7 +76,7 @@ std::optional<Decimal> parseDecimal(std::string_view text, char point) {
   // A negative scale (1.5e3) becomes whole digits.
   while (scale < 0) {
     coefficient *= 10;
-    if (coefficient > INT64_MAX) {
+    if (coefficient > kMaxCoefficient) {
       return std::nullopt;
     }
     ++scale;
@@ -135,9 +138,6 @@ std::strong_ordering compareDecimal(Decimal a, Decimal b) {
 
 
 namespace {
-
-// At most 18 significant digits, the precision the language promises.
-constexpr int64_t kMaxCoefficient = 999'999'999'999'999'999;
 
 bool fits(Int128 value) { return value >= -kMaxCoefficient && value <= kMaxCoefficient; }
 

@@ -21,8 +21,8 @@ struct Decimal {
 inline constexpr int32_t kMaxDecimalScale = 38;
 
 // Parses `-12.50`, `+3`, `.5`, `4.440892e-16`, with `point` as the decimal
-// separator. Returns nullopt on malformed text or when the digits do not fit
-// an int64 coefficient (about 18 significant digits).
+// separator. Returns nullopt on malformed text or beyond 18 significant
+// digits.
 std::optional<Decimal> parseDecimal(std::string_view text, char point = '.');
 
 // Text with the value's own scale: {1250, 2} is "12.50".

@@ -18,9 +18,9 @@ Value unresolved(const Table& table, const Column& column, uint32_t row) {
       [](const std::pair<uint32_t, std::string>& entry, uint32_t r) { return entry.first < r; });
   std::string key = it != column.unresolvedKeys.end() && it->first == row ? it->second : "?";
   std::string target = column.target != nullptr ? column.target->name : "the target entity";
-  return Value::error(ErrorKind::UnresolvedReference,
-                      table.name + " " + table.keyText(row) + ": `" + column.name + "` names " +
-                          target + " '" + key + "', which has no row");
+  std::string message = table.name + " " + table.keyText(row) + ": `" + column.name + "` names " +
+                        target + " '" + key + "', which has no row";
+  return Value::unresolvedRow(column.target, key, std::move(message));
 }
 
 Value readColumn(const Table& table, const Column& c, uint32_t row, const EnumInfo* enumInfo) {

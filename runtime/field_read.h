@@ -10,9 +10,9 @@
 namespace crm::runtime {
 
 // The value of column `column` at `row` of `table`. A child list is a slice
-// of its table, a reference is the row it names (an error value when its key
-// matched no row), and a field that no source fills is null when optional
-// and an empty list otherwise. `enumInfo` names the values of an enum column.
+// of its table, a reference is the row it names (a row that compares by key
+// and errs on field selection when its key matched no row), and a field that
+// no source fills is null when optional and an empty list otherwise. `enumInfo` names the values of an enum column.
 Value readField(const Table& table, uint32_t column, uint32_t row,
                 const EnumInfo* enumInfo = nullptr);
 

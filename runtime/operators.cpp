@@ -34,7 +34,11 @@ bool wholeDays(int64_t micros, int64_t& days, Value& error) {
 }
 
 Value decimalResult(std::optional<Decimal> result, const char* operation) {
-  if (!result) return overflowError(operation);
+  if (!result) {
+    return Value::error(ErrorKind::Overflow, std::string("decimal overflow in `") + operation +
+                                                 "`: the result needs more than 18 significant "
+                                                 "digits");
+  }
   return Value::decimal(*result);
 }
 

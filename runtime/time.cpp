@@ -69,7 +69,8 @@ std::optional<int64_t> parseDate(std::string_view text) {
 }
 
 std::optional<int64_t> parseTimestamp(std::string_view text) {
-  if (text.size() < 20 || text[10] != 'T') {
+  // RFC 3339 (section 5.6) allows a lower-case `t` and `z`.
+  if (text.size() < 20 || (text[10] != 'T' && text[10] != 't')) {
     return std::nullopt;
   }
   auto days = parseDate(text.substr(0, 10));
@@ -103,7 +104,7 @@ std::optional<int64_t> parseTimestamp(std::string_view text) {
     }
   }
   int64_t offsetSeconds = 0;
-  if (pos < text.size() && text[pos] == 'Z') {
+  if (pos < text.size() && (text[pos] == 'Z' || text[pos] == 'z')) {
     ++pos;
   } else if (pos < text.size() && (text[pos] == '+' || text[pos] == '-')) {
     int offsetHours = 0;

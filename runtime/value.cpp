@@ -91,6 +91,15 @@ Value Value::row(const Table* table, uint32_t row) {
   return v;
 }
 
+Value Value::unresolvedRow(const Table* table, std::string key, std::string message) {
+  Value v;
+  v.kind_ = ValueKind::Row;
+  v.info_ = table;
+  v.scalar_.range = {UINT32_MAX, UINT32_MAX};
+  v.heap_ = std::make_shared<const UnresolvedData>(UnresolvedData{std::move(key), std::move(message)});
+  return v;
+}
+
 Value Value::slice(const Table* table, uint32_t begin, uint32_t end) {
   Value v;
   v.kind_ = ValueKind::List;
@@ -201,8 +210,15 @@ int compareNumbers(const Value& a, const Value& b, bool& unordered) {
   return order < 0 ? -1 : order > 0 ? 1 : 0;
 }
 
+// Rows of one table are the same when their keys are; a row that exists
+// and one that its key names but that does not exist compare by key.
 bool sameRow(const Value& a, const Value& b) {
-  return a.table() == b.table() && a.rowIndex() == b.rowIndex();
+  if (a.table() != b.table()) return false;
+  if (!a.isUnresolvedRow() && !b.isUnresolvedRow()) return a.rowIndex() == b.rowIndex();
+  auto key = [](const Value& v) {
+    return v.isUnresolvedRow() ? v.asUnresolved().key : v.table()->keyText(v.rowIndex());
+  };
+  return key(a) == key(b);
 }
 
 }  // namespace
@@ -305,6 +321,9 @@ std::string displayText(const Value& value) {
     case ValueKind::Bool: return value.asBool() ? "true" : "false";
     case ValueKind::Int: return std::to_string(value.asInt());
     case ValueKind::Double: {
+      // As the tagged JSON encoding writes them.
+      if (std::isnan(value.asDouble())) return "NaN";
+      if (std::isinf(value.asDouble())) return value.asDouble() > 0 ? "Infinity" : "-Infinity";
       char buffer[64];
       auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value.asDouble());
       return ec == std::errc() ? std::string(buffer, end) : "?";
@@ -320,7 +339,9 @@ std::string displayText(const Value& value) {
       return info != nullptr && ordinal < info->values.size() ? info->values[ordinal]
                                                               : std::to_string(value.asInt());
     }
-    case ValueKind::Row: return value.table()->keyText(value.rowIndex());
+    case ValueKind::Row:
+      if (value.isUnresolvedRow()) return value.asUnresolved().key;
+      return value.table()->keyText(value.rowIndex());
     case ValueKind::List: {
       std::string text = "[";
       for (size_t i = 0; i < value.listSize(); ++i) {

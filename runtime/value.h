@@ -86,6 +86,13 @@ struct ErrorData {
   std::string message;
 };
 
+// A reference whose key matched no row: it compares by its key, and
+// selecting a field through it is an error with `message`.
+struct UnresolvedData {
+  std::string key;
+  std::string message;
+};
+
 class Value {
  public:
   Value() = default;
@@ -104,6 +111,8 @@ class Value {
   static Value stringView(std::string_view text);
   static Value string(std::string text);
   static Value row(const Table* table, uint32_t row);
+  // A row of `table` that the key names but that does not exist.
+  static Value unresolvedRow(const Table* table, std::string key, std::string message);
   // Rows [begin, end) of `table`: a customer's orders without a copy.
   static Value slice(const Table* table, uint32_t begin, uint32_t end);
   static Value list(std::vector<Value> items);
@@ -126,6 +135,10 @@ class Value {
   const EnumInfo* enumInfo() const { return static_cast<const EnumInfo*>(info_); }
   const Table* table() const { return static_cast<const Table*>(info_); }
   uint32_t rowIndex() const { return scalar_.range.begin; }
+  bool isUnresolvedRow() const { return kind_ == ValueKind::Row && heap_ != nullptr; }
+  const UnresolvedData& asUnresolved() const {
+    return *static_cast<const UnresolvedData*>(heap_.get());
+  }
   const ErrorData& asError() const { return *static_cast<const ErrorData*>(heap_.get()); }
   const MapData& asMap() const { return *static_cast<const MapData*>(heap_.get()); }
   const RecordData& asRecord() const { return *static_cast<const RecordData*>(heap_.get()); }

@@ -39,9 +39,7 @@ json encode(const Value& value) {
                     {"value", displayText(value)}}}};
     }
     case ValueKind::Row:
-      return json{{"row",
-                   {{"entity", value.table()->name},
-                    {"key", value.table()->keyText(value.rowIndex())}}}};
+      return json{{"row", {{"entity", value.table()->name}, {"key", displayText(value)}}}};
     case ValueKind::List: {
       json items = json::array();
       for (size_t i = 0; i < value.listSize(); ++i) items.push_back(encode(value.listAt(i)));

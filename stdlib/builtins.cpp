@@ -978,13 +978,16 @@ bool hasKey(ValueKind kind) {
 }
 
 // Whether every element of the lists has `kind` and that kind has keys. A
-// decimal with a negative scale has no normal form here, so it disqualifies.
+// decimal with a negative scale has no normal form here, and a reference to
+// a missing row has no row number, so either disqualifies.
 bool haveKeysOfKind(Elements elements, ValueKind kind) {
   if (!hasKey(kind)) return false;
   for (size_t i = 0; i < elements.size(); ++i) {
     const Value& element = elements.at(i);
     if (!element.is(kind)) return false;
     if (kind == ValueKind::Decimal && element.asDecimal().scale < 0) return false;
+    // A reference to a missing row compares by its key, not by a row number.
+    if (element.isUnresolvedRow()) return false;
   }
   return true;
 }

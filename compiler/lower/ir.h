@@ -127,6 +127,7 @@ struct Channel {
 // window, now)`.
 struct Trigger {
   std::string name;
+  std::string problem;  // why the trigger cannot be evaluated; empty when it can
   uint32_t stream = 0;  // the customer column of the element list
   uint32_t slot = 0;    // the element variable
   NodePtr on;           // may be null
@@ -162,6 +163,9 @@ struct ExternalVariable {
 };
 
 struct Program {
+  // What keeps the program from running, one message each, such as a
+  // trigger on a stream that the customer entity does not hold.
+  std::vector<std::string> problems;
   std::string customerEntity;  // the name of the customer entity's table; empty without one
   std::string catalogEntity;
   std::vector<Declaration> declarations;

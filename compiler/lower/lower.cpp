@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -178,23 +179,46 @@ void Lowering::lowerDeclarations() {
 }
 
 // The customer column of a stream and the entity or record of its elements.
-std::pair<uint32_t, const ast::RecordDecl*> streamOf(const ast::EntityDecl* customer,
-                                                     const std::string& stream) {
-  if (customer == nullptr) unexpected("trigger without a customer entity");
+// `event` is the customer's list of the event entity. Nullopt when the
+// customer has no such list.
+std::optional<std::pair<uint32_t, const ast::RecordDecl*>> streamOf(
+    const ast::EntityDecl* customer, const std::string& stream) {
+  if (customer == nullptr) return std::nullopt;
   for (size_t i = 0; i < customer->fields.size(); ++i) {
     const auto& field = customer->fields[i];
-    if (field.name.text != stream) continue;
     const Type* type = field.type != nullptr ? field.type->unwrapped() : nullptr;
-    if (type == nullptr || type->element == nullptr || type->element->decl == nullptr) break;
-    return {static_cast<uint32_t>(i), &ast::as<ast::RecordDecl>(*type->element->decl)};
+    if (type == nullptr || !type->is(TypeKind::List) || type->element == nullptr ||
+        type->element->decl == nullptr) {
+      continue;
+    }
+    const auto& element = ast::as<ast::RecordDecl>(*type->element->decl);
+    bool events = stream == "event" && element.kind == ast::DeclKind::Entity &&
+                  ast::as<ast::EntityDecl>(element).role == ast::EntityRole::Event;
+    if (field.name.text == stream || events) {
+      return std::make_pair(static_cast<uint32_t>(i), &element);
+    }
   }
-  unexpected("trigger stream " + stream);
+  return std::nullopt;
 }
 
 void Lowering::lowerTrigger(const ast::TriggerDecl& decl) {
   ir::Trigger lowered;
   lowered.name = decl.name.text;
-  auto [stream, element] = streamOf(customer_, decl.stream.text);
+  auto found = streamOf(customer_, decl.stream.text);
+  auto unlessFound = decl.unlessStream ? streamOf(customer_, decl.unlessStream->text)
+                                       : std::optional<std::pair<uint32_t, const ast::RecordDecl*>>();
+  const ast::Name& missing = !found ? decl.stream : *decl.unlessStream;
+  if (!found || (decl.unlessStream && !unlessFound)) {
+    // The checker accepts `event` as a stream; reading it needs the
+    // customer to hold a list of the event entity.
+    lowered.problem = "trigger `" + decl.name.text + "` reads the stream `" + missing.text +
+                      "`, but the customer entity has no list of its elements; declare one, "
+                      "such as `events: list<Event>`, filled by a source with `parent:`";
+    program_.problems.push_back(lowered.problem);
+    program_.triggers.push_back(std::move(lowered));
+    return;
+  }
+  auto [stream, element] = *found;
   lowered.stream = stream;
   lowered.slot = pushVariable(decl.binder.text);
   // The element's `at` field, read from the variable in `slot`.
@@ -225,7 +249,7 @@ void Lowering::lowerTrigger(const ast::TriggerDecl& decl) {
   lowered.time = timeOf(lowered.slot, *element);
   if (decl.after != nullptr) lowered.after = lower(*decl.after);
   if (decl.unlessStream) {
-    auto [unlessStream, unlessElement] = streamOf(customer_, decl.unlessStream->text);
+    auto [unlessStream, unlessElement] = *unlessFound;
     lowered.hasUnless = true;
     lowered.unlessStream = unlessStream;
     lowered.unlessSlot = program_.slotCount++;

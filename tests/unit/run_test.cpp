@@ -53,6 +53,8 @@ segment buyer = customer.orders.size() > 0
 segment big = spend >= 100
 // Reading the department of a product missing from the catalog is an error.
 segment bought_toys = customer.orders.exists(o, o.product.department == "toys")
+// Comparing references compares keys, even for a product the catalog lacks.
+segment same_product = customer.orders.exists(o, o.product == o.product)
 
 recommend recent(k: int = 2): list<Product> =
   customer.orders.top(k, o, o.at).map(o, o.product)
@@ -165,8 +167,8 @@ TEST_P(RunTest, DecisionsFollowChannelsPrioritiesOffersAndTriggers) {
       << errorLine;
 
   EXPECT_EQ(result.customers, 4u);
-  // Segments in declaration order: buyer, big, bought_toys.
-  EXPECT_EQ(result.segmentMembers, (std::vector<size_t>{4, 1, 1}));
+  // Segments in declaration order: buyer, big, bought_toys, same_product.
+  EXPECT_EQ(result.segmentMembers, (std::vector<size_t>{4, 1, 1, 4}));
   // The campaign reads the segment's error again: it is counted once,
   // against the segment.
   EXPECT_EQ(result.errorCount, 1u);
@@ -198,12 +200,13 @@ TEST_P(RunTest, CsvOutputHasAHeaderAndQuotesWhereNeeded) {
   EXPECT_EQ(header, "customer,campaign,status,channel,offer,priority,expected_value,rank,reason,as_of");
   std::string first;
   std::getline(lines, first);
-  EXPECT_EQ(first, "c1,any_buyer,send,web,,20,,1,,2024-06-10T12:00:00Z");
+  EXPECT_EQ(first, "c1,any_buyer,send,web,[],20,,1,,2024-06-10T12:00:00Z");
   std::string second;
   std::getline(lines, second);
-  EXPECT_EQ(second, "c1,big_spender,send,email,p2 p1,10,17.00,2,,2024-06-10T12:00:00Z");
+  EXPECT_EQ(second,
+            "c1,big_spender,send,email,\"[\"\"p2\"\",\"\"p1\"\"]\",10,17.00,2,,2024-06-10T12:00:00Z");
   // The reason of c3's dropped candidate holds a comma, so it is quoted.
-  EXPECT_NE(csv.find("c3,toys,dropped,,,5,,,\"error: Order o4: `product` names Product 'p9', "
+  EXPECT_NE(csv.find("c3,toys,dropped,,[],5,,,\"error: Order o4: `product` names Product 'p9', "
                      "which has no row\",2024-06-10T12:00:00Z\n"),
             std::string::npos)
       << csv;
@@ -264,6 +267,56 @@ TEST(RunDepth, LongChainsOfLetsEvaluateOnEveryEngine) {
     EXPECT_EQ(result.errorCount, 0u) << run::engineName(engine);
     EXPECT_EQ(result.segmentMembers, std::vector<size_t>{2}) << run::engineName(engine);
   }
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace crm
+
+namespace crm {
+namespace {
+
+// `event` streams read the customer's list of the event entity.
+TEST(RunEvents, TriggersOnTheEventStreamReadTheCustomersEvents) {
+  fs::path dir = fs::temp_directory_path() / ("crm_run_events_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "customers.csv") << "id\nc1\nc2\n";
+  std::ofstream(dir / "views.csv") << "view_id,customer_id,page,at\n"
+                                      "v1,c1,cart,2026-01-01T10:00:00Z\n"
+                                      "v2,c2,home,2026-01-01T10:00:00Z\n";
+  const std::string common =
+      "event entity PageView key view_id { view_id: string  customer_id: string  page: string  "
+      "at: timestamp }\n"
+      "source customers_csv: Customer from csv(\"customers.csv\") { columns { id } }\n"
+      "channel web { reachable: true }\n"
+      "trigger viewed on event(page == \"cart\") as v after 1h\n"
+      "campaign cart { audience: true  trigger: viewed  channels: web }\n";
+  std::ofstream(dir / "with_list.crm")
+      << "customer entity Customer key id { id: string  views: list<PageView> }\n" << common
+      << "source views_csv: PageView from csv(\"views.csv\") { parent: customer_id }\n";
+  std::ofstream(dir / "without_list.crm") << "customer entity Customer key id { id: string }\n"
+                                          << common;
+
+  run::Prepared prepared =
+      run::prepareScript((dir / "with_list.crm").string(), load::LoadOptions{});
+  ASSERT_TRUE(prepared.ok()) << testing::summarize(*prepared.compilation);
+  EXPECT_TRUE(prepared.program->problems.empty());
+  for (run::Engine engine : testing::kEngines) {
+    run::RunOptions options;
+    options.engine = engine;
+    options.asOf = *runtime::parseTimestamp("2026-01-02T00:00:00Z");
+    run::RunResult result = run::runProgram(*prepared.program, *prepared.store, options);
+    ASSERT_EQ(result.decisions.size(), 1u) << run::engineName(engine);
+    EXPECT_EQ(result.decisions[0].customer, 0u);
+    EXPECT_EQ(result.decisions[0].channel, 0);
+  }
+
+  // Without the list the program cannot run, and says what to declare.
+  run::Prepared missing = run::checkScript((dir / "without_list.crm").string());
+  ASSERT_NE(missing.program, nullptr) << testing::summarize(*missing.compilation);
+  ASSERT_EQ(missing.program->problems.size(), 1u);
+  EXPECT_NE(missing.program->problems[0].find("has no list of its elements"), std::string::npos)
+      << missing.program->problems[0];
   fs::remove_all(dir);
 }
 
