@@ -3,6 +3,10 @@
 #include <chrono>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <utf8proc.h>
+
+#include <cstdio>
+#include <cstdlib>
 
 #include "cli/cli.h"
 #include "cli/commands.h"
@@ -20,6 +24,107 @@ namespace {
 
 using runtime::Value;
 using runtime::ValueKind;
+
+// The value as an expression would write it: strings quoted and escaped,
+// so that `["a, b"]` and `["a", "b"]` print apart.
+std::string literal(const Value& value) {
+  switch (value.kind()) {
+    case ValueKind::String: {
+      std::string out = "\"";
+      for (char c : value.asString()) {
+        switch (c) {
+          case '"': out += "\\\""; break;
+          case '\\': out += "\\\\"; break;
+          case '\n': out += "\\n"; break;
+          case '\r': out += "\\r"; break;
+          case '\t': out += "\\t"; break;
+          default:
+            if (static_cast<unsigned char>(c) < 0x20) {
+              char escape[8];
+              std::snprintf(escape, sizeof escape, "\\x%02x", static_cast<unsigned char>(c));
+              out += escape;
+            } else {
+              out += c;
+            }
+        }
+      }
+      return out + "\"";
+    }
+    case ValueKind::List: {
+      std::string out = "[";
+      for (size_t i = 0; i < value.listSize(); ++i) {
+        out += (i > 0 ? ", " : "") + literal(value.listAt(i));
+      }
+      return out + "]";
+    }
+    case ValueKind::Map: {
+      std::string out = "{";
+      bool first = true;
+      for (const auto& [key, item] : value.asMap().entries) {
+        out += (first ? "" : ", ") + literal(key) + ": " + literal(item);
+        first = false;
+      }
+      return out + "}";
+    }
+    case ValueKind::Row:
+      return value.table()->name + "(" + literal(Value::string(runtime::displayText(value))) + ")";
+    case ValueKind::Date:
+    case ValueKind::Timestamp:
+    case ValueKind::Duration:
+      return std::string(runtime::valueKindName(value.kind())) + "(\"" +
+             runtime::displayText(value) + "\")";
+    default:
+      return runtime::displayText(value);
+  }
+}
+
+// Whether a bound value has the run-time shape of a declared type.
+bool fitsType(const Value& value, const ast::Type* type) {
+  if (type == nullptr) return true;
+  if (type->isOptional()) return value.isNull() || fitsType(value, type->element);
+  switch (type->kind) {
+    case ast::TypeKind::Dyn: return true;
+    case ast::TypeKind::Null: return value.isNull();
+    case ast::TypeKind::Bool: return value.is(ValueKind::Bool);
+    case ast::TypeKind::Int: return value.is(ValueKind::Int);
+    case ast::TypeKind::Double: return value.is(ValueKind::Double);
+    case ast::TypeKind::Decimal: return value.is(ValueKind::Decimal);
+    case ast::TypeKind::String: return value.is(ValueKind::String);
+    case ast::TypeKind::Date: return value.is(ValueKind::Date);
+    case ast::TypeKind::Timestamp: return value.is(ValueKind::Timestamp);
+    case ast::TypeKind::Duration: return value.is(ValueKind::Duration);
+    case ast::TypeKind::List:
+    case ast::TypeKind::Set: {
+      if (!value.is(ValueKind::List)) return false;
+      for (size_t i = 0; i < value.listSize(); ++i) {
+        if (!fitsType(value.listAt(i), type->element)) return false;
+        // A set holds each element once.
+        for (size_t j = 0; type->kind == ast::TypeKind::Set && j < i; ++j) {
+          Value same = runtime::equals(value.listAt(i), value.listAt(j));
+          if (!same.isError() && same.asBool()) return false;
+        }
+      }
+      return true;
+    }
+    case ast::TypeKind::Map: {
+      if (!value.is(ValueKind::Map)) return false;
+      for (const auto& [key, item] : value.asMap().entries) {
+        if (!fitsType(key, type->element) || !fitsType(item, type->value)) return false;
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+std::string normalizedNfc(const std::string& text) {
+  utf8proc_uint8_t* normalized = utf8proc_NFC(reinterpret_cast<const utf8proc_uint8_t*>(text.c_str()));
+  if (normalized == nullptr) return text;
+  std::string result(reinterpret_cast<const char*>(normalized));
+  std::free(normalized);
+  return result;
+}
 
 bool splitAssignment(const std::string& text, const char* option, std::string& name,
                      std::string& value, std::ostream& err) {
@@ -51,9 +156,7 @@ int report(const EvalArguments& arguments, std::ostream& out, const Value& value
     out << "{\"value\":" << runtime::encodeTagged(value) << ",\"type\":"
         << nlohmann::json(typeName).dump() << "}\n";
   } else {
-    bool quoted = value.is(ValueKind::String);
-    out << (quoted ? "\"" : "") << runtime::displayText(value) << (quoted ? "\"" : "")
-        << "  : " << typeName << "\n";
+    out << literal(value) << "  : " << typeName << "\n";
   }
   return kSuccess;
 }
@@ -94,14 +197,20 @@ int runEval(const EvalArguments& arguments, std::ostream& out, std::ostream& err
       err << "crm: --bind " << name << ": " << value.asError().message << "\n";
       return kUsageError;
     }
-    bound[name] = value;
+    if (!bound.emplace(name, value).second) {
+      err << "crm: --bind gives `" << name << "` twice\n";
+      return kUsageError;
+    }
   }
   std::map<std::string, std::string> declared;
   for (const auto& declaration : arguments.declarations) {
     std::string name;
     std::string type;
     if (!splitAssignment(declaration, "--declare", name, type, err)) return kUsageError;
-    declared[name] = type;
+    if (!declared.emplace(name, type).second) {
+      err << "crm: --declare gives `" << name << "` twice\n";
+      return kUsageError;
+    }
   }
   for (const auto& [name, value] : bound) {
     if (declared.count(name) == 0) declared[name] = runtime::celTypeName(value);
@@ -128,6 +237,15 @@ int runEval(const EvalArguments& arguments, std::ostream& out, std::ostream& err
     return kInvalidInput;
   }
   diag::renderHuman(err, compilation.sources, diagnostics, {false});
+  // A bound value must be of its variable's declared type.
+  for (const auto& [name, type] : checked.variables) {
+    auto it = bound.find(name);
+    if (it != bound.end() && !fitsType(it->second, type)) {
+      err << "crm: --bind " << name << ": the value " << runtime::encodeTagged(it->second)
+          << " is not of the declared type " << ast::toString(type) << "\n";
+      return kUsageError;
+    }
+  }
 
   std::vector<const ast::Script*> scripts;
   for (const auto& script : compilation.scripts) scripts.push_back(script.get());
@@ -154,7 +272,8 @@ int runEval(const EvalArguments& arguments, std::ostream& out, std::ostream& err
         return kUsageError;
       }
       if (!customers->hasKeyIndex()) customers->buildKeyIndex();
-      auto row = customers->findRow(arguments.customer);
+      // The loader stores text in NFC, so the key is looked up in NFC too.
+      auto row = customers->findRow(normalizedNfc(arguments.customer));
       if (!row) {
         err << "crm: no " << customers->name << " has the key '" << arguments.customer << "'\n";
         return kInvalidInput;

@@ -153,6 +153,12 @@ Value decode(const json& node, bool& ok) {
       if (!ok) return key;
       Value item = decode(entry[1], ok);
       if (!ok) return item;
+      for (const auto& existing : entries) {
+        Value same = equals(existing.first, key);
+        if (!same.isError() && same.asBool()) {
+          return fail("the key " + encodeTagged(key) + " appears twice");
+        }
+      }
       entries.emplace_back(std::move(key), std::move(item));
     }
     return Value::map(std::move(entries));
