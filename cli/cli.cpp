@@ -69,6 +69,8 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
                          "JIT optimisation level: 0, 1, 2 or auto (default: 2 from 100,000 "
                          "customers, 0 below)")
       ->check(CLI::IsMember({"0", "1", "2", "auto"}));
+  runCommand->add_option("--cache-dir", run.cacheDir,
+                         "Keep the JIT's compiled code in this folder for later runs");
   runCommand->add_flag("--dump-ir", run.dumpIr,
                        "Print the JIT's optimised LLVM IR of the script instead of running it");
   runCommand->add_option("--source", run.load.sources,
@@ -97,6 +99,8 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   evalCommand->add_option("--as-of", eval.asOf, "The value of `now` (default: the current time)");
   evalCommand->add_option("--engine", eval.engine, "Evaluation engine: jit (default) or interp")
       ->check(CLI::IsMember({"jit", "interp"}));
+  evalCommand->add_option("--cache-dir", eval.cacheDir,
+                          "Keep the JIT's compiled code in this folder for later runs");
   evalCommand->add_option("--jit-opt", eval.jitOpt, "JIT optimisation level: 0 (default), 1 or 2")
       ->check(CLI::Range(0, 2));
   evalCommand->add_option("--source", eval.load.sources,

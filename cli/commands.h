@@ -61,6 +61,7 @@ struct RunArguments {
   std::optional<size_t> maxErrors;
   std::string engine = "jit";
   std::string jitOpt = "auto";
+  std::string cacheDir;
   bool dumpIr = false;
   LoadArguments load;  // the script field is unused
 };
@@ -78,6 +79,7 @@ struct EvalArguments {
   std::string engine = "jit";
   // The first tier: unoptimised code starts soonest for one expression.
   int jitOpt = 0;
+  std::string cacheDir;
   LoadArguments load;
 };
 

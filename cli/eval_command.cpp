@@ -286,6 +286,7 @@ int runEval(const EvalArguments& arguments, std::ostream& out, std::ostream& err
   if (arguments.engine == "jit") {
     jit::Options jitOptions;
     jitOptions.optLevel = arguments.jitOpt;
+    jitOptions.cacheDir = arguments.cacheDir;
     std::string error;
     compiled = jit::compile(*lowered.program, store.get(), jitOptions, error,
                             lowered.expression.get());

@@ -184,6 +184,7 @@ int runRun(const RunArguments& arguments, std::ostream& out, std::ostream& err) 
   run::RunOptions options;
   options.engine = arguments.engine == "interp" ? run::Engine::Interpreter : run::Engine::Jit;
   options.jitOptLevel = arguments.jitOpt == "auto" ? -1 : std::stoi(arguments.jitOpt);
+  options.jitCacheDir = arguments.cacheDir;
   options.asOf = asOf;
   options.threads = arguments.threads;
   options.maxErrors = arguments.maxErrors;

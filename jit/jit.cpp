@@ -1,5 +1,8 @@
 #include "jit/jit.h"
 
+#include <llvm/Config/llvm-config.h>
+#include <llvm/ExecutionEngine/ObjectCache.h>
+#include <llvm/ExecutionEngine/Orc/CompileUtils.h>
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
 #include <llvm/ExecutionEngine/Orc/ThreadSafeModule.h>
 #include <llvm/IR/IRBuilder.h>
@@ -7,15 +10,20 @@
 #include <llvm/IR/Module.h>
 #include <llvm/IR/Verifier.h>
 #include <llvm/Passes/PassBuilder.h>
+#include <llvm/Support/MemoryBuffer.h>
 #include <llvm/Support/TargetSelect.h>
+#include <llvm/TargetParser/Host.h>
 #include <llvm/Support/raw_ostream.h>
 
 #include <cstddef>
+#include <cstdio>
+#include <filesystem>
 #include <map>
 #include <mutex>
 #include <unordered_map>
 
 #include "jit/helpers.h"
+#include "runtime/atomic_file.h"
 #include "runtime/time.h"
 
 namespace crm::jit {
@@ -29,9 +37,13 @@ using runtime::ValueKind;
 // One compiled root: its function, and the node the interpreter evaluates
 // when the native code bails out.
 using RootFunction = void (*)(void* interpreter, const ColumnData* columns,
-                              const TableData* tables, const int64_t* strings, void* out);
+                              const TableData* tables, const int64_t* strings,
+                              const void* const* pointers, void* out);
 
 struct CompiledProgram::State {
+  // The cache outlives the JIT, whose compiler points at it.
+  std::unique_ptr<llvm::ObjectCache> cache;
+  size_t cacheHits = 0;
   std::unique_ptr<llvm::orc::LLJIT> jit;
   std::unordered_map<const Node*, RootFunction> roots;
   std::vector<ColumnData> columns;
@@ -39,6 +51,7 @@ struct CompiledProgram::State {
   // The pool id of each string constant compared with a string column, -1
   // when the column does not hold it, -2 when the pool cannot be searched.
   std::vector<int64_t> strings;
+  std::vector<const void*> pointers;  // see Codegen::pointer
   std::string ir;
   size_t fallbacks = 0;
 };
@@ -51,13 +64,14 @@ bool CompiledProgram::evaluate(interp::Interpreter& interpreter, const Node& roo
   auto it = state_->roots.find(&root);
   if (it == state_->roots.end()) return false;
   it->second(&interpreter, state_->columns.data(), state_->tables.data(), state_->strings.data(),
-             &out);
+             state_->pointers.data(), &out);
   return true;
 }
 
 const std::string& CompiledProgram::ir() const { return state_->ir; }
 size_t CompiledProgram::rootCount() const { return state_->roots.size(); }
 size_t CompiledProgram::fallbackCount() const { return state_->fallbacks; }
+size_t CompiledProgram::cacheHits() const { return state_->cacheHits; }
 
 namespace {
 
@@ -149,6 +163,7 @@ class Codegen {
   }
   const std::vector<const ast::RecordDecl*>& tables() const { return tables_; }
   const std::vector<std::pair<uint32_t, std::string>>& strings() const { return strings_; }
+  const std::vector<const void*>& pointers() const { return pointers_; }
   size_t fallbacks() const { return fallbacks_; }
 
  private:
@@ -202,6 +217,10 @@ class Codegen {
   // Leaves the native code: the interpreter evaluates the root instead.
   void bailIf(llvm::Value* condition);
   llvm::Value* slotPointer();  // a fresh scratch Value
+  // A pointer of this process (a node, a constant, an enum's names), read
+  // from the pointer table argument, so that the machine code holds no
+  // address and can be cached across processes.
+  llvm::Value* pointer(const void* address);
   uint32_t columnId(const ast::RecordDecl* entity, uint32_t field);
   uint32_t tableId(const ast::RecordDecl* entity);
   llvm::Value* tablePointer(const ast::RecordDecl* entity);
@@ -225,6 +244,8 @@ class Codegen {
   std::vector<std::pair<const ast::RecordDecl*, uint32_t>> columns_;
   std::vector<const ast::RecordDecl*> tables_;
   std::vector<std::pair<uint32_t, std::string>> strings_;  // (column id, text)
+  std::vector<const void*> pointers_;
+  std::unordered_map<const void*, size_t> pointerIndex_;
   size_t fallbacks_ = 0;
 
   // Per function.
@@ -233,6 +254,7 @@ class Codegen {
   llvm::Value* columnsArg_ = nullptr;
   llvm::Value* tablesArg_ = nullptr;
   llvm::Value* stringsArg_ = nullptr;
+  llvm::Value* pointersArg_ = nullptr;
   llvm::Value* scratch_ = nullptr;
   llvm::BasicBlock* bail_ = nullptr;
   llvm::BasicBlock* entry_ = nullptr;
@@ -292,6 +314,13 @@ llvm::Value* Codegen::tablePointer(const ast::RecordDecl* entity) {
   return builder_.CreateLoad(ptr_, builder_.CreateStructGEP(tableType_, data, 0));
 }
 
+llvm::Value* Codegen::pointer(const void* address) {
+  auto [it, added] = pointerIndex_.emplace(address, pointers_.size());
+  if (added) pointers_.push_back(address);
+  size_t index = it->second;
+  return builder_.CreateLoad(ptr_, builder_.CreateConstGEP1_64(ptr_, pointersArg_, index));
+}
+
 llvm::Value* Codegen::slotPointer() {
   return builder_.CreateConstGEP1_64(llvm::ArrayType::get(i8_, sizeof(Value)), scratch_,
                                      scratchUsed_++);
@@ -338,13 +367,14 @@ llvm::Value* Codegen::isTrue(const Val& value) {
 
 std::string Codegen::compileRoot(const Node& root, size_t number) {
   std::string name = "root" + std::to_string(number);
-  auto* type = llvm::FunctionType::get(void_, {ptr_, ptr_, ptr_, ptr_, ptr_}, false);
+  auto* type = llvm::FunctionType::get(void_, {ptr_, ptr_, ptr_, ptr_, ptr_, ptr_}, false);
   function_ = llvm::Function::Create(type, llvm::Function::ExternalLinkage, name, *module_);
   interpreter_ = function_->getArg(0);
   columnsArg_ = function_->getArg(1);
   tablesArg_ = function_->getArg(2);
   stringsArg_ = function_->getArg(3);
-  llvm::Value* out = function_->getArg(4);
+  pointersArg_ = function_->getArg(4);
+  llvm::Value* out = function_->getArg(5);
   entry_ = block("entry");
   llvm::BasicBlock* body = block("body");
   bail_ = block("bail");
@@ -367,8 +397,7 @@ std::string Codegen::compileRoot(const Node& root, size_t number) {
   builder_.CreateCall(helper("crm_jit_leave"), {interpreter_});
   builder_.CreateCall(helper("crm_jit_fallback"),
                       {interpreter_,
-                       builder_.CreateIntToPtr(i64(reinterpret_cast<intptr_t>(&root)), ptr_),
-                       out});
+                       pointer(&root), out});
   builder_.CreateRetVoid();
 
   builder_.SetInsertPoint(entry_);
@@ -385,7 +414,7 @@ Val Codegen::genFallback(const Node& node) {
   llvm::Value* out = slotPointer();
   builder_.CreateCall(helper("crm_jit_fallback"),
                       {interpreter_,
-                       builder_.CreateIntToPtr(i64(reinterpret_cast<intptr_t>(&node)), ptr_), out});
+                       pointer(&node), out});
   Val v;
   v.shape = Shape::Boxed;
   v.boxed = out;
@@ -451,8 +480,8 @@ llvm::Value* Codegen::box(const Val& value) {
       llvm::Value* kind = builder_.CreateSelect(
           value.isNull, llvm::ConstantInt::get(i32_, static_cast<int>(ValueKind::Null)),
           llvm::ConstantInt::get(i32_, static_cast<int>(value.kind)));
-      llvm::Value* info = builder_.CreateIntToPtr(
-          i64(reinterpret_cast<intptr_t>(value.enumInfo)), ptr_);
+      llvm::Value* info = value.enumInfo != nullptr ? pointer(value.enumInfo)
+                                                    : llvm::ConstantPointerNull::get(ptr_);
       builder_.CreateCall(helper("crm_jit_box"), {out, kind, payload, info});
       return out;
     }
@@ -505,7 +534,7 @@ Val Codegen::gen(const Node& node) {
         default: {
           Val v;
           v.shape = Shape::Boxed;
-          v.boxed = builder_.CreateIntToPtr(i64(reinterpret_cast<intptr_t>(&node.constant)), ptr_);
+          v.boxed = pointer(&node.constant);
           return v;
         }
       }
@@ -1457,10 +1486,62 @@ void bind(const Codegen& codegen, const runtime::Store* store, CompiledProgram::
   }
   // Never empty, so that the code always gets a valid pointer.
   if (state.strings.empty()) state.strings.push_back(-2);
+  state.pointers = codegen.pointers();
+  if (state.pointers.empty()) state.pointers.push_back(nullptr);
   for (const ast::RecordDecl* entity : codegen.tables()) {
     const runtime::Table* table = store != nullptr ? store->table(entity->name.text) : nullptr;
     state.tables.push_back({table, table != nullptr ? static_cast<int64_t>(table->rowCount) : 0});
   }
+}
+
+// Compiled modules on disk, one object file per module, named by a hash of
+// the module's optimised IR, the LLVM version, the CPU and its features and
+// the optimisation level, so that any change gives another name. Files are
+// written atomically; an unreadable one is compiled again.
+class DiskCache : public llvm::ObjectCache {
+ public:
+  // `reads` off writes fresh objects over the files, for a second attempt
+  // after a cached object failed to load.
+  DiskCache(std::string folder, bool reads) : folder_(std::move(folder)), reads_(reads) {}
+
+  void notifyObjectCompiled(const llvm::Module* module, llvm::MemoryBufferRef object) override {
+    std::string path = pathOf(*module);
+    if (path.empty()) return;
+    // A cache that cannot be written only costs the next run a compile.
+    runtime::writeFileAtomically(path, std::string_view(object.getBufferStart(),
+                                                        object.getBufferSize()));
+  }
+
+  std::unique_ptr<llvm::MemoryBuffer> getObject(const llvm::Module* module) override {
+    std::string path = pathOf(*module);
+    if (path.empty() || !reads_) return nullptr;
+    auto buffer = llvm::MemoryBuffer::getFile(path);
+    if (!buffer) return nullptr;
+    ++hits_;
+    return std::move(*buffer);
+  }
+
+  size_t hits() const { return hits_; }
+
+ private:
+  std::string pathOf(const llvm::Module& module) const {
+    const std::string& key = module.getModuleIdentifier();
+    if (key.rfind("crm-", 0) != 0) return "";
+    return folder_ + "/" + key + ".o";
+  }
+
+  std::string folder_;
+  bool reads_;
+  size_t hits_ = 0;
+};
+
+// A stable 64-bit FNV-1a hash, as hexadecimal.
+std::string hashText(std::string_view text) {
+  uint64_t h = 1469598103934665603ULL;
+  for (char c : text) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+  char buffer[17];
+  std::snprintf(buffer, sizeof buffer, "%016llx", static_cast<unsigned long long>(h));
+  return buffer;
 }
 
 void initializeLlvm() {
@@ -1495,10 +1576,12 @@ void optimize(llvm::Module& module, int level) {
 // several modules of this many roots.
 constexpr size_t kRootsPerModule = 256;
 
-std::unique_ptr<CompiledProgram> compile(const ir::Program& program, const runtime::Store* store,
-                                         const Options& options, std::string& error,
-                                         const ir::Node* extraRoot) {
-  initializeLlvm();
+namespace {
+
+std::unique_ptr<CompiledProgram> compileOnce(const ir::Program& program,
+                                             const runtime::Store* store, const Options& options,
+                                             bool readCache, std::string& error,
+                                             const ir::Node* extraRoot) {
   auto state = std::make_unique<CompiledProgram::State>();
 
   std::vector<const Node*> roots;
@@ -1521,7 +1604,28 @@ std::unique_ptr<CompiledProgram> compile(const ir::Program& program, const runti
   }
   machine->setCodeGenOptLevel(options.optLevel <= 0 ? llvm::CodeGenOptLevel::None
                                                     : llvm::CodeGenOptLevel::Default);
-  auto jit = llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(std::move(*machine)).create();
+  std::string machineKey = std::string(LLVM_VERSION_STRING) + "|" + machine->getCPU() + "|" +
+                           machine->getFeatures().getString() + "|O" +
+                           std::to_string(options.optLevel);
+  std::unique_ptr<DiskCache> cache;
+  if (!options.cacheDir.empty()) {
+    std::error_code created;
+    std::filesystem::create_directories(options.cacheDir, created);
+    if (!created) cache = std::make_unique<DiskCache>(options.cacheDir, readCache);
+  }
+  DiskCache* cachePointer = cache.get();
+  // One target machine compiles every module of the program.
+  auto jit = llvm::orc::LLJITBuilder()
+                 .setJITTargetMachineBuilder(std::move(*machine))
+                 .setCompileFunctionCreator(
+                     [cachePointer](llvm::orc::JITTargetMachineBuilder builder)
+                         -> llvm::Expected<std::unique_ptr<llvm::orc::IRCompileLayer::IRCompiler>> {
+                       auto targetMachine = builder.createTargetMachine();
+                       if (!targetMachine) return targetMachine.takeError();
+                       return std::make_unique<llvm::orc::TMOwningSimpleCompiler>(
+                           std::move(*targetMachine), cachePointer);
+                     })
+                 .create();
   if (!jit) {
     error = llvm::toString(jit.takeError());
     return nullptr;
@@ -1573,7 +1677,21 @@ std::unique_ptr<CompiledProgram> compile(const ir::Program& program, const runti
       error = "the generated code is invalid: " + verifyStream.str();
       return nullptr;
     }
-    optimize(*module, options.optLevel);
+    if (cache != nullptr) {
+      // The key is the IR before optimisation with the level in machineKey:
+      // a cached module then skips the optimiser as well as code generation.
+      // The IR holds no address of this process (see Codegen::pointer), so
+      // equal text means equal machine code.
+      std::string text;
+      llvm::raw_string_ostream irStream(text);
+      module->print(irStream, nullptr);
+      irStream.flush();
+      module->setModuleIdentifier("crm-" + hashText(machineKey) + "-" + hashText(text));
+    }
+    bool cached = cache != nullptr && readCache &&
+                  std::filesystem::exists(options.cacheDir + "/" +
+                                          module->getModuleIdentifier() + ".o");
+    if (!cached || options.keepIr) optimize(*module, options.optLevel);
     if (options.keepIr) {
       llvm::raw_string_ostream irStream(state->ir);
       module->print(irStream, nullptr);
@@ -1594,7 +1712,24 @@ std::unique_ptr<CompiledProgram> compile(const ir::Program& program, const runti
     state->roots[roots[i]] = address->toPtr<RootFunction>();
   }
   bind(codegen, store, *state);
+  if (cache != nullptr) state->cacheHits = cache->hits();
+  state->cache = std::move(cache);
   return std::unique_ptr<CompiledProgram>(new CompiledProgram(std::move(state)));
+}
+
+}  // namespace
+
+std::unique_ptr<CompiledProgram> compile(const ir::Program& program, const runtime::Store* store,
+                                         const Options& options, std::string& error,
+                                         const ir::Node* extraRoot) {
+  initializeLlvm();
+  auto compiled = compileOnce(program, store, options, true, error, extraRoot);
+  if (compiled != nullptr || options.cacheDir.empty()) return compiled;
+  // A damaged cached object fails to load: compile afresh and replace it.
+  std::string retryError;
+  compiled = compileOnce(program, store, options, false, retryError, extraRoot);
+  if (compiled != nullptr) error.clear();
+  return compiled;
 }
 
 }  // namespace crm::jit

@@ -23,6 +23,9 @@ namespace crm::jit {
 struct Options {
   int optLevel = 2;  // 0, 1 or 2
   bool keepIr = false;  // keep the optimised IR as text for ir()
+  // A folder for compiled object files, reused by later runs of the same
+  // program; empty for none.
+  std::string cacheDir;
 };
 
 // Compiled code for one program and one store, shared by every thread.
@@ -38,6 +41,8 @@ class CompiledProgram : public interp::NativeCode {
   // Roots compiled, and of their nodes those left to the interpreter.
   size_t rootCount() const;
   size_t fallbackCount() const;
+  // Modules whose object code came from Options::cacheDir.
+  size_t cacheHits() const;
 
   struct State;
   explicit CompiledProgram(std::unique_ptr<State> state);

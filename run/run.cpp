@@ -254,6 +254,7 @@ RunResult runProgram(const ir::Program& program, const runtime::Store& store,
                           : customers->rowCount >= kOptimiseFromCustomers ? 2
                                                                           : 0;
     result.jitOptLevel = jitOptions.optLevel;
+    jitOptions.cacheDir = options.jitCacheDir;
     compiled = jit::compile(program, &store, jitOptions, result.engineError);
     result.compileSeconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - compileStart).count();

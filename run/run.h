@@ -31,6 +31,7 @@ struct RunOptions {
   // 0, 1 or 2; -1 chooses by the number of customers: unoptimised code,
   // which compiles several times faster, below kOptimiseFromCustomers.
   int jitOptLevel = -1;
+  std::string jitCacheDir;  // see jit::Options::cacheDir
   int64_t asOf = 0;  // microseconds since the epoch
   unsigned threads = 1;
   // The run stops when more evaluation errors than this occur.

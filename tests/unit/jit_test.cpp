@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include "compiler/lower/lower.h"
 #include "tests/support/test_support.h"
 
@@ -92,6 +95,48 @@ TEST(Jit, EveryLevelCompiles) {
     Compiled c = compileScript("segment s = customer.orders.size() > (customer.age ?? 0)\n", level);
     EXPECT_NE(c.code, nullptr) << "level " << level;
   }
+}
+
+}  // namespace
+}  // namespace crm
+
+namespace crm {
+namespace {
+
+TEST(JitCache, ReusesCompiledCodeAndReplacesDamagedFiles) {
+  namespace fs = std::filesystem;
+  fs::path folder = fs::temp_directory_path() / ("crm_jit_cache_" + std::to_string(::getpid()));
+  fs::remove_all(folder);
+  auto compilation = testing::checkText(std::string(kSchema) +
+                                        "segment busy = customer.orders.size() > 3\n");
+  ASSERT_FALSE(compilation->hasErrors()) << testing::summarize(*compilation);
+  std::vector<const ast::Script*> scripts;
+  for (const auto& script : compilation->scripts) scripts.push_back(script.get());
+  auto program = lower::lowerProgram(scripts);
+  jit::Options options;
+  options.cacheDir = folder.string();
+  std::string error;
+
+  auto first = jit::compile(*program, nullptr, options, error);
+  ASSERT_NE(first, nullptr) << error;
+  EXPECT_EQ(first->cacheHits(), 0u);
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(folder)) files.push_back(entry.path());
+  ASSERT_EQ(files.size(), 1u);
+
+  auto second = jit::compile(*program, nullptr, options, error);
+  ASSERT_NE(second, nullptr) << error;
+  EXPECT_EQ(second->cacheHits(), 1u);
+
+  // A damaged object is compiled again and replaced.
+  std::ofstream(files[0], std::ios::trunc) << "not an object file";
+  auto third = jit::compile(*program, nullptr, options, error);
+  ASSERT_NE(third, nullptr) << error;
+  auto fourth = jit::compile(*program, nullptr, options, error);
+  ASSERT_NE(fourth, nullptr) << error;
+  EXPECT_EQ(fourth->cacheHits(), 1u);
+  EXPECT_GT(fs::file_size(files[0]), 100u);
+  fs::remove_all(folder);
 }
 
 }  // namespace
