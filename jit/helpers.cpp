@@ -117,7 +117,8 @@ int32_t crm_jit_decimal_compare(int64_t coefficient, int64_t scale, int64_t othe
                                 int64_t otherScale) {
   auto order = crm::runtime::compareDecimal({coefficient, static_cast<int32_t>(scale)},
                                             {otherCoefficient, static_cast<int32_t>(otherScale)});
-  return order < 0 ? -1 : order > 0 ? 1 : 0;
+  if (order < 0) return -1;
+  return order > 0 ? 1 : 0;
 }
 
 int8_t crm_jit_unbox_decimal(const void* v, int64_t* coefficient, int64_t* scale) {

@@ -8,9 +8,8 @@
 namespace crm::jit {
 
 // The column arrays of one field of one table, as the generated code reads
-// them. `native` is 1 when the arrays cover every row of the table, so that
-// the code may index them; otherwise the code leaves the read to the
-// interpreter.
+// them. `native` is 1 when the arrays cover every row of the table, so the
+// code may index them. Otherwise the code leaves the read to the interpreter.
 struct ColumnData {
   const int64_t* ints;
   const double* doubles;

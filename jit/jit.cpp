@@ -773,7 +773,7 @@ Val Codegen::genHas(const Node& node) {
   llvm::Value* data =
       builder_.CreateConstGEP1_64(columnType_, columnsArg_, columnId(entity, access.index));
   llvm::Value* native = builder_.CreateLoad(i64_, builder_.CreateStructGEP(columnType_, data, kNativeField));
-  // The presence of a field no source fills is the interpreter's to say.
+  // The interpreter decides the presence of a field that no source fills.
   bailIf(builder_.CreateAnd(builder_.CreateNot(row.isNull), builder_.CreateICmpEQ(native, i64(0))));
   llvm::Value* present = builder_.CreateNot(row.isNull);
   if (field.type != nullptr && field.type->isOptional()) {
@@ -1022,7 +1022,9 @@ Val Codegen::genDecimalBinary(const Node& node) {
     bailIf(builder_.CreateOr(a.isNull, b.isNull));
     llvm::Value* coefficient = stackSlot(i64_, "coefficient");
     llvm::Value* scale = stackSlot(i64_, "scale");
-    int code = op == Op::Add ? 0 : op == Op::Subtract ? 1 : 2;
+    int code = 2;
+    if (op == Op::Add) code = 0;
+    if (op == Op::Subtract) code = 1;
     llvm::Value* failed = builder_.CreateCall(
         helper("crm_jit_decimal_arith"),
         {llvm::ConstantInt::get(i32_, code), a.payload, a.scale, b.payload, b.scale, coefficient,
@@ -1680,7 +1682,7 @@ std::unique_ptr<CompiledProgram> compileOnce(const ir::Program& program,
     if (cache != nullptr) {
       // The key is the IR before optimisation with the level in machineKey:
       // a cached module then skips the optimiser as well as code generation.
-      // The IR holds no address of this process (see Codegen::pointer), so
+      // The IR contains no address of this process (see Codegen::pointer), so
       // equal text means equal machine code.
       std::string text;
       llvm::raw_string_ostream irStream(text);

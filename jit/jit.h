@@ -3,9 +3,10 @@
 // each channel's reachability) to native code with ORC LLJIT. No LLVM type
 // appears in this header: LLVM stays inside this folder.
 //
-// Scalars (bools, ints, doubles, times, enums), rows and child-list slices
-// are native values in the generated code, which reads the store's column
-// arrays directly; macros over child lists and the catalog are native loops.
+// Scalars (bools, ints, doubles, decimals, times, enums), rows and
+// child-list slices are native values in the generated code, which reads
+// the store's column arrays directly. Macros over child lists and the
+// catalog are native loops.
 // Any other node, and every case outside the fast path (an overflow, a
 // null, an error), is handed to the interpreter or to the shared runtime
 // operators, so the results are those of the interpreter.
