@@ -218,7 +218,7 @@ class Codegen {
   void bailIf(llvm::Value* condition);
   llvm::Value* slotPointer();  // a fresh scratch Value
   // A pointer of this process (a node, a constant, an enum's names), read
-  // from the pointer table argument, so that the machine code holds no
+  // from the pointer table argument, so that the machine code contains no
   // address and can be cached across processes.
   llvm::Value* pointer(const void* address);
   uint32_t columnId(const ast::RecordDecl* entity, uint32_t field);
