@@ -16,6 +16,7 @@
 #include <llvm/Support/raw_ostream.h>
 
 #include <cstddef>
+#include <deque>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -48,9 +49,10 @@ struct CompiledProgram::State {
   std::unordered_map<const Node*, RootFunction> roots;
   std::vector<ColumnData> columns;
   std::vector<TableData> tables;
-  // The pool id of each string constant compared with a string column, -1
-  // when the column does not hold it, -2 when the pool cannot be searched.
+  // The address of each string test's table (StringTestUse), one byte per
+  // string of the column's pool, or 0 when the column has no pool.
   std::vector<int64_t> strings;
+  std::deque<std::vector<uint8_t>> stringTests;  // a deque keeps the tables in place
   std::vector<const void*> pointers;  // see Codegen::pointer
   std::string ir;
   size_t fallbacks = 0;
@@ -131,6 +133,42 @@ const ast::RecordDecl* elementEntityOf(const ast::Type* type) {
   return nullptr;
 }
 
+// A test of a string column against constants, which the JIT precomputes
+// for every string of the column's pool.
+enum class StringTest : uint8_t { Equal, StartsWith, EndsWith, Contains };
+
+struct StringTestUse {
+  uint32_t column;
+  StringTest test;
+  std::vector<std::string> texts;  // the test holds when it holds for one of them
+};
+
+// Byte comparisons, which are code point comparisons on UTF-8, as the
+// built-ins make them.
+bool stringTestHolds(StringTest test, std::string_view subject,
+                     const std::vector<std::string>& texts) {
+  for (const std::string& text : texts) {
+    switch (test) {
+      case StringTest::Equal:
+        if (subject == text) return true;
+        break;
+      case StringTest::StartsWith:
+        if (subject.substr(0, text.size()) == text) return true;
+        break;
+      case StringTest::EndsWith:
+        if (subject.size() >= text.size() &&
+            subject.substr(subject.size() - text.size()) == text) {
+          return true;
+        }
+        break;
+      case StringTest::Contains:
+        if (subject.find(text) != std::string_view::npos) return true;
+        break;
+    }
+  }
+  return false;
+}
+
 class Codegen {
  public:
   Codegen(llvm::LLVMContext& context, const ir::Program& program)
@@ -162,7 +200,7 @@ class Codegen {
     return columns_;
   }
   const std::vector<const ast::RecordDecl*>& tables() const { return tables_; }
-  const std::vector<std::pair<uint32_t, std::string>>& strings() const { return strings_; }
+  const std::vector<StringTestUse>& strings() const { return strings_; }
   const std::vector<const void*>& pointers() const { return pointers_; }
   size_t fallbacks() const { return fallbacks_; }
 
@@ -173,6 +211,11 @@ class Codegen {
   Val gen(const Node& node);
   Val genFallback(const Node& node);
   Val genScalar(const Node& node);  // a Scalar, unboxing when needed
+  // A Scalar of `kind`, where the literal `null` is a null of that kind.
+  Val genScalarAs(const Node& node, ValueKind kind);
+  // Whether `node` gives values of `kind` at run time: an int where a
+  // decimal is expected stays an int in the interpreter.
+  bool givesKind(const Node& node, ValueKind kind) const;
   Val unboxScalar(llvm::Value* boxed, ValueKind kind, const runtime::EnumInfo* info);
   llvm::Value* box(const Val& value);
   Val genField(const Node& node);
@@ -191,8 +234,9 @@ class Codegen {
   // timestamp ± duration, duration + timestamp, timestamp - timestamp and
   // duration ± duration; nullopt for other operand kinds.
   std::optional<Val> genTimeArithmetic(const Node& node, ValueKind left, ValueKind right);
-  // `s == "text"`, `s != "text"` and `s in ["a", "b"]` on a string field of
-  // a native row, comparing pool ids; nullopt when the node has another form.
+  // A string field tested against constants (==, !=, in, startsWith,
+  // endsWith, contains) through a table over the column's pool; nullopt when
+  // the node has another form.
   std::optional<Val> genStringTest(const Node& node);
   // `x in [constants]` on a scalar.
   std::optional<Val> genConstantIn(const Node& node);
@@ -243,7 +287,7 @@ class Codegen {
 
   std::vector<std::pair<const ast::RecordDecl*, uint32_t>> columns_;
   std::vector<const ast::RecordDecl*> tables_;
-  std::vector<std::pair<uint32_t, std::string>> strings_;  // (column id, text)
+  std::vector<StringTestUse> strings_;
   std::vector<const void*> pointers_;
   std::unordered_map<const void*, size_t> pointerIndex_;
   size_t fallbacks_ = 0;
@@ -440,6 +484,24 @@ Val Codegen::unboxScalar(llvm::Value* boxed, ValueKind kind, const runtime::Enum
   Val v = scalar(kind, payload, builder_.CreateICmpEQ(state, llvm::ConstantInt::get(i8_, 1)));
   v.enumInfo = info;
   return v;
+}
+
+bool Codegen::givesKind(const Node& node, ValueKind kind) const {
+  if (node.op == Op::Constant && node.constant.isNull()) return true;
+  auto own = scalarKind(node.type);
+  return own && *own == kind;
+}
+
+Val Codegen::genScalarAs(const Node& node, ValueKind kind) {
+  if (node.op == Op::Constant && node.constant.isNull()) {
+    llvm::Value* zero = kind == ValueKind::Double
+                            ? static_cast<llvm::Value*>(llvm::ConstantFP::get(f64_, 0.0))
+                            : i64(0);
+    Val v = scalar(kind, zero, llvm::ConstantInt::getTrue(context_));
+    if (kind == ValueKind::Decimal) v.scale = i64(0);
+    return v;
+  }
+  return genScalar(node);
 }
 
 Val Codegen::genScalar(const Node& node) {
@@ -639,6 +701,7 @@ Val Codegen::gen(const Node& node) {
     case Op::Macro:
       return genMacro(node);
     case Op::Builtin:
+      if (auto v = genStringTest(node)) return *v;
       return genSize(node);
     default:
       return genFallback(node);
@@ -655,6 +718,8 @@ Val Codegen::genField(const Node& node) {
   const ast::RecordDecl* children = elementEntityOf(fieldType);
   bool childList = children != nullptr && !fieldType->isOptional();
   if (!kind && target == nullptr && !childList) return genFallback(node);
+  // A slice cannot be null, and `row?.list` of a null row is.
+  if (childList && node.nullSafe) return genFallback(node);
 
   Val row = gen(*node.operands[0]);
   if (row.shape != Shape::Row) {
@@ -897,23 +962,64 @@ Val Codegen::genBinary(const Node& node) {
 }
 
 std::optional<Val> Codegen::genStringTest(const Node& node) {
-  // The field is on the left of `in`, and on either side of `==` and `!=`.
-  const Node* field = node.operands[0].get();
-  const Node* other = node.operands[1].get();
-  if (node.op != Op::In && field->op != Op::Field) std::swap(field, other);
-  if (field->op != Op::Field || other->op != Op::Constant) return std::nullopt;
+  // The forms: `s == "a"`, `s != "a"`, `s in ["a", "b"]`, `s.startsWith("a")`,
+  // `s.endsWith("a")` and `s.contains("a")`, where `s` is a string field of
+  // a native row, or `field ?? "text"`.
+  const Node* subject = nullptr;
+  const Node* constant = nullptr;
+  StringTest test = StringTest::Equal;
+  bool negate = false;
+  switch (node.op) {
+    case Op::Equal:
+    case Op::NotEqual:
+      subject = node.operands[0].get();
+      constant = node.operands[1].get();
+      if (subject->op == Op::Constant) std::swap(subject, constant);
+      negate = node.op == Op::NotEqual;
+      break;
+    case Op::In:
+      subject = node.operands[0].get();
+      constant = node.operands[1].get();
+      break;
+    case Op::Builtin:
+      if (!node.overloads.empty() || node.nullSafe || node.operands.size() != 2) return std::nullopt;
+      if (node.builtin == stdlib::Builtin::StringStartsWith) {
+        test = StringTest::StartsWith;
+      } else if (node.builtin == stdlib::Builtin::StringEndsWith) {
+        test = StringTest::EndsWith;
+      } else if (node.builtin == stdlib::Builtin::StringContains) {
+        test = StringTest::Contains;
+      } else {
+        return std::nullopt;
+      }
+      subject = node.operands[0].get();
+      constant = node.operands[1].get();
+      break;
+    default:
+      return std::nullopt;
+  }
+  if (constant->op != Op::Constant) return std::nullopt;
   std::vector<std::string> texts;
-  if (other->constant.is(ValueKind::String) && node.op != Op::In) {
-    texts.emplace_back(other->constant.asString());
-  } else if (other->constant.is(ValueKind::List) && node.op == Op::In) {
-    for (size_t i = 0; i < other->constant.listSize(); ++i) {
-      Value item = other->constant.listAt(i);
+  if (constant->constant.is(ValueKind::String) && node.op != Op::In) {
+    texts.emplace_back(constant->constant.asString());
+  } else if (constant->constant.is(ValueKind::List) && node.op == Op::In) {
+    for (size_t i = 0; i < constant->constant.listSize(); ++i) {
+      Value item = constant->constant.listAt(i);
       if (!item.is(ValueKind::String)) return std::nullopt;
       texts.emplace_back(item.asString());
     }
   } else {
     return std::nullopt;
   }
+  // `field ?? "text"` tests the text where the field is null.
+  const Node* field = subject;
+  std::optional<std::string> whenNull;
+  if (subject->op == Op::Coalesce && subject->operands[1]->op == Op::Constant &&
+      subject->operands[1]->constant.is(ValueKind::String)) {
+    field = subject->operands[0].get();
+    whenNull = std::string(subject->operands[1]->constant.asString());
+  }
+  if (field->op != Op::Field) return std::nullopt;
   const ast::RecordDecl* entity = entityOf(field->operands[0]->type);
   if (entity == nullptr) return std::nullopt;
   const ast::FieldDecl& declared = entity->fields[field->index];
@@ -937,22 +1043,36 @@ std::optional<Val> Codegen::genStringTest(const Node& node) {
         i64_, builder_.CreateGEP(i64_, bits, builder_.CreateLShr(r, i64(6))));
     isNull = builder_.CreateTrunc(builder_.CreateLShr(word, builder_.CreateAnd(r, i64(63))), i1_);
   }
+  // The test's result for every string of the column's pool, computed when
+  // the code is bound to the store; zero when it could not be.
+  strings_.push_back({column, test, texts});
+  llvm::Value* table = builder_.CreateIntToPtr(
+      builder_.CreateLoad(i64_,
+                          builder_.CreateConstGEP1_64(i64_, stringsArg_, strings_.size() - 1)),
+      ptr_);
+  bailIf(builder_.CreateIsNull(table));
   llvm::Value* ids =
       builder_.CreateLoad(ptr_, builder_.CreateStructGEP(columnType_, data, kStringsField));
+  // A null row's id slot holds some id; the select below ignores it.
   llvm::Value* id = builder_.CreateZExt(
       builder_.CreateLoad(i32_, builder_.CreateGEP(i32_, ids, r)), i64_);
-  llvm::Value* matches = llvm::ConstantInt::getFalse(context_);
-  for (const std::string& text : texts) {
-    strings_.emplace_back(column, text);
-    llvm::Value* wanted = builder_.CreateLoad(
-        i64_, builder_.CreateConstGEP1_64(i64_, stringsArg_, strings_.size() - 1));
-    // A pool that cannot be searched leaves the test to the interpreter.
-    bailIf(builder_.CreateICmpEQ(wanted, i64(-2)));
-    matches = builder_.CreateOr(matches, builder_.CreateICmpEQ(id, wanted));
+  llvm::Value* matches = builder_.CreateICmpNE(
+      builder_.CreateLoad(i8_, builder_.CreateGEP(i8_, table, id)), llvm::ConstantInt::get(i8_, 0));
+  if (declared.type->isOptional()) {
+    llvm::Value* nullResult = nullptr;
+    if (whenNull) {
+      nullResult = llvm::ConstantInt::getBool(context_, stringTestHolds(test, *whenNull, texts));
+    } else if (test == StringTest::Equal) {
+      // null equals no text and is in no list.
+      nullResult = llvm::ConstantInt::getFalse(context_);
+    } else {
+      // A method called on null is the interpreter's error.
+      bailIf(isNull);
+      nullResult = llvm::ConstantInt::getFalse(context_);
+    }
+    matches = builder_.CreateSelect(isNull, nullResult, matches);
   }
-  // A null string equals no text and is in no list (`in` rejects optionals).
-  matches = builder_.CreateAnd(builder_.CreateNot(isNull), matches);
-  if (node.op == Op::NotEqual) matches = builder_.CreateNot(matches);
+  if (negate) matches = builder_.CreateNot(matches);
   return scalar(ValueKind::Bool, builder_.CreateZExt(matches, i64_));
 }
 
@@ -1106,8 +1226,13 @@ Val Codegen::genConditional(const Node& node) {
   builder_.CreateCondBr(isTrue(condition), thenBlock, elseBlock);
   auto kind = scalarKind(node.type);
   bool asScalar = kind.has_value();
+  // Branches of another kind (an int where a decimal is expected) keep
+  // their kind in the interpreter, so the interpreter evaluates them.
+  if (asScalar && (!givesKind(*node.operands[1], *kind) || !givesKind(*node.operands[2], *kind))) {
+    asScalar = false;
+  }
   auto branch = [&](const Node& operand) -> std::pair<Val, llvm::BasicBlock*> {
-    Val v = asScalar ? genScalar(operand) : gen(operand);
+    Val v = asScalar ? genScalarAs(operand, *kind) : gen(operand);
     if (!asScalar) {
       Val boxed;
       boxed.shape = Shape::Boxed;
@@ -1135,10 +1260,6 @@ Val Codegen::genConditional(const Node& node) {
     v.boxed = merge(thenValue.boxed, elseValue.boxed);
     return v;
   }
-  if (*kind == ValueKind::Decimal) {
-    thenValue = asDecimal(thenValue);
-    elseValue = asDecimal(elseValue);
-  }
   Val v = scalar(*kind, merge(thenValue.payload, elseValue.payload),
                  merge(thenValue.isNull, elseValue.isNull));
   if (*kind == ValueKind::Decimal) v.scale = merge(thenValue.scale, elseValue.scale);
@@ -1148,14 +1269,16 @@ Val Codegen::genConditional(const Node& node) {
 
 Val Codegen::genCoalesce(const Node& node) {
   auto kind = scalarKind(node.type);
-  if (!kind) return genFallback(node);
-  Val first = genScalar(*node.operands[0]);
+  if (!kind || !givesKind(*node.operands[0], *kind) || !givesKind(*node.operands[1], *kind)) {
+    return genFallback(node);
+  }
+  Val first = genScalarAs(*node.operands[0], *kind);
   llvm::BasicBlock* firstEnd = builder_.GetInsertBlock();
   llvm::BasicBlock* second = block("coalesce.second");
   llvm::BasicBlock* done = block("coalesce.done");
   builder_.CreateCondBr(first.isNull, second, done);
   builder_.SetInsertPoint(second);
-  Val other = genScalar(*node.operands[1]);
+  Val other = genScalarAs(*node.operands[1], *kind);
   llvm::BasicBlock* secondEnd = builder_.GetInsertBlock();
   builder_.CreateBr(done);
   builder_.SetInsertPoint(done);
@@ -1169,8 +1292,8 @@ Val Codegen::genCoalesce(const Node& node) {
   v.enumInfo = first.enumInfo != nullptr ? first.enumInfo : other.enumInfo;
   if (*kind == ValueKind::Decimal) {
     llvm::PHINode* scale = builder_.CreatePHI(i64_, 2);
-    scale->addIncoming(asDecimal(first).scale, firstEnd);
-    scale->addIncoming(asDecimal(other).scale, secondEnd);
+    scale->addIncoming(first.scale, firstEnd);
+    scale->addIncoming(other.scale, secondEnd);
     v.scale = scale;
   }
   return v;
@@ -1351,7 +1474,22 @@ Val Codegen::genMacro(const Node& node) {
   body.filterSlot = filterSlot;
   body.slot = node.slot;
   const Node& expression = *node.operands[1];
+  // With a filter, `all` and `exists` cannot stop at the deciding element:
+  // the interpreter filters the whole list first, and a later filter error
+  // is the result. The loop then runs on and only the filter is evaluated.
+  llvm::Value* decided = nullptr;
+  if (filter != nullptr && (kind == MacroKind::All || kind == MacroKind::Exists)) {
+    decided = stackSlot(i1_, "decided");
+    builder_.CreateStore(llvm::ConstantInt::getFalse(context_), decided);
+  }
   body.visit = [&](llvm::BasicBlock* exit) {
+    llvm::BasicBlock* skip = nullptr;
+    if (decided != nullptr) {
+      llvm::BasicBlock* open = block("loop.undecided");
+      skip = block("loop.skip");
+      builder_.CreateCondBr(builder_.CreateLoad(i1_, decided), skip, open);
+      builder_.SetInsertPoint(open);
+    }
     Val v = genScalar(expression);
     bailIf(v.isNull);
     switch (kind) {
@@ -1364,8 +1502,17 @@ Val Codegen::genMacro(const Node& node) {
         builder_.CreateCondBr(decides, stop, next);
         builder_.SetInsertPoint(stop);
         builder_.CreateStore(i64(decisive ? 1 : 0), acc);
-        builder_.CreateBr(exit);
+        if (decided != nullptr) {
+          builder_.CreateStore(llvm::ConstantInt::getTrue(context_), decided);
+          builder_.CreateBr(skip);
+        } else {
+          builder_.CreateBr(exit);
+        }
         builder_.SetInsertPoint(next);
+        if (skip != nullptr) {
+          builder_.CreateBr(skip);
+          builder_.SetInsertPoint(skip);
+        }
         return true;
       }
       case MacroKind::ExistsOne:
@@ -1473,21 +1620,24 @@ void bind(const Codegen& codegen, const runtime::Store* store, CompiledProgram::
     }
     state.columns.push_back(data);
   }
-  for (const auto& [column, text] : codegen.strings()) {
-    const auto& [entity, field] = codegen.columns()[column];
+  for (const StringTestUse& use : codegen.strings()) {
+    const auto& [entity, field] = codegen.columns()[use.column];
     const runtime::Table* table = store != nullptr ? store->table(entity->name.text) : nullptr;
-    int64_t id = -2;
-    if (table != nullptr && field < table->columns.size()) {
-      const runtime::Column& data = table->columns[field];
-      if (data.kind == runtime::ColumnKind::String && !data.pool.appendOnly()) {
-        auto found = data.pool.find(text);
-        id = found ? static_cast<int64_t>(*found) : -1;
+    int64_t address = 0;
+    if (table != nullptr && field < table->columns.size() &&
+        table->columns[field].kind == runtime::ColumnKind::String) {
+      const runtime::StringPool& pool = table->columns[field].pool;
+      std::vector<uint8_t> results(std::max<size_t>(pool.size(), 1), 0);
+      for (uint32_t id = 0; id < pool.size(); ++id) {
+        results[id] = stringTestHolds(use.test, pool.text(id), use.texts) ? 1 : 0;
       }
+      state.stringTests.push_back(std::move(results));
+      address = reinterpret_cast<int64_t>(state.stringTests.back().data());
     }
-    state.strings.push_back(id);
+    state.strings.push_back(address);
   }
   // Never empty, so that the code always gets a valid pointer.
-  if (state.strings.empty()) state.strings.push_back(-2);
+  if (state.strings.empty()) state.strings.push_back(0);
   state.pointers = codegen.pointers();
   if (state.pointers.empty()) state.pointers.push_back(nullptr);
   for (const ast::RecordDecl* entity : codegen.tables()) {

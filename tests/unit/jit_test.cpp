@@ -70,9 +70,18 @@ TEST(Jit, AggregatesOverChildListsAreNative) {
   EXPECT_EQ(c.code->fallbackCount(), 0u) << c.code->ir();
 }
 
+TEST(Jit, StringTestsOnColumnsAreNative) {
+  Compiled c = compileScript(
+      "segment test_mail = has(customer.email) && customer.email.endsWith(\"@example.test\")\n"
+      "segment listed = (customer.email ?? \"none\") in [\"a@b.c\", \"none\"]\n"
+      "segment named = customer.id.startsWith(\"c1\") || customer.id.contains(\"x\")\n");
+  ASSERT_NE(c.code, nullptr);
+  EXPECT_EQ(c.code->fallbackCount(), 0u) << c.code->ir();
+}
+
 TEST(Jit, StringFunctionsGoToTheInterpreter) {
   Compiled c = compileScript(
-      "segment example = (customer.email ?? \"\").endsWith(\"@example.test\")\n");
+      "segment shouting = (customer.email ?? \"\").upper() == customer.id\n");
   ASSERT_NE(c.code, nullptr);
   EXPECT_GE(c.code->fallbackCount(), 1u);
 }
