@@ -136,6 +136,16 @@ int8_t crm_jit_unbox_decimal(const void* v, int64_t* coefficient, int64_t* scale
   return x.isNull() ? 1 : 2;
 }
 
+int8_t crm_jit_decimal_divide(int64_t coefficient, int64_t scale, int64_t count,
+                              int64_t* resultCoefficient, int64_t* resultScale) {
+  auto result = crm::runtime::divideDecimal({coefficient, static_cast<int32_t>(scale)},
+                                            crm::runtime::decimalFromInt(count));
+  if (!result) return 1;
+  *resultCoefficient = result->coefficient;
+  *resultScale = result->scale;
+  return 0;
+}
+
 void crm_jit_box_decimal(void* out, int64_t coefficient, int64_t scale) {
   value(out) = Value::decimal({coefficient, static_cast<int32_t>(scale)});
 }

@@ -67,4 +67,8 @@ int32_t crm_jit_decimal_compare(int64_t coefficient, int64_t scale, int64_t othe
 // 0 for a decimal (or an int, as scale 0), 1 for null, 2 for anything else.
 int8_t crm_jit_unbox_decimal(const void* value, int64_t* coefficient, int64_t* scale);
 void crm_jit_box_decimal(void* out, int64_t coefficient, int64_t scale);
+// The decimal divided by `count`, as the runtime's `/` divides: 0 on
+// success, 1 when the result does not fit.
+int8_t crm_jit_decimal_divide(int64_t coefficient, int64_t scale, int64_t count,
+                              int64_t* resultCoefficient, int64_t* resultScale);
 }

@@ -330,6 +330,7 @@ void Codegen::declareHelpers() {
   declare("crm_jit_decimal_compare", i32_, {i64_, i64_, i64_, i64_});
   declare("crm_jit_unbox_decimal", i8_, {ptr_, ptr_, ptr_});
   declare("crm_jit_box_decimal", void_, {ptr_, i64_, i64_});
+  declare("crm_jit_decimal_divide", i8_, {i64_, i64_, i64_, ptr_, ptr_});
 }
 
 llvm::Value* Codegen::stackSlot(llvm::Type* type, const char* name) {
@@ -1442,9 +1443,19 @@ Val Codegen::genMacro(const Node& node) {
   }
   bool supported = kind == MacroKind::All || kind == MacroKind::Exists ||
                    kind == MacroKind::ExistsOne || kind == MacroKind::Count ||
-                   kind == MacroKind::Sum;
+                   kind == MacroKind::Sum || kind == MacroKind::Avg;
   if (!supported) return genFallback(node);
   std::optional<ValueKind> sumKind;
+  if (kind == MacroKind::Avg) {
+    // Averages of doubles and decimals; the interpreter sums ints in long
+    // double, which the generated code does not.
+    sumKind = scalarKind(node.type);
+    auto bodyKind = scalarKind(node.operands[1]->type);
+    if (!sumKind || (*sumKind != ValueKind::Double && *sumKind != ValueKind::Decimal) ||
+        !bodyKind || *bodyKind != *sumKind) {
+      return genFallback(node);
+    }
+  }
   if (kind == MacroKind::Sum) {
     sumKind = scalarKind(node.type);
     if (!sumKind || (*sumKind != ValueKind::Int && *sumKind != ValueKind::Double &&
@@ -1468,7 +1479,12 @@ Val Codegen::genMacro(const Node& node) {
   llvm::Value* initial = kind == MacroKind::All ? i64(1)
                          : accType == f64_ ? static_cast<llvm::Value*>(llvm::ConstantFP::get(f64_, 0.0))
                                            : i64(0);
+  // An average starts from its first element, as in the interpreter; -0.0
+  // is the double that adding leaves unchanged, -0.0 included.
+  if (kind == MacroKind::Avg && accType == f64_) initial = llvm::ConstantFP::get(f64_, -0.0);
   builder_.CreateStore(initial, acc);
+  llvm::Value* count = stackSlot(i64_, "count");
+  builder_.CreateStore(i64(0), count);
   LoopBody body;
   body.filter = filter;
   body.filterSlot = filterSlot;
@@ -1522,6 +1538,7 @@ Val Codegen::genMacro(const Node& node) {
         return true;
       }
       default: {
+        builder_.CreateStore(builder_.CreateAdd(builder_.CreateLoad(i64_, count), i64(1)), count);
         llvm::Value* total = builder_.CreateLoad(accType, acc);
         if (sumKind == ValueKind::Decimal) {
           Val element = asDecimal(v);
@@ -1554,6 +1571,24 @@ Val Codegen::genMacro(const Node& node) {
       return scalar(ValueKind::Bool, builder_.CreateZExt(builder_.CreateICmpEQ(result, i64(1)), i64_));
     case MacroKind::Count:
       return scalar(ValueKind::Int, result);
+    case MacroKind::Avg: {
+      llvm::Value* n = builder_.CreateLoad(i64_, count);
+      llvm::Value* empty = builder_.CreateICmpEQ(n, i64(0));
+      if (sumKind == ValueKind::Double) {
+        llvm::Value* mean = builder_.CreateFDiv(result, builder_.CreateSIToFP(n, f64_));
+        return scalar(ValueKind::Double, mean, empty);
+      }
+      // An empty list divides 0 by 1 and is null.
+      llvm::Value* coefficient = stackSlot(i64_, "mean");
+      llvm::Value* scale = stackSlot(i64_, "mean.scale");
+      llvm::Value* failed = builder_.CreateCall(
+          helper("crm_jit_decimal_divide"),
+          {result, builder_.CreateLoad(i64_, accScale), builder_.CreateSelect(empty, i64(1), n),
+           coefficient, scale});
+      bailIf(builder_.CreateICmpNE(failed, llvm::ConstantInt::get(i8_, 0)));
+      return decimal(builder_.CreateLoad(i64_, coefficient), builder_.CreateLoad(i64_, scale),
+                     empty);
+    }
     default:
       if (sumKind == ValueKind::Decimal) return decimal(result, builder_.CreateLoad(i64_, accScale));
       return scalar(*sumKind, result);
@@ -1808,6 +1843,7 @@ std::unique_ptr<CompiledProgram> compileOnce(const ir::Program& program,
   add("crm_jit_decimal_compare", &crm_jit_decimal_compare);
   add("crm_jit_unbox_decimal", &crm_jit_unbox_decimal);
   add("crm_jit_box_decimal", &crm_jit_box_decimal);
+  add("crm_jit_decimal_divide", &crm_jit_decimal_divide);
   if (auto err = dylib.define(llvm::orc::absoluteSymbols(std::move(symbols)))) {
     error = llvm::toString(std::move(err));
     return nullptr;

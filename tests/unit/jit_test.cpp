@@ -64,9 +64,11 @@ TEST(Jit, AggregatesOverChildListsAreNative) {
       "segment big = customer.orders.sum(o, o.total) > 100.00 && customer.score > 0.5\n"
       "segment latest = (customer.orders.max(o, o.at) ?? now) < now - 7d\n"
       "segment bulk = customer.orders.exists(o, o.lines.count(l, l.quantity > 2) > 0)\n"
-      "segment ranked = customer.tier in [gold, silver] && has(customer.email)\n");
+      "segment ranked = customer.tier in [gold, silver] && has(customer.email)\n"
+      "segment average = (customer.orders.filter(o, o.at within 90d).avg(o, o.total) ?? 0.00) "
+      "> 20.00\n");
   ASSERT_NE(c.code, nullptr);
-  EXPECT_EQ(c.code->rootCount(), 5u);
+  EXPECT_EQ(c.code->rootCount(), 6u);
   EXPECT_EQ(c.code->fallbackCount(), 0u) << c.code->ir();
 }
 
