@@ -1,5 +1,6 @@
-// crm_gen: writes a deterministic synthetic CRM data set for the ingest
-// benchmark, as CSV and as JSON Lines, with the .crm scripts that bind it.
+// crm_gen: writes a deterministic synthetic CRM data set for the ingest and
+// evaluation benchmarks, as CSV and as JSON Lines, with the .crm scripts that
+// bind it.
 //
 //   OUT/csv/{products,customers,orders,order_lines,events}.csv
 //   OUT/jsonl/{products,customers,orders,order_lines,events}.jsonl
@@ -7,7 +8,9 @@
 //   OUT/schema.crm, OUT/load_csv.crm, OUT/load_jsonl.crm, OUT/load_jsonl_nested.crm
 //   OUT/manifest.txt                   the shape and the size of each file, written last
 //
-// The same arguments always write byte-identical files.
+// The same arguments always write byte-identical files. `--shape eval` picks
+// the evaluation benchmark's defaults: more events, a larger catalog and a
+// third catalog level.
 #include <CLI/CLI.hpp>
 #include <fstream>
 #include <iostream>
@@ -33,6 +36,7 @@ void writeProduct(Writer& writer, const Product& product) {
   writer.text("name", product.name);
   writer.text("department", product.department);
   writer.text("category", product.category);
+  if (product.subcategory) writer.text("subcategory", *product.subcategory);
   writer.optionalText("brand", product.brand);
   writer.cents("price", product.priceCents);
 }
@@ -255,7 +259,31 @@ event entity Event key event_id {
 }
 )";
 
-constexpr const char* kProductColumns = "product_id name department category brand price";
+// Replaces the one occurrence of `from` in `text` by `to`.
+void replaceOnce(std::string& text, std::string_view from, std::string_view to) {
+  size_t at = text.find(from);
+  if (at == std::string::npos || text.find(from, at + 1) != std::string::npos) {
+    throw std::logic_error("the schema template changed: '" + std::string(from) + "'");
+  }
+  text.replace(at, from.size(), to);
+}
+
+// The schema of a data set. A three-level catalog, as the evaluation
+// benchmark uses, adds the subcategory field and level to the catalog entity.
+std::string schemaText(const Shape& shape) {
+  std::string text = kSchema;
+  if (shape.catalogLevels < 3) return text;
+  replaceOnce(text, "for the ingest\n// benchmark.", "for the evaluation\n// benchmark.");
+  replaceOnce(text, "levels(department > category)",
+              "levels(department > category > subcategory)");
+  replaceOnce(text, "  category: string\n", "  category: string\n  subcategory: string\n");
+  return text;
+}
+
+std::string productColumns(const Shape& shape) {
+  if (shape.catalogLevels < 3) return "product_id name department category brand price";
+  return "product_id name department category subcategory brand price";
+}
 constexpr const char* kCustomerColumns =
     "customer_id email first_name last_name gender birth_date city postal_code\n"
     "    signup_at tier marketing_opt_in";
@@ -280,20 +308,21 @@ std::string sourceDecl(const std::string& file, const std::string& entity,
 // The script that binds one format's files. `format` is csv or jsonl for
 // one file per entity, or nested for customers_nested.jsonl with the flat
 // products and events.
-std::string loadScript(const std::string& format) {
+std::string loadScript(const std::string& format, const Shape& shape) {
+  const std::string products = productColumns(shape);
   std::string text =
       "// Binds the " + format + " files that crm_gen wrote beside this script.\n";
   text += "import \"schema.crm\"\n";
   if (format == "nested") {
     // The customer source reads each record's `orders` key into the child
     // list of the same name, and each order's `lines` likewise.
-    text += "\n" + sourceDecl("jsonl/products.jsonl", "Product", "", kProductColumns);
+    text += "\n" + sourceDecl("jsonl/products.jsonl", "Product", "", products);
     text += "\n" + sourceDecl("jsonl/customers_nested.jsonl", "Customer", "", kCustomerColumns);
     text += "\n" + sourceDecl("jsonl/events.jsonl", "Event", "customer_id", kEventColumns);
     return text;
   }
   auto file = [&](const std::string& stem) { return format + "/" + stem + "." + format; };
-  text += "\n" + sourceDecl(file("products"), "Product", "", kProductColumns);
+  text += "\n" + sourceDecl(file("products"), "Product", "", products);
   text += "\n" + sourceDecl(file("customers"), "Customer", "", kCustomerColumns);
   text += "\n" + sourceDecl(file("orders"), "Order", "customer_id", kOrderColumns);
   text += "\n" + sourceDecl(file("order_lines"), "OrderLine", "order_id", kLineColumns);
@@ -319,6 +348,11 @@ void writeManifest(const std::filesystem::path& out, const Shape& shape) {
                      std::to_string(shape.maxLinesPerOrder) + "\nmean_events_per_customer " +
                      std::to_string(shape.meanEventsPerCustomer) + "\nproducts " +
                      std::to_string(shape.products) + "\nseed " + std::to_string(shape.seed) + "\n";
+  // Only a three-level catalog adds a line, so that the ingest benchmark's
+  // manifest stays as it was.
+  if (shape.catalogLevels != 2) {
+    text += "catalog_levels " + std::to_string(shape.catalogLevels) + "\n";
+  }
   std::set<std::string> files;
   for (const auto& entry : std::filesystem::recursive_directory_iterator(out)) {
     if (entry.is_regular_file() && entry.path().filename() != "manifest.txt") {
@@ -335,10 +369,10 @@ void generate(const std::filesystem::path& out, const Shape& shape, const Format
   std::filesystem::remove(out / "manifest.txt");
   std::filesystem::create_directories(out / "csv");
   std::filesystem::create_directories(out / "jsonl");
-  writeText(out / "schema.crm", kSchema);
-  writeText(out / "load_csv.crm", loadScript("csv"));
-  writeText(out / "load_jsonl.crm", loadScript("jsonl"));
-  writeText(out / "load_jsonl_nested.crm", loadScript("nested"));
+  writeText(out / "schema.crm", schemaText(shape));
+  writeText(out / "load_csv.crm", loadScript("csv", shape));
+  writeText(out / "load_jsonl.crm", loadScript("jsonl", shape));
+  writeText(out / "load_jsonl_nested.crm", loadScript("nested", shape));
 
   std::vector<Product> catalog = makeCatalog(shape);
   if (formats.csv) writeCatalog(out / "csv" / "products.csv", catalog, true);
@@ -366,14 +400,25 @@ void generate(const std::filesystem::path& out, const Shape& shape, const Format
   writeManifest(out, shape);
 }
 
+// The evaluation benchmark's data set: 30 events per customer, 50,000
+// products in three levels. Options given on the command line keep their
+// values.
+void applyEvalShape(const CLI::App& app, Shape& shape) {
+  if (app.count("--events") == 0) shape.meanEventsPerCustomer = 30;
+  if (app.count("--products") == 0) shape.products = 50000;
+  if (app.count("--levels") == 0) shape.catalogLevels = 3;
+}
+
 }  // namespace
 }  // namespace crm::bench
 
 int main(int argc, char** argv) {
   using namespace crm::bench;
-  CLI::App app{"Writes a deterministic synthetic CRM data set for the ingest benchmark."};
+  CLI::App app{
+      "Writes a deterministic synthetic CRM data set for the ingest or the evaluation benchmark."};
   Shape shape;
   std::string out;
+  std::string shapeName = "ingest";
   std::vector<std::string> formatNames = {"csv", "jsonl", "nested"};
   app.add_option("--out", out, "Folder to write into; created when missing")->required();
   app.add_option("--customers", shape.customers, "Number of customers")->capture_default_str();
@@ -388,6 +433,16 @@ int main(int argc, char** argv) {
   app.add_option("--products", shape.products, "Number of products in the catalog")
       ->capture_default_str()
       ->check(CLI::Range(1u, 99999999u));
+  app.add_option("--levels", shape.catalogLevels,
+                 "Levels of the catalog hierarchy: 2 (department > category) or 3 (department "
+                 "> category > subcategory)")
+      ->capture_default_str()
+      ->check(CLI::Range(2u, 3u));
+  app.add_option("--shape", shapeName,
+                 "The defaults of a benchmark's data set: ingest (the defaults above) or eval "
+                 "(--events 30 --products 50000 --levels 3); options given override them")
+      ->check(CLI::IsMember({"ingest", "eval"}))
+      ->capture_default_str();
   app.add_option("--seed", shape.seed, "Seed of the generator")->capture_default_str();
   app.add_option("--formats", formatNames,
                  "Formats to write: csv, jsonl (one file per entity), nested (customers with "
@@ -396,6 +451,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"csv", "jsonl", "nested"}))
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
+  if (shapeName == "eval") applyEvalShape(app, shape);
 
   Formats formats{false, false, false};
   for (const auto& name : formatNames) {

@@ -44,6 +44,8 @@ struct Department {
   std::string_view name;
   std::array<std::string_view, 3> categories;
   std::array<std::string_view, 5> nouns;
+  // Per category, the subcategories of a three-level catalog.
+  std::array<std::array<std::string_view, 3>, 3> subcategories;
 };
 
 // Some names contain a comma, a double quote or non-ASCII letters, so that
@@ -51,19 +53,32 @@ struct Department {
 constexpr std::array<Department, 5> kDepartments = {{
     {"Grocery",
      {"Dairy", "Bakery", "Beverages"},
-     {"Oat Milk", "Sourdough Bread", "Espresso Beans", "Greek Yogurt", "Crème Fraîche"}},
+     {"Oat Milk", "Sourdough Bread", "Espresso Beans", "Greek Yogurt", "Crème Fraîche"},
+     {{{"Milk", "Cheese", "Yogurt"}, {"Bread", "Pastries", "Cakes"}, {"Coffee", "Tea", "Juice"}}}},
     {"Home",
      {"Kitchen", "Cleaning", "Bedding"},
-     {"Chef's Knife", "Dish Soap", "Linen Sheets", "Pizza Stone 12\"", "Glass Jar"}},
+     {"Chef's Knife", "Dish Soap", "Linen Sheets", "Pizza Stone 12\"", "Glass Jar"},
+     {{{"Cookware", "Knives", "Storage"},
+       {"Detergents", "Sponges", "Brushes"},
+       {"Sheets", "Pillows", "Duvets"}}}},
     {"Beauty",
      {"Skin care", "Hair care", "Fragrance"},
-     {"Face Cream", "Shampoo", "Eau de Parfum", "Lip Balm", "Hand Lotion"}},
+     {"Face Cream", "Shampoo", "Eau de Parfum", "Lip Balm", "Hand Lotion"},
+     {{{"Moisturisers", "Cleansers", "Sun care"},
+       {"Shampoos", "Conditioners", "Styling"},
+       {"Perfume", "Eau de toilette", "Body mist"}}}},
     {"Electronics",
      {"Audio", "Phones", "Accessories"},
-     {"Wireless Earbuds", "USB-C Cable", "Phone Case", "Bluetooth Speaker", "Power Bank"}},
+     {"Wireless Earbuds", "USB-C Cable", "Phone Case", "Bluetooth Speaker", "Power Bank"},
+     {{{"Headphones", "Speakers", "Radios"},
+       {"Smartphones", "Feature phones", "Refurbished"},
+       {"Cables", "Chargers", "Cases"}}}},
     {"Apparel",
      {"Women", "Men", "Kids"},
-     {"Cotton T-Shirt", "Rain Jacket", "Wool Socks", "Denim Jeans", "Running Shoes"}},
+     {"Cotton T-Shirt", "Rain Jacket", "Wool Socks", "Denim Jeans", "Running Shoes"},
+     {{{"Dresses", "Tops", "Outerwear"},
+       {"Shirts", "Trousers", "Outerwear"},
+       {"Baby", "Girls", "Boys"}}}},
 }};
 constexpr std::array<std::string_view, 8> kAdjectives = {
     "Organic", "Classic", "Premium", "Everyday", "Fresh", "Deluxe", "Smoked", "Light"};
@@ -241,7 +256,13 @@ std::vector<Product> makeCatalog(const Shape& shape) {
         std::string(pick(random, kAdjectives)) + " " + std::string(pick(random, department.nouns));
     if (random.percent(30)) product.name += ", " + std::string(pick(random, kSizes));
     product.department = department.name;
-    product.category = pick(random, department.categories);
+    // The same draw as pick(), so that two-level catalogs stay as they were.
+    uint64_t category = random.below(department.categories.size());
+    product.category = department.categories[category];
+    product.subcategory.reset();
+    if (shape.catalogLevels >= 3) {
+      product.subcategory = pick(random, department.subcategories[category]);
+    }
     if (!random.percent(10)) product.brand = pick(random, kBrands);
     product.priceCents = 99 + static_cast<int64_t>(random.below(29900));
   }

@@ -1,5 +1,6 @@
-// Deterministic synthetic CRM records for the ingest benchmark: a product
-// catalog and customers with orders, order lines and behavioural events.
+// Deterministic synthetic CRM records for the ingest and evaluation
+// benchmarks: a product catalog and customers with orders, order lines and
+// behavioural events.
 // Each customer is a function of the seed and its index alone, so the same
 // arguments always produce the same records on every platform.
 #pragma once
@@ -37,6 +38,8 @@ struct Shape {
   unsigned maxLinesPerOrder = 5;        // each order has 1 to this many lines
   unsigned meanEventsPerCustomer = 10;  // each customer has 0 to twice this many
   uint32_t products = 10000;
+  // 2: department > category; 3 adds a subcategory under each category.
+  unsigned catalogLevels = 2;
   uint64_t seed = 1;
 };
 
@@ -45,6 +48,7 @@ struct Product {
   std::string name;
   std::string_view department;
   std::string_view category;
+  std::optional<std::string_view> subcategory;  // with three catalog levels only
   std::optional<std::string_view> brand;
   int64_t priceCents = 0;
 };
