@@ -128,11 +128,8 @@ int8_t crm_jit_unbox_decimal(const void* v, int64_t* coefficient, int64_t* scale
     *scale = x.asDecimal().scale;
     return 0;
   }
-  if (x.is(ValueKind::Int)) {
-    *coefficient = x.asInt();
-    *scale = 0;
-    return 0;
-  }
+  // An int where a decimal is expected stays an int in the interpreter,
+  // which therefore evaluates what follows.
   return x.isNull() ? 1 : 2;
 }
 

@@ -64,7 +64,7 @@ int8_t crm_jit_decimal_arith(int32_t op, int64_t coefficient, int64_t scale, int
 // Negative, zero or positive.
 int32_t crm_jit_decimal_compare(int64_t coefficient, int64_t scale, int64_t otherCoefficient,
                                 int64_t otherScale);
-// 0 for a decimal (or an int, as scale 0), 1 for null, 2 for anything else.
+// 0 for a decimal, 1 for null, 2 for anything else (an int included).
 int8_t crm_jit_unbox_decimal(const void* value, int64_t* coefficient, int64_t* scale);
 void crm_jit_box_decimal(void* out, int64_t coefficient, int64_t scale);
 // The decimal divided by `count`, as the runtime's `/` divides: 0 on

@@ -223,10 +223,25 @@ std::optional<Decimal> divideDecimal(Decimal a, Decimal b) {
   Int128 denominator = b.coefficient;
   int32_t scale = a.scale - b.scale;
   // Grow the numerator while the quotient has fewer than 18 digits and the
-  // 128-bit product stays safe.
-  while (digitCount(numerator / denominator) < 18 && digitCount(numerator) < 36) {
-    numerator *= 10;
-    ++scale;
+  // 128-bit product stays safe. A quotient of q digits gains exactly one
+  // digit per power of ten, so a nonzero one jumps there at once.
+  Int128 whole = numerator / denominator;
+  if (whole != 0) {
+    int shift = std::min(std::max(0, 18 - digitCount(whole)),
+                         std::max(0, 36 - digitCount(numerator)));
+    numerator *= pow10(shift);
+    scale += shift;
+  } else {
+    // Below 1: first scale the numerator up to one digit short of the
+    // denominator, which keeps the quotient 0.
+    int shift = std::max(0, digitCount(denominator) - digitCount(numerator) - 1);
+    shift = std::min(shift, std::max(0, 35 - digitCount(numerator)));
+    numerator *= pow10(shift);
+    scale += shift;
+    while (digitCount(numerator / denominator) < 18 && digitCount(numerator) < 36) {
+      numerator *= 10;
+      ++scale;
+    }
   }
   Int128 quotient = divideRounded(numerator, denominator);
   while (!fits(quotient) || digitCount(quotient) > 18) {
