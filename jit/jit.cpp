@@ -470,6 +470,10 @@ Val Codegen::unboxScalar(llvm::Value* boxed, ValueKind kind, const runtime::Enum
   if (kind == ValueKind::Decimal) {
     llvm::Value* coefficientSlot = stackSlot(i64_, "coefficient");
     llvm::Value* scaleSlot = stackSlot(i64_, "scale");
+    // A null leaves the slots alone; zero keeps the decimal helpers, which
+    // may still see the placeholder, from working on an arbitrary scale.
+    builder_.CreateStore(i64(0), coefficientSlot);
+    builder_.CreateStore(i64(0), scaleSlot);
     llvm::Value* state =
         builder_.CreateCall(helper("crm_jit_unbox_decimal"), {boxed, coefficientSlot, scaleSlot});
     bailIf(builder_.CreateICmpUGT(state, llvm::ConstantInt::get(i8_, 1)));
