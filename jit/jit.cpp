@@ -492,7 +492,9 @@ Val Codegen::unboxScalar(llvm::Value* boxed, ValueKind kind, const runtime::Enum
 }
 
 bool Codegen::givesKind(const Node& node, ValueKind kind) const {
-  if (node.op == Op::Constant && node.constant.isNull()) return true;
+  // A folded constant has the kind of its value, which for an int under a
+  // decimal type is not the type's.
+  if (node.op == Op::Constant) return node.constant.isNull() || node.constant.is(kind);
   auto own = scalarKind(node.type);
   return own && *own == kind;
 }

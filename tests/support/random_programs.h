@@ -78,10 +78,6 @@ struct Scope {
 
 struct GeneratorOptions {
   bool program = false;  // the schema's enum, rows and `has()` are available
-  // `==` and `!=` between an optional decimal and a value, which the JIT
-  // may evaluate for seconds when the decimal is null (see the header of
-  // tests/unit/differential_test.cpp).
-  bool nullDecimalComparisons = false;
   int maxDepth = 4;
   int errorPercent = 2;  // how often an operand is one that fails, such as `1 / 0`
 };
