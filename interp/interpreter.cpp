@@ -532,6 +532,17 @@ Value Interpreter::aggregate(const Node& node, const Value& list) {
     }
     case MacroKind::Avg: {
       if (n == 0) return Value::null();
+      // A decimal average widens the ints that a decimal body may give (a
+      // conditional with an int branch) into its exact total.
+      if (node.type != nullptr && node.type->unwrapped()->is(ast::TypeKind::Decimal)) {
+        Value total = Value::decimal({0, 0});
+        for (size_t i = 0; i < n; ++i) {
+          frame_[node.slot] = list.listAt(i);
+          total = runtime::add(total, eval(body));
+          if (total.isError()) return total;
+        }
+        return runtime::divide(total, Value::integer(static_cast<int64_t>(n)));
+      }
       // Ints average as a double; summing in long double avoids a spurious
       // overflow of the intermediate total.
       long double intTotal = 0;

@@ -74,6 +74,8 @@ const Case kCases[] = {
     {"[1, 2].filter(x, x > 5).avg(x, x)", R"({"null":true})"},
     {"[1, 2].filter(x, x > 5).max(x, x)", R"({"null":true})"},
     {"[1, 2, 4].avg(x, x)", R"({"double":2.3333333333333335})"},
+    // An int that a decimal body gives counts in the decimal average.
+    {"[true, false].avg(b, b ? decimal(\"10\") : 4)", R"({"decimal":"7"})"},
     {"[decimal(\"1.10\"), decimal(\"2.20\")].sum(x, x)", R"({"decimal":"3.30"})"},
     {"[9223372036854775807, 1].sum(x, x)", "error:overflow"},
     {"[3, 1, 2].min(x, x)", R"({"int":"1"})"},
