@@ -190,6 +190,21 @@ const Type* Checker::streamElement(const ast::Name& stream) {
           .withHelp("declare one with `event entity NAME key FIELD { ... }`");
       return types_.error();
     }
+    // The stream is the customer's list of events, which a field declares.
+    bool listed = false;
+    for (const auto& f : customer_ != nullptr ? customer_->fields : std::vector<ast::FieldDecl>{}) {
+      listed = listed || (f.type != nullptr && f.type->is(TypeKind::List) &&
+                          f.type->element != nullptr && f.type->element->decl == event_);
+    }
+    if (customer_ != nullptr && !listed) {
+      diagnostics_.report(diag::Code::E0307, stream.range,
+                          "a trigger on `event` reads the customer's list of `" +
+                              event_->name.text + "`, and `" + customer_->name.text +
+                              "` has none")
+          .withHelp("add a field such as `events: list<" + event_->name.text + ">` to `" +
+                    customer_->name.text + "`, filled by a source with `parent:`");
+      return types_.error();
+    }
     return types_.named(TypeKind::Entity, event_);
   }
   if (customer_ == nullptr) {

@@ -21,6 +21,7 @@ customer entity Customer key id {
   address: Address?
   tags: map<string, string>
   score: double
+  events: list<Event>
 }
 catalog entity Product key sku levels(department > category) {
   sku: string
