@@ -217,7 +217,8 @@ class Codegen {
   // decimal is expected stays an int in the interpreter.
   bool givesKind(const Node& node, ValueKind kind) const;
   Val unboxScalar(llvm::Value* boxed, ValueKind kind, const runtime::EnumInfo* info);
-  llvm::Value* box(const Val& value);
+  llvm::Value* box(const Val& value);  // a Value holding `value`, in scratch when needed
+  void boxInto(const Val& value, llvm::Value* out);
   Val genField(const Node& node);
   Val genHas(const Node& node);
   Val genBinary(const Node& node);
@@ -432,23 +433,29 @@ std::string Codegen::compileRoot(const Node& root, size_t number) {
   llvm::Value* scratchHolder = stackSlot(ptr_, "scratch");
   scratch_ = builder_.CreateLoad(ptr_, scratchHolder, "scratch");
   Val result = gen(root);
-  llvm::Value* boxed = box(result);
-  builder_.CreateCall(helper("crm_jit_copy"), {out, boxed});
-  builder_.CreateCall(helper("crm_jit_leave"), {interpreter_});
+  if (result.shape == Shape::Boxed) {
+    builder_.CreateCall(helper("crm_jit_copy"), {out, result.boxed});
+  } else {
+    boxInto(result, out);
+  }
+  // A root that needed no scratch value (no interpreter call, no boxing
+  // on the way) skips the scratch area altogether.
+  bool scratch = scratchUsed_ > 0;
+  if (scratch) builder_.CreateCall(helper("crm_jit_leave"), {interpreter_});
   builder_.CreateRetVoid();
 
   // Bailing out: the interpreter evaluates the whole root.
   builder_.SetInsertPoint(bail_);
-  builder_.CreateCall(helper("crm_jit_leave"), {interpreter_});
-  builder_.CreateCall(helper("crm_jit_fallback"),
-                      {interpreter_,
-                       pointer(&root), out});
+  if (scratch) builder_.CreateCall(helper("crm_jit_leave"), {interpreter_});
+  builder_.CreateCall(helper("crm_jit_fallback"), {interpreter_, pointer(&root), out});
   builder_.CreateRetVoid();
 
   builder_.SetInsertPoint(entry_);
-  llvm::Value* area = builder_.CreateCall(
-      helper("crm_jit_enter"), {interpreter_, i64(std::max<uint32_t>(scratchUsed_, 1))});
-  builder_.CreateStore(area, scratchHolder);
+  if (scratch) {
+    llvm::Value* area =
+        builder_.CreateCall(helper("crm_jit_enter"), {interpreter_, i64(scratchUsed_)});
+    builder_.CreateStore(area, scratchHolder);
+  }
   builder_.CreateBr(body);
   return name;
 }
@@ -523,11 +530,18 @@ Val Codegen::genScalar(const Node& node) {
 }
 
 llvm::Value* Codegen::box(const Val& value) {
+  if (value.shape == Shape::Boxed) return value.boxed;
+  llvm::Value* out = slotPointer();
+  boxInto(value, out);
+  return out;
+}
+
+void Codegen::boxInto(const Val& value, llvm::Value* out) {
   switch (value.shape) {
     case Shape::Boxed:
-      return value.boxed;
+      builder_.CreateCall(helper("crm_jit_copy"), {out, value.boxed});
+      return;
     case Shape::Scalar: {
-      llvm::Value* out = slotPointer();
       if (value.kind == ValueKind::Decimal) {
         llvm::BasicBlock* present = block("decimal.present");
         llvm::BasicBlock* absent = block("decimal.null");
@@ -542,7 +556,7 @@ llvm::Value* Codegen::box(const Val& value) {
                              i64(0), llvm::ConstantPointerNull::get(ptr_)});
         builder_.CreateBr(done);
         builder_.SetInsertPoint(done);
-        return out;
+        return;
       }
       llvm::Value* payload = value.payload;
       if (value.kind == ValueKind::Double) payload = builder_.CreateBitCast(payload, i64_);
@@ -552,10 +566,9 @@ llvm::Value* Codegen::box(const Val& value) {
       llvm::Value* info = value.enumInfo != nullptr ? pointer(value.enumInfo)
                                                     : llvm::ConstantPointerNull::get(ptr_);
       builder_.CreateCall(helper("crm_jit_box"), {out, kind, payload, info});
-      return out;
+      return;
     }
     case Shape::Row: {
-      llvm::Value* out = slotPointer();
       llvm::BasicBlock* present = block("row.present");
       llvm::BasicBlock* absent = block("row.null");
       llvm::BasicBlock* done = block("row.done");
@@ -569,16 +582,14 @@ llvm::Value* Codegen::box(const Val& value) {
                            i64(0), llvm::ConstantPointerNull::get(ptr_)});
       builder_.CreateBr(done);
       builder_.SetInsertPoint(done);
-      return out;
+      return;
     }
     case Shape::Slice: {
-      llvm::Value* out = slotPointer();
       builder_.CreateCall(helper("crm_jit_box_slice"),
                           {out, tablePointer(value.entity), value.payload, value.end});
-      return out;
+      return;
     }
   }
-  return nullptr;
 }
 
 Val Codegen::gen(const Node& node) {
