@@ -98,7 +98,7 @@ bool fitsType(const Value& value, const ast::Type* type) {
       if (!value.is(ValueKind::List)) return false;
       for (size_t i = 0; i < value.listSize(); ++i) {
         if (!fitsType(value.listAt(i), type->element)) return false;
-        // A set holds each element once.
+        // A set contains each element once.
         for (size_t j = 0; type->kind == ast::TypeKind::Set && j < i; ++j) {
           Value same = runtime::equals(value.listAt(i), value.listAt(j));
           if (!same.isError() && same.asBool()) return false;

@@ -23,19 +23,12 @@ int prepareLoadOptions(const LoadArguments& arguments, load::LoadOptions& option
 
 int checkSourceNames(const load::LoadOptions& options, const driver::Compilation& compilation,
                      std::ostream& err) {
-  for (const auto& [name, path] : options.sourcePaths) {
-    bool known = false;
-    for (const auto& script : compilation.scripts) {
-      for (const auto& decl : script->decls) {
-        known = known || (decl->kind == ast::DeclKind::Source && decl->name.text == name);
-      }
-    }
-    if (!known) {
-      err << "crm: --source names `" << name << "`, which the script does not declare\n";
-      return kUsageError;
-    }
-  }
-  return kSuccess;
+  std::vector<const ast::Script*> scripts;
+  for (const auto& script : compilation.scripts) scripts.push_back(script.get());
+  auto unknown = load::undeclaredSources(scripts, options);
+  if (unknown.empty()) return kSuccess;
+  err << "crm: --source names `" << unknown.front() << "`, which the script does not declare\n";
+  return kUsageError;
 }
 
 int runLoad(const LoadArguments& arguments, std::ostream& out, std::ostream& err) {

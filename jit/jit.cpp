@@ -1071,7 +1071,7 @@ std::optional<Val> Codegen::genStringTest(const Node& node) {
   bailIf(builder_.CreateIsNull(table));
   llvm::Value* ids =
       builder_.CreateLoad(ptr_, builder_.CreateStructGEP(columnType_, data, kStringsField));
-  // A null row's id slot holds some id; the select below ignores it.
+  // A null row's id slot contains some id, which the select below ignores.
   llvm::Value* id = builder_.CreateZExt(
       builder_.CreateLoad(i32_, builder_.CreateGEP(i32_, ids, r)), i64_);
   llvm::Value* matches = builder_.CreateICmpNE(

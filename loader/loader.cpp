@@ -182,12 +182,9 @@ void writeRejects(const std::string& path, const std::vector<Problem>& rejected,
 
 }  // namespace
 
-LoadResult loadProgram(const std::vector<const ast::Script*>& scripts,
-                       const source::SourceManager& sources, const LoadOptions& options) {
-  LoadResult result;
-  result.store = std::make_unique<runtime::Store>();
-  LoadReport& report = result.report;
-  report.maxBadRecords = options.maxBadRecords;
+std::vector<std::string> undeclaredSources(const std::vector<const ast::Script*>& scripts,
+                                           const LoadOptions& options) {
+  std::vector<std::string> names;
   for (const auto& [name, path] : options.sourcePaths) {
     bool declared = false;
     for (const ast::Script* script : scripts) {
@@ -195,10 +192,20 @@ LoadResult loadProgram(const std::vector<const ast::Script*>& scripts,
         declared = declared || (decl->kind == ast::DeclKind::Source && decl->name.text == name);
       }
     }
-    if (!declared) {
-      report.errors.push_back("a path is given for the source `" + name +
-                              "`, which the script does not declare");
-    }
+    if (!declared) names.push_back(name);
+  }
+  return names;
+}
+
+LoadResult loadProgram(const std::vector<const ast::Script*>& scripts,
+                       const source::SourceManager& sources, const LoadOptions& options) {
+  LoadResult result;
+  result.store = std::make_unique<runtime::Store>();
+  LoadReport& report = result.report;
+  report.maxBadRecords = options.maxBadRecords;
+  for (const auto& name : undeclaredSources(scripts, options)) {
+    report.errors.push_back("a path is given for the source `" + name +
+                            "`, which the script does not declare");
   }
   if (!report.errors.empty()) return result;
 

@@ -85,6 +85,10 @@ struct LoadResult {
 LoadResult loadProgram(const std::vector<const ast::Script*>& scripts,
                        const source::SourceManager& sources, const LoadOptions& options);
 
+// The names in options.sourcePaths that no source of `scripts` declares.
+std::vector<std::string> undeclaredSources(const std::vector<const ast::Script*>& scripts,
+                                           const LoadOptions& options);
+
 // The report as text: per-source reading, per-entity rows and nulls, and the
 // problems kept.
 void printReport(std::ostream& out, const LoadReport& report);

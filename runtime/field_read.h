@@ -1,5 +1,5 @@
-// Reading one field of one row of the store as a Value: the single place
-// that knows how each column kind stores its values.
+// Reading one field of one row of the store as a Value. This is the one
+// place that decodes each column kind's storage.
 #pragma once
 
 #include <cstdint>

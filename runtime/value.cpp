@@ -202,16 +202,18 @@ int compareNumbers(const Value& a, const Value& b, bool& unordered) {
       unordered = true;
       return 0;
     }
-    return da < db ? -1 : da > db ? 1 : 0;
+    if (da < db) return -1;
+    return da > db ? 1 : 0;
   }
   Decimal da = x == ValueKind::Int ? decimalFromInt(a.asInt()) : a.asDecimal();
   Decimal db = y == ValueKind::Int ? decimalFromInt(b.asInt()) : b.asDecimal();
   auto order = compareDecimal(da, db);
-  return order < 0 ? -1 : order > 0 ? 1 : 0;
+  if (order < 0) return -1;
+  return order > 0 ? 1 : 0;
 }
 
-// Rows of one table are the same when their keys are; a row that exists
-// and one that its key names but that does not exist compare by key.
+// Rows of one table are the same when their keys are. A row that exists
+// and one that a key names but that does not exist compare by key.
 bool sameRow(const Value& a, const Value& b) {
   if (a.table() != b.table()) return false;
   if (!a.isUnresolvedRow() && !b.isUnresolvedRow()) return a.rowIndex() == b.rowIndex();
@@ -235,7 +237,8 @@ int compare(const Value& a, const Value& b, bool& unordered) {
     case ValueKind::String: {
       // Byte order of UTF-8 is code point order.
       int c = a.asString().compare(b.asString());
-      return c < 0 ? -1 : c > 0 ? 1 : 0;
+      if (c < 0) return -1;
+      return c > 0 ? 1 : 0;
     }
     default:
       unordered = true;

@@ -25,7 +25,7 @@ std::string encodeTagged(const Value& value);
 std::string celTypeName(const Value& value);
 
 // Parses one tagged value from JSON text. On failure returns an error value
-// whose message says what is wrong; `ok` tells the two apart.
+// whose message names the problem, and `ok` tells the two apart.
 Value decodeTagged(std::string_view json, bool& ok);
 
 }  // namespace crm::runtime

@@ -124,7 +124,7 @@ std::string_view builtinName(Builtin builtin);
 // time.
 bool accepts(Builtin builtin, const runtime::Value* arguments, size_t count);
 
-// What a built-in may read besides its arguments.
+// The state a built-in may read besides its arguments.
 struct BuiltinContext {
   int64_t now = 0;  // microseconds since the epoch
 };

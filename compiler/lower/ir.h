@@ -102,7 +102,7 @@ struct Node {
 
 using NodePtr = std::unique_ptr<Node>;
 
-// A let or a segment: evaluated at most once per customer.
+// A let or a segment. The interpreter caches its value per customer.
 struct Declaration {
   std::string name;
   bool segment = false;
@@ -111,8 +111,8 @@ struct Declaration {
 
 struct Recommend {
   std::string name;
+  // Calls pass every parameter: lowering fills in the defaults at the call.
   std::vector<uint32_t> parameterSlots;
-  std::vector<NodePtr> defaults;  // null where the parameter has no default
   NodePtr body;
 };
 
@@ -163,8 +163,8 @@ struct ExternalVariable {
 };
 
 struct Program {
-  // What keeps the program from running, one message each, such as a
-  // trigger on a stream that the customer entity does not hold.
+  // Problems that keep the program from running, one message each, such
+  // as a trigger on a stream that the customer entity does not contain.
   std::vector<std::string> problems;
   std::string customerEntity;  // the name of the customer entity's table; empty without one
   std::string catalogEntity;

@@ -20,7 +20,8 @@ using ir::NodePtr;
 using ir::Op;
 using runtime::Value;
 
-// A broken invariant of the checked AST; lowering never sees unchecked code.
+// Reports a broken invariant of the checked AST. Lowering only receives
+// programs that passed the checker.
 [[noreturn]] void unexpected(const std::string& what) {
   throw std::logic_error("lowering: unexpected " + what);
 }

@@ -185,7 +185,11 @@ TEST_F(CliTest, LoadSourceOverride) {
   EXPECT_NE(result.out.find("C: 2 rows"), std::string::npos) << result.out;
   EXPECT_EQ(run({"load", "--source", "people", path("people.crm")}).exitCode, kUsageError);
   EXPECT_EQ(run({"load", "--max-bad-records", "-1", path("people.crm")}).exitCode, kUsageError);
-  EXPECT_EQ(run({"load", "--source", "nobody=x.csv", path("people.crm")}).exitCode, kUsageError);
+  CliRun unknown = run({"load", "--source", "nobody=x.csv", path("people.crm")});
+  EXPECT_EQ(unknown.exitCode, kUsageError);
+  EXPECT_NE(unknown.err.find("crm: --source names `nobody`, which the script does not declare"),
+            std::string::npos)
+      << unknown.err;
 }
 
 TEST_F(CliTest, LoadOfInvalidScriptPrintsDiagnostics) {
@@ -227,6 +231,43 @@ TEST_F(CliTest, FifoIsNotOpened) {
   CliRun result = run({"check", fifo});
   EXPECT_EQ(result.exitCode, kInvalidInput);
   EXPECT_NE(result.out.find("not a regular file"), std::string::npos) << result.out;
+}
+
+}  // namespace
+}  // namespace crm::cli
+
+namespace crm::cli {
+namespace {
+
+TEST_F(CliTest, RunRejectsEmptyAsOf) {
+  write("c.csv", "id\nc1\n");
+  write("c.crm", "customer entity C key id { id: string }\n"
+                 "source cs: C from csv(\"c.csv\") { columns { id } }\n");
+  CliRun result = run({"run", path("c.crm"), "--as-of", ""});
+  EXPECT_EQ(result.exitCode, kUsageError);
+  EXPECT_EQ(result.err,
+            "crm: --as-of is empty; give an RFC 3339 timestamp such as 2018-03-01T00:00:00Z\n");
+}
+
+TEST_F(CliTest, EvalRejectsMismatchedBindings) {
+  CliRun wrongType = run({"eval", "--declare", "x=int", "--bind", "x={\"string\":\"a\"}", "x"});
+  EXPECT_EQ(wrongType.exitCode, kUsageError);
+  EXPECT_EQ(wrongType.err,
+            "crm: --bind x: the value {\"string\":\"a\"} is not of the declared type int\n");
+
+  CliRun repeatedKey = run({"eval", "--bind",
+                            "x={\"map\":[[{\"int\":\"1\"},{\"int\":\"1\"}],[{\"int\":\"1\"},{\"int\":\"2\"}]]}",
+                            "x"});
+  EXPECT_EQ(repeatedKey.exitCode, kUsageError);
+  EXPECT_EQ(repeatedKey.err, "crm: --bind x: {\"map\": ...}: the key {\"int\":\"1\"} appears twice\n");
+
+  CliRun repeatedSet = run({"eval", "--declare", "s=set(int)", "--bind",
+                            "s={\"list\":[{\"int\":\"1\"},{\"int\":\"1\"}]}", "s"});
+  EXPECT_EQ(repeatedSet.exitCode, kUsageError);
+
+  CliRun declaredTwice = run({"eval", "--declare", "x=int", "--declare", "x=string", "1"});
+  EXPECT_EQ(declaredTwice.exitCode, kUsageError);
+  EXPECT_EQ(declaredTwice.err, "crm: --declare gives `x` twice\n");
 }
 
 }  // namespace

@@ -566,3 +566,18 @@ TEST_F(LoaderTest, RejectedCustomerIsNotRecreatedByItsOrders) {
 
 }  // namespace
 }  // namespace crm::load
+
+namespace crm::load {
+namespace {
+
+TEST_F(LoaderTest, PathForUndeclaredSourceFails) {
+  LoadOptions options;
+  options.sourcePaths["nobody"] = path("customers.csv");
+  LoadResult result = load(std::string(kSchema) + sources(), options);
+  ASSERT_EQ(result.report.errors.size(), 1u);
+  EXPECT_EQ(result.report.errors[0],
+            "a path is given for the source `nobody`, which the script does not declare");
+}
+
+}  // namespace
+}  // namespace crm::load

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <stdexcept>
+
 #include "interp/interpreter.h"
 #include "tests/support/test_support.h"
 

@@ -205,7 +205,7 @@ TEST_P(RunTest, CsvOutputHasAHeaderAndQuotesWhereNeeded) {
   std::getline(lines, second);
   EXPECT_EQ(second,
             "c1,big_spender,send,email,\"[\"\"p2\"\",\"\"p1\"\"]\",10,17.00,2,,2024-06-10T12:00:00Z");
-  // The reason of c3's dropped candidate holds a comma, so it is quoted.
+  // The reason of c3's dropped candidate contains a comma, so it is quoted.
   EXPECT_NE(csv.find("c3,toys,dropped,,[],5,,,\"error: Order o4: `product` names Product 'p9', "
                      "which has no row\",2024-06-10T12:00:00Z\n"),
             std::string::npos)
@@ -277,7 +277,7 @@ namespace crm {
 namespace {
 
 // `event` streams read the customer's list of the event entity.
-TEST(RunEvents, TriggersOnTheEventStreamReadTheCustomersEvents) {
+TEST(RunEvents, EventTriggersReadCustomerList) {
   fs::path dir = fs::temp_directory_path() / ("crm_run_events_" + std::to_string(::getpid()));
   fs::create_directories(dir);
   std::ofstream(dir / "customers.csv") << "id\nc1\nc2\n";
@@ -311,7 +311,7 @@ TEST(RunEvents, TriggersOnTheEventStreamReadTheCustomersEvents) {
     EXPECT_EQ(result.decisions[0].channel, 0);
   }
 
-  // Without the list the checker rejects the trigger and says what to
+  // Without the list the checker rejects the trigger with the field to
   // declare.
   run::Prepared missing = run::checkScript((dir / "without_list.crm").string());
   EXPECT_EQ(missing.program, nullptr);
