@@ -118,6 +118,7 @@ property
 
 propertyValue
     : TIME_OF_DAY RANGE TIME_OF_DAY LOCAL?          # timeRangeValue
+    | TIME_OF_DAY LOCAL?                            # timeOfDayValue
     | expr PER ident                                # rateValue
     | expr (COMMA expr)*                            # exprListValue
     ;
@@ -133,7 +134,7 @@ pressureRule
     ;
 
 pressureWindow
-    : CALENDAR ident                                 # calendarWindow
+    : count=INT? CALENDAR ident                      # calendarWindow
     | expr ROLLING?                                  # rollingWindow
     ;
 

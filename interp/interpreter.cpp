@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <limits>
 #include <numeric>
 
 #include "runtime/field_read.h"
@@ -96,6 +97,10 @@ Value Interpreter::declaration(uint32_t index) {
 }
 
 Value Interpreter::triggerFires(uint32_t index) {
+  return triggerEvents(index, std::numeric_limits<int64_t>::min(), nullptr);
+}
+
+Value Interpreter::triggerEvents(uint32_t index, int64_t since, std::vector<FiredEvent>* fired) {
   const ir::Trigger& trigger = program_.triggers[index];
   if (!trigger.problem.empty()) return Value::error(ErrorKind::InvalidArgument, trigger.problem);
   if (customers_ == nullptr || !customerSet_) return Value::boolean(false);
@@ -103,30 +108,43 @@ Value Interpreter::triggerFires(uint32_t index) {
   if (stream.isError()) return stream;
   Value firstError;
   Value saved = frame_[trigger.slot];
-  bool fired = false;
-  for (size_t i = 0; i < stream.listSize() && !fired; ++i) {
-    frame_[trigger.slot] = stream.listAt(i);
-    Value fires = elementFires(trigger);
+  bool any = false;
+  for (size_t i = 0; i < stream.listSize() && (fired != nullptr || !any); ++i) {
+    Value element = stream.listAt(i);
+    frame_[trigger.slot] = element;
+    int64_t due = 0;
+    Value fires = elementFires(trigger, due);
     if (fires.isError()) {
       if (!firstError.isError()) firstError = fires;
-    } else if (fires.asBool()) {
-      fired = true;
+    } else if (fires.asBool() && due > since) {
+      any = true;
+      if (fired != nullptr) {
+        // An entity row is named by its key; a record by its position in
+        // the stream and its time.
+        std::string id = element.is(ValueKind::Row) && !element.isUnresolvedRow()
+                             ? element.table()->keyText(element.rowIndex())
+                             : std::to_string(i) + "@" + runtime::formatTimestamp(due);
+        fired->push_back({std::move(id), due});
+      }
     }
   }
   frame_[trigger.slot] = saved;
-  if (fired) return Value::boolean(true);
+  if (any) return Value::boolean(true);
   return firstError.isError() ? firstError : Value::boolean(false);
 }
 
 // Whether the element in the trigger's slot makes it fire.
-Value Interpreter::elementFires(const ir::Trigger& trigger) {
+Value Interpreter::elementFires(const ir::Trigger& trigger, int64_t& dueAt) {
   for (const ir::Node* condition : {trigger.on.get(), trigger.when.get()}) {
     if (condition == nullptr) continue;
     Value holds = eval(*condition);
     if (holds.isError() || !holds.asBool()) return holds;
   }
   if (trigger.time == nullptr) {
-    if (trigger.after == nullptr && !trigger.hasUnless) return Value::boolean(true);
+    if (trigger.after == nullptr && !trigger.hasUnless) {
+      dueAt = now_;
+      return Value::boolean(true);
+    }
     return Value::error(ErrorKind::InvalidArgument,
                         "trigger `" + trigger.name + "` needs an `at` field on its elements");
   }
@@ -148,6 +166,7 @@ Value Interpreter::elementFires(const ir::Trigger& trigger) {
     if (due.isError()) return due;
   }
   if (due.asInt() > now_) return Value::boolean(false);
+  dueAt = due.asInt();
   if (!trigger.hasUnless) return Value::boolean(true);
 
   Value window = trigger.unlessWindow != nullptr ? eval(*trigger.unlessWindow) : Value::duration(0);

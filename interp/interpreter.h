@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "compiler/lower/ir.h"
@@ -61,10 +62,20 @@ class Interpreter {
   // Whether trigger `index` fires for the current customer (see
   // ir::Trigger).
   Value triggerFires(uint32_t index);
+  // An element that made a trigger fire: its id (the row's key, or its
+  // position and due time for a record) and when it fell due.
+  struct FiredEvent {
+    std::string id;
+    int64_t due = 0;
+  };
+  // Like triggerFires, counting only elements due after `since`, and
+  // listing them in `fired` when it is not null.
+  Value triggerEvents(uint32_t index, int64_t since, std::vector<FiredEvent>* fired);
 
  private:
   Value eval(const ir::Node& node);
-  Value elementFires(const ir::Trigger& trigger);
+  // Sets `dueAt` when the element fires.
+  Value elementFires(const ir::Trigger& trigger, int64_t& dueAt);
   Value field(const ir::Node& node);
   Value has(const ir::Node& node);
   Value index(const ir::Node& node);

@@ -44,7 +44,18 @@ void appendCsvField(std::string& out, std::string_view text) {
   out += '"';
 }
 
-const char* kCsvHeader = "customer,campaign,status,channel,offer,priority,expected_value,rank,reason,as_of\n";
+const char* kCsvHeader =
+    "customer,campaign,status,channel,send_at,offer,priority,expected_value,rank,reason,rule,"
+    "winner,events,as_of\n";
+
+void appendJsonArray(std::string& out, const std::vector<std::string>& items) {
+  out += '[';
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += ',';
+    appendJsonString(out, items[i]);
+  }
+  out += ']';
+}
 
 void appendDecision(std::string& out, OutputFormat format, const ir::Program& program,
                     const runtime::Table& customers, const Decision& d, const std::string& asOf) {
@@ -58,20 +69,29 @@ void appendDecision(std::string& out, OutputFormat format, const ir::Program& pr
     out += sent ? ",send," : ",dropped,";
     if (sent) appendCsvField(out, program.channels[d.channel].name);
     out += ',';
+    if (sent) out += runtime::formatTimestamp(d.at);
+    out += ',';
     // The keys as a JSON array, so that keys with spaces or commas stay
     // apart.
-    std::string offer = "[";
-    for (size_t i = 0; i < d.offer.size(); ++i) {
-      if (i > 0) offer += ',';
-      appendJsonString(offer, d.offer[i]);
-    }
-    appendCsvField(out, offer + "]");
+    std::string offer;
+    appendJsonArray(offer, d.offer);
+    appendCsvField(out, offer);
     out += ',' + std::to_string(d.priority) + ',';
     appendCsvField(out, d.expectedValue);
     out += ',';
     if (sent) out += std::to_string(d.rank);
     out += ',';
     appendCsvField(out, d.reason);
+    out += ',';
+    appendCsvField(out, d.rule);
+    out += ',';
+    appendCsvField(out, d.winner);
+    out += ',';
+    if (!d.events.empty()) {
+      std::string events;
+      appendJsonArray(events, d.events);
+      appendCsvField(out, events);
+    }
     out += ',' + asOf + '\n';
     return;
   }
@@ -80,13 +100,14 @@ void appendDecision(std::string& out, OutputFormat format, const ir::Program& pr
   out += ",\"campaign\":";
   appendJsonString(out, campaign);
   out += sent ? ",\"status\":\"send\",\"channel\":" : ",\"status\":\"dropped\"";
-  if (sent) appendJsonString(out, program.channels[d.channel].name);
-  out += ",\"offer\":[";
-  for (size_t i = 0; i < d.offer.size(); ++i) {
-    if (i > 0) out += ',';
-    appendJsonString(out, d.offer[i]);
+  if (sent) {
+    appendJsonString(out, program.channels[d.channel].name);
+    out += ",\"send_at\":\"" + runtime::formatTimestamp(d.at) + '"';
+    if (d.deferred) out += ",\"deferred\":true";
   }
-  out += "],\"priority\":" + std::to_string(d.priority);
+  out += ",\"offer\":";
+  appendJsonArray(out, d.offer);
+  out += ",\"priority\":" + std::to_string(d.priority);
   if (!d.expectedValue.empty()) {
     out += ",\"expected_value\":";
     appendJsonString(out, d.expectedValue);
@@ -95,6 +116,18 @@ void appendDecision(std::string& out, OutputFormat format, const ir::Program& pr
   if (!sent) {
     out += ",\"reason\":";
     appendJsonString(out, d.reason);
+    if (!d.rule.empty()) {
+      out += ",\"rule\":";
+      appendJsonString(out, d.rule);
+    }
+    if (!d.winner.empty()) {
+      out += ",\"winner\":";
+      appendJsonString(out, d.winner);
+    }
+  }
+  if (!d.events.empty()) {
+    out += ",\"events\":";
+    appendJsonArray(out, d.events);
   }
   out += ",\"as_of\":\"" + asOf + "\"}\n";
 }

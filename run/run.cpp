@@ -4,10 +4,16 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <mutex>
+#include <numeric>
 #include <thread>
+#include <unordered_set>
 
 #include "compiler/driver/driver.h"
+#include "run/arbitrate.h"
+#include "run/schedule.h"
+#include "runtime/field_read.h"
 #include "interp/interpreter.h"
 #include "jit/jit.h"
 #include "runtime/value.h"
@@ -19,51 +25,58 @@ using runtime::ValueKind;
 
 namespace {
 
-// The decisions, errors and counts of one thread's range of customers.
+// The candidates, errors and counts of one thread's range of customers.
 struct Partial {
-  std::vector<Decision> decisions;
+  std::vector<internal::CustomerPlan> plans;
+  std::vector<internal::Candidate> candidates;
   std::vector<EvaluationError> errors;
   size_t errorCount = 0;
   std::map<std::string, size_t> errorsByRule;
   std::vector<size_t> segmentMembers;
   std::vector<std::vector<uint32_t>> members;
+  std::vector<TraceStep> trace;
   size_t customers = 0;
 };
 
-// Whether expected value `a` ranks before `b`: numbers compare exactly
-// across int, double and decimal, highest first; a NaN or a missing value
-// ranks after every number. This is a strict weak ordering, which sorting
-// requires.
-bool expectedBefore(const Value& a, const Value& b) {
-  auto comparable = [](const Value& v) {
-    if (v.is(ValueKind::Double)) return !std::isnan(v.asDouble());
-    return v.is(ValueKind::Int) || v.is(ValueKind::Decimal);
-  };
-  bool left = comparable(a);
-  bool right = comparable(b);
-  if (left != right) return left;
-  if (!left) return false;
-  bool unordered = false;
-  return runtime::compare(a, b, unordered) > 0;
-}
+// What every worker shares: the answered trigger events of the history, as
+// `customer \x1f campaign \x1f event`, and the loaded time zones.
+struct Shared {
+  std::unordered_set<std::string> answered;
+  std::mutex zoneMutex;
+  std::map<std::string, std::optional<runtime::TimeZone>> zones;
+
+  std::optional<runtime::TimeZone> zone(const std::string& name) {
+    std::lock_guard<std::mutex> lock(zoneMutex);
+    auto [it, inserted] = zones.try_emplace(name);
+    if (inserted) it->second = runtime::TimeZone::load(name);
+    return it->second;
+  }
+};
 
 class Worker {
  public:
   Worker(const ir::Program& program, const runtime::Store& store, const RunOptions& options,
          const interp::NativeCode* native, std::atomic<size_t>& errorTotal,
-         std::atomic<bool>& stop)
+         std::atomic<bool>& stop, Shared& shared)
       : program_(program),
         customers_(*store.table(program.customerEntity)),
         options_(options),
         interpreter_(program, &store, options.asOf),
         errorTotal_(errorTotal),
         stop_(stop),
+        shared_(shared),
         segments_(program.segments()) {
     partial_.segmentMembers.assign(segments_.size(), 0);
     if (options.collectMembers) partial_.members.resize(segments_.size());
     interpreter_.setNativeCode(native);
     reachable_.resize(program.channels.size());
     reachableKnown_.assign(program.channels.size(), 0);
+    for (const auto& channel : program.channels) {
+      auto zone = shared.zone(channel.timeZone);
+      channelZones_.push_back(zone ? *zone : runtime::TimeZone::utc());
+    }
+    auto zone = shared.zone(program.customerTimeZone);
+    defaultZone_ = zone ? *zone : runtime::TimeZone::utc();
   }
 
   void evaluate(uint32_t row);
@@ -74,8 +87,19 @@ class Worker {
 
   // Counts `value` against `rule` when it is an error, and returns whether it was.
   bool recordError(uint32_t row, const std::string& rule, const Value& value);
-  void evaluateCampaign(uint32_t row, uint32_t index, std::vector<Decision>& sends,
-                        std::vector<Decision>& drops);
+  void evaluateCampaign(uint32_t row, uint32_t index);
+  // The customer's time zone; records an error and returns nullopt when the
+  // customer's field names no zone.
+  std::optional<runtime::TimeZone> customerZone(uint32_t row);
+  // Fills the plan's per-customer cap limits and windows. False after an
+  // error, which drops the customer's marketing candidates.
+  bool evaluateCaps(uint32_t row, internal::CustomerPlan& plan, std::string& error);
+  void step(std::string stage, std::string name, std::string campaign, std::string outcome,
+            std::string detail = "") {
+    if (!tracing_) return;
+    partial_.trace.push_back({std::move(stage), std::move(name), std::move(campaign),
+                              std::move(outcome), std::move(detail)});
+  }
 
   const ir::Program& program_;
   const runtime::Table& customers_;
@@ -83,8 +107,10 @@ class Worker {
   interp::Interpreter interpreter_;
   std::atomic<size_t>& errorTotal_;
   std::atomic<bool>& stop_;
+  Shared& shared_;
   std::vector<uint32_t> segments_;
   Partial partial_;
+  bool tracing_ = false;
   // The errors counted for the current customer, compared by identity: a
   // cached let or segment gives the same error value to every reader. They
   // are kept alive so that no other error reuses their address.
@@ -92,6 +118,9 @@ class Worker {
   // Each channel's reachability for the current customer, computed once.
   std::vector<Value> reachable_;
   std::vector<uint8_t> reachableKnown_;
+  std::vector<runtime::TimeZone> channelZones_;
+  runtime::TimeZone defaultZone_ = runtime::TimeZone::utc();
+  std::optional<runtime::TimeZone> zone_;  // the current customer's
 };
 
 bool Worker::recordError(uint32_t row, const std::string& rule, const Value& value) {
@@ -106,6 +135,7 @@ bool Worker::recordError(uint32_t row, const std::string& rule, const Value& val
   if (partial_.errors.size() < options_.errorsKept) {
     partial_.errors.push_back({row, rule, value.asError().message});
   }
+  step("error", rule, "", "error", value.asError().message);
   size_t total = errorTotal_.fetch_add(1) + 1;
   if (options_.maxErrors && total > *options_.maxErrors) stop_ = true;
   return true;
@@ -123,43 +153,109 @@ void Worker::evaluate(uint32_t row) {
   }
 }
 
+std::optional<runtime::TimeZone> Worker::customerZone(uint32_t row) {
+  if (program_.customerTimeZoneField < 0) return defaultZone_;
+  Value field = runtime::readField(customers_, static_cast<uint32_t>(program_.customerTimeZoneField),
+                                   row);
+  if (field.isNull()) return defaultZone_;
+  if (field.isError()) {
+    recordError(row, "time_zone", field);
+    return std::nullopt;
+  }
+  std::string name(field.asString());
+  auto zone = shared_.zone(name);
+  if (!zone) {
+    recordError(row, "time_zone",
+                Value::error(runtime::ErrorKind::InvalidArgument,
+                             "the customer's time_zone '" + name +
+                                 "' is not an IANA time zone such as America/New_York"));
+  }
+  return zone;
+}
+
+bool Worker::evaluateCaps(uint32_t row, internal::CustomerPlan& plan, std::string& error) {
+  plan.limits.assign(program_.caps.size(), 0);
+  plan.windows.assign(program_.caps.size(), 0);
+  for (size_t c = 0; c < program_.caps.size(); ++c) {
+    const ir::Cap& cap = program_.caps[c];
+    Value limit = interpreter_.evaluate(*cap.limit);
+    if (limit.isNull()) limit = Value::error(runtime::ErrorKind::InvalidArgument,
+                                             "the limit of `" + cap.text + "` is null");
+    if (!limit.isError() && limit.asInt() < 0) {
+      limit = Value::error(runtime::ErrorKind::InvalidArgument,
+                           "the limit of `" + cap.text + "` is negative: " +
+                               std::to_string(limit.asInt()));
+    }
+    if (recordError(row, cap.text, limit)) {
+      error = limit.asError().message;
+      return false;
+    }
+    plan.limits[c] = limit.asInt();
+    if (cap.window != nullptr) {
+      Value window = interpreter_.evaluate(*cap.window);
+      if (!window.isError() && (window.isNull() || window.asInt() <= 0)) {
+        window = Value::error(runtime::ErrorKind::InvalidArgument,
+                              "the window of `" + cap.text + "` is not longer than zero");
+      }
+      if (recordError(row, cap.text, window)) {
+        error = window.asError().message;
+        return false;
+      }
+      plan.windows[c] = window.asInt();
+    }
+  }
+  return true;
+}
+
 void Worker::evaluateCustomer(uint32_t row) {
   interpreter_.setCustomer(row);
   recorded_.clear();
   std::fill(reachableKnown_.begin(), reachableKnown_.end(), 0);
   ++partial_.customers;
+  tracing_ = options_.traceCustomer && *options_.traceCustomer == row;
+  zone_.reset();
   for (size_t i = 0; i < segments_.size(); ++i) {
+    const std::string& name = program_.declarations[segments_[i]].name;
     Value member = interpreter_.declaration(segments_[i]);
-    if (recordError(row, program_.declarations[segments_[i]].name, member)) continue;
+    if (recordError(row, name, member)) continue;
+    step("segment", name, "", member.asBool() ? "true" : "false");
     if (member.is(ValueKind::Bool) && member.asBool()) {
       ++partial_.segmentMembers[i];
       if (options_.collectMembers) partial_.members[i].push_back(row);
     }
   }
-  std::vector<Decision> sends;
-  std::vector<Decision> drops;
-  for (uint32_t c = 0; c < program_.campaigns.size(); ++c) evaluateCampaign(row, c, sends, drops);
-  // Rank: priority first, then expected value, then campaign name.
-  std::stable_sort(sends.begin(), sends.end(), [&](const Decision& a, const Decision& b) {
-    if (a.priority != b.priority) return a.priority > b.priority;
-    if (expectedBefore(a.expected, b.expected)) return true;
-    if (expectedBefore(b.expected, a.expected)) return false;
-    return program_.campaigns[a.campaign].name < program_.campaigns[b.campaign].name;
-  });
-  for (size_t i = 0; i < sends.size(); ++i) sends[i].rank = static_cast<uint32_t>(i + 1);
-  for (auto& d : sends) partial_.decisions.push_back(std::move(d));
-  for (auto& d : drops) partial_.decisions.push_back(std::move(d));
+  internal::CustomerPlan plan;
+  plan.row = row;
+  plan.trace = tracing_;
+  plan.firstCandidate = partial_.candidates.size();
+  for (uint32_t c = 0; c < program_.campaigns.size(); ++c) evaluateCampaign(row, c);
+  plan.candidateCount = partial_.candidates.size() - plan.firstCandidate;
+  if (plan.candidateCount == 0) return;
+  plan.zone = zone_ ? zone_ : defaultZone_;
+  std::string error;
+  if (!evaluateCaps(row, plan, error)) {
+    // Without its limits the customer's caps cannot be kept; only
+    // transactional messages, which bypass them, go on.
+    for (size_t i = 0; i < plan.candidateCount; ++i) {
+      internal::Candidate& candidate = partial_.candidates[plan.firstCandidate + i];
+      if (program_.campaigns[candidate.decision.campaign].transactional) continue;
+      if (candidate.decision.reason.empty()) candidate.decision.reason = "error: " + error;
+    }
+  }
+  partial_.plans.push_back(std::move(plan));
 }
 
-void Worker::evaluateCampaign(uint32_t row, uint32_t index, std::vector<Decision>& sends,
-                              std::vector<Decision>& drops) {
+void Worker::evaluateCampaign(uint32_t row, uint32_t index) {
   const ir::Campaign& campaign = program_.campaigns[index];
-  Decision decision;
+  internal::Candidate candidate;
+  Decision& decision = candidate.decision;
   decision.customer = row;
   decision.campaign = index;
+  decision.at = options_.asOf;
   auto drop = [&](std::string reason) {
+    step("decision", campaign.name, campaign.name, "dropped", reason);
     decision.reason = std::move(reason);
-    drops.push_back(std::move(decision));
+    partial_.candidates.push_back(std::move(candidate));
   };
   auto dropWithError = [&](const Value& error) {
     recordError(row, campaign.name, error);
@@ -167,10 +263,25 @@ void Worker::evaluateCampaign(uint32_t row, uint32_t index, std::vector<Decision
   };
 
   if (campaign.trigger >= 0) {
-    Value fired = interpreter_.triggerFires(static_cast<uint32_t>(campaign.trigger));
+    const ir::Trigger& trigger = program_.triggers[campaign.trigger];
+    std::vector<interp::Interpreter::FiredEvent> fired;
+    Value fires = interpreter_.triggerEvents(
+        static_cast<uint32_t>(campaign.trigger),
+        options_.previousRun.value_or(std::numeric_limits<int64_t>::min()), &fired);
     // A trigger whose condition fails does not fire, and the error is counted.
-    if (recordError(row, program_.triggers[campaign.trigger].name, fired)) return;
-    if (!fired.asBool()) return;
+    if (recordError(row, trigger.name, fires)) return;
+    if (!shared_.answered.empty() && !fired.empty()) {
+      std::string prefix = customers_.keyText(row) + '\x1f' + campaign.name + '\x1f';
+      std::erase_if(fired, [&](const auto& event) {
+        return shared_.answered.count(prefix + event.id) != 0;
+      });
+    }
+    std::string ids;
+    for (const auto& event : fired) ids += (ids.empty() ? "" : ", ") + event.id;
+    step("trigger", trigger.name, campaign.name, fired.empty() ? "not fired" : "fired",
+         fired.empty() ? "no new event is due" : "events " + ids);
+    if (fired.empty()) return;
+    for (auto& event : fired) decision.events.push_back(std::move(event.id));
   }
   // A constant priority is known before the audience, so that a candidate
   // dropped for an error still shows it.
@@ -179,6 +290,7 @@ void Worker::evaluateCampaign(uint32_t row, uint32_t index, std::vector<Decision
   }
   Value audience = interpreter_.evaluate(*campaign.audience);
   if (audience.isError()) return dropWithError(audience);
+  step("audience", campaign.name, campaign.name, audience.asBool() ? "true" : "false");
   if (!audience.asBool()) return;
 
   if (campaign.priority != nullptr && campaign.priority->op != ir::Op::Constant) {
@@ -191,6 +303,14 @@ void Worker::evaluateCampaign(uint32_t row, uint32_t index, std::vector<Decision
     if (expected.isError()) return dropWithError(expected);
     decision.expectedValue = runtime::displayText(expected);
     decision.expected = expected;
+  } else if (options_.conversionRates != nullptr) {
+    // Without a declared value, the share of the campaign's past messages
+    // that converted.
+    auto rate = options_.conversionRates->find(campaign.name);
+    if (rate != options_.conversionRates->end()) {
+      decision.expected = Value::floating(rate->second);
+      decision.expectedValue = runtime::displayText(decision.expected);
+    }
   }
   if (campaign.offer != nullptr) {
     Value offer = interpreter_.evaluate(*campaign.offer);
@@ -200,26 +320,66 @@ void Worker::evaluateCampaign(uint32_t row, uint32_t index, std::vector<Decision
     }
     if (decision.offer.empty() && !campaign.sendOnEmptyOffer) return drop("no offer");
   }
+  if (!zone_) {
+    zone_ = customerZone(row);
+    if (!zone_) return drop("error: unknown time zone");
+  }
+  int64_t requested = requestedTime(campaign, options_.asOf, *zone_);
+  bool quiet = false;
   for (uint32_t channel : campaign.channels) {
     const ir::Channel& declared = program_.channels[channel];
-    if (declared.reachable == nullptr) {
-      decision.channel = static_cast<int>(channel);
-      break;
+    if (declared.reachable != nullptr) {
+      if (!reachableKnown_[channel]) {
+        reachable_[channel] = interpreter_.evaluate(*declared.reachable);
+        reachableKnown_[channel] = 1;
+      }
+      const Value& reachable = reachable_[channel];
+      // An error makes the channel unreachable for this customer only.
+      if (recordError(row, declared.name, reachable)) {
+        candidate.notes.push_back(declared.name + ": error");
+        continue;
+      }
+      if (!reachable.asBool()) {
+        step("channel", declared.name, campaign.name, "not reachable");
+        candidate.notes.push_back(declared.name + ": not reachable");
+        continue;
+      }
     }
-    if (!reachableKnown_[channel]) {
-      reachable_[channel] = interpreter_.evaluate(*declared.reachable);
-      reachableKnown_[channel] = 1;
+    const runtime::TimeZone& channelZone = channelZones_[channel];
+    if (channelOpen(declared, requested, *zone_, channelZone)) {
+      step("channel", declared.name, campaign.name, "reachable",
+           "open at " + formatLocal(requested, *zone_));
+      candidate.options.push_back({channel, requested, false});
+      continue;
     }
-    const Value& reachable = reachable_[channel];
-    // An error makes the channel unreachable for this customer only.
-    if (recordError(row, declared.name, reachable)) continue;
-    if (reachable.asBool()) {
-      decision.channel = static_cast<int>(channel);
-      break;
+    if (campaign.dropWhenQuiet) {
+      quiet = true;
+      step("channel", declared.name, campaign.name, "quiet hours",
+           "closed at " + formatLocal(requested, *zone_) + "; the campaign drops");
+      candidate.notes.push_back(declared.name + ": quiet hours");
+      continue;
     }
+    auto opening = nextOpening(declared, requested, *zone_, channelZone);
+    if (!opening) {
+      quiet = true;
+      step("channel", declared.name, campaign.name, "never open",
+           "no opening within 14 days of " + formatLocal(requested, *zone_));
+      candidate.notes.push_back(declared.name + ": never open");
+      continue;
+    }
+    step("channel", declared.name, campaign.name, "reachable",
+         "deferred from " + formatLocal(requested, *zone_) + " to " +
+             formatLocal(*opening, *zone_));
+    candidate.options.push_back({channel, *opening, true});
   }
-  if (decision.channel < 0) return drop("no reachable channel");
-  sends.push_back(std::move(decision));
+  if (candidate.options.empty()) {
+    return drop(quiet ? "quiet hours" : "no reachable channel");
+  }
+  candidate.cost = program_.channels[candidate.options[0].channel].cost;
+  step("candidate", campaign.name, campaign.name, "candidate",
+       "priority " + std::to_string(decision.priority) +
+           (decision.expectedValue.empty() ? "" : ", expected value " + decision.expectedValue));
+  partial_.candidates.push_back(std::move(candidate));
 }
 
 }  // namespace
@@ -268,6 +428,14 @@ RunResult runProgram(const ir::Program& program, const runtime::Store& store,
   std::atomic<bool> stop{false};
   std::atomic<size_t> done{0};
   std::vector<Partial> partials(threads);
+  Shared shared;
+  if (options.contacts != nullptr) {
+    for (const auto& contact : *options.contacts) {
+      for (const auto& event : contact.events) {
+        shared.answered.insert(contact.customer + '\x1f' + contact.campaign + '\x1f' + event);
+      }
+    }
+  }
 
   // Evaluation recurses once per let or segment that another reads, so the
   // workers run on large stacks, as the checker does. An exception (an
@@ -277,7 +445,7 @@ RunResult runProgram(const ir::Program& program, const runtime::Store& store,
   auto evaluateRange = [&](unsigned t) {
     size_t begin = total * t / threads;
     size_t end = total * (t + 1) / threads;
-    Worker worker(program, store, options, compiled.get(), errorTotal, stop);
+    Worker worker(program, store, options, compiled.get(), errorTotal, stop, shared);
     size_t sinceReport = 0;
     for (size_t row = begin; row < end && !stop; ++row) {
       worker.evaluate(static_cast<uint32_t>(row));
@@ -317,17 +485,18 @@ RunResult runProgram(const ir::Program& program, const runtime::Store& store,
   for (auto& thread : pool) thread.join();
   if (failure) std::rethrow_exception(failure);
 
+  // Arbitration sees every customer's candidates at once, in customer order.
+  std::vector<internal::CustomerPlan> plans;
+  std::vector<internal::Candidate> candidates;
   for (auto& partial : partials) {
-    result.customers += partial.customers;
-    for (auto& decision : partial.decisions) {
-      if (decision.channel >= 0) {
-        ++result.sendsByChannel[decision.campaign][decision.channel];
-      } else {
-        std::string reason = decision.reason.rfind("error: ", 0) == 0 ? "error" : decision.reason;
-        ++result.dropsByReason[decision.campaign][reason];
-      }
-      result.decisions.push_back(std::move(decision));
+    size_t offset = candidates.size();
+    for (auto& plan : partial.plans) {
+      plan.firstCandidate += offset;
+      plans.push_back(std::move(plan));
     }
+    for (auto& candidate : partial.candidates) candidates.push_back(std::move(candidate));
+    for (auto& step : partial.trace) result.trace.push_back(std::move(step));
+    result.customers += partial.customers;
     for (auto& error : partial.errors) {
       if (result.errors.size() < options.errorsKept) result.errors.push_back(std::move(error));
     }
@@ -339,6 +508,35 @@ RunResult runProgram(const ir::Program& program, const runtime::Store& store,
         result.members[i].insert(result.members[i].end(), partial.members[i].begin(),
                                  partial.members[i].end());
       }
+    }
+  }
+  partials.clear();
+  internal::arbitrate(program, *customers, plans, candidates, options.contacts, result.trace);
+
+  // Each customer's sends in rank order, then its drops in campaign order.
+  result.channelSends.assign(program.channels.size(), 0);
+  std::vector<size_t> order;
+  for (const auto& plan : plans) {
+    order.resize(plan.candidateCount);
+    std::iota(order.begin(), order.end(), plan.firstCandidate);
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      const Decision& x = candidates[a].decision;
+      const Decision& y = candidates[b].decision;
+      bool xSent = x.channel >= 0;
+      bool ySent = y.channel >= 0;
+      if (xSent != ySent) return xSent;
+      return xSent && x.rank < y.rank;
+    });
+    for (size_t i : order) {
+      Decision& decision = candidates[i].decision;
+      if (decision.channel >= 0) {
+        ++result.sendsByChannel[decision.campaign][decision.channel];
+        ++result.channelSends[decision.channel];
+      } else {
+        std::string reason = decision.reason.rfind("error: ", 0) == 0 ? "error" : decision.reason;
+        ++result.dropsByReason[decision.campaign][reason];
+      }
+      result.decisions.push_back(std::move(decision));
     }
   }
   result.stopped = stop;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "compiler/lower/ir.h"
+#include "history/contact.h"
 #include "runtime/store.h"
 #include "runtime/value.h"
 
@@ -42,6 +43,27 @@ struct RunOptions {
   bool collectMembers = false;
   // Called now and then with the number of customers done, from one thread.
   std::function<void(size_t done)> progress;
+  // The contact history: earlier messages count toward pressure caps and
+  // channel capacity, and answered trigger events do not fire again. Null
+  // runs with an empty history.
+  const std::vector<history::Contact>* contacts = nullptr;
+  // The instant of the previous run: trigger events due at or before it
+  // had their run and do not fire again.
+  std::optional<int64_t> previousRun;
+  // Per campaign name, the share of its past messages that converted; the
+  // expected value of campaigns that declare none.
+  const std::map<std::string, double>* conversionRates = nullptr;
+  // Records the decision trace of one customer row in RunResult::trace.
+  std::optional<uint32_t> traceCustomer;
+};
+
+// One step of a customer's decision, for `crm explain`.
+struct TraceStep {
+  std::string stage;   // segment, trigger, campaign, channel, cap, capacity, rank, decision
+  std::string name;    // what the step is about: a segment, campaign, channel or rule
+  std::string campaign;  // the campaign it belongs to; empty for segments
+  std::string outcome;   // the value or verdict, such as `true`, `reachable`, `2 of 3`
+  std::string detail;    // more words, such as the window counted
 };
 
 // One line of the output: a message to send, or a candidate dropped with a
@@ -56,6 +78,11 @@ struct Decision {
   runtime::Value expected;    // the expected value itself, for ranking; null without one
   uint32_t rank = 0;          // 1 for the customer's first send; 0 when dropped
   std::string reason;         // why a candidate was dropped
+  int64_t at = 0;             // when the message goes out
+  bool deferred = false;      // moved past the channel's quiet hours or out of its window
+  std::string rule;           // the pressure rule or channel that dropped it
+  std::string winner;         // the campaign that took the room, or `history`
+  std::vector<std::string> events;  // the trigger events it answers
 };
 
 // A run-time error inside one customer's evaluation.
@@ -78,6 +105,9 @@ struct RunResult {
   // Per campaign: sends by channel index, and drops by reason.
   std::vector<std::map<int, size_t>> sendsByChannel;
   std::vector<std::map<std::string, size_t>> dropsByReason;
+  // Per channel: messages granted in this run.
+  std::vector<size_t> channelSends;
+  std::vector<TraceStep> trace;  // with RunOptions::traceCustomer
   bool stopped = false;  // --max-errors was exceeded
   std::string engineError;  // the JIT failed to compile the program; nothing ran
   int jitOptLevel = 0;  // the JIT's level, when it ran

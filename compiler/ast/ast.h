@@ -241,7 +241,7 @@ struct EntityDecl : RecordDecl {
   std::vector<Name> levels;  // the catalog hierarchy, from the top level down
 };
 
-enum class PropertyForm { Expressions, Rate, TimeRange };
+enum class PropertyForm { Expressions, Rate, TimeRange, TimeOfDay };
 
 // `name: value` inside a channel, campaign, source or test block.
 struct Property {
@@ -250,7 +250,7 @@ struct Property {
   PropertyForm form = PropertyForm::Expressions;
   std::vector<ExprPtr> values;  // Expressions: one or more; Rate: the count
   Name unit;                    // Rate: `day` in `200 per day`
-  int startMinute = 0;          // TimeRange: minutes after local midnight
+  int startMinute = 0;          // TimeRange, TimeOfDay: minutes after local midnight
   int endMinute = 0;
   bool local = false;
 };
@@ -336,6 +336,7 @@ struct PressureRule {
   SourceRange range;
   ExprPtr limit;                    // Cap
   std::optional<Name> calendarUnit; // Cap: `per calendar day`
+  int64_t calendarCount = 1;        // Cap: 4 in `per 4 calendar days`
   ExprPtr window;                   // Cap: `per 7d`
   bool rolling = false;
   std::vector<PressureScope> scopes;

@@ -116,9 +116,29 @@ struct Recommend {
   NodePtr body;
 };
 
+// Hours of a day, in minutes after midnight: [start, end), wrapping past
+// midnight when start > end. `local` reads them in the customer's time zone.
+struct DailyHours {
+  bool present = false;
+  int startMinute = 0;
+  int endMinute = 0;
+  bool local = false;
+};
+
+// Calendar periods of channel capacities and pressure windows.
+enum class Period : uint8_t { Hour, Day, Week, Month };
+
 struct Channel {
   std::string name;
   NodePtr reachable;  // null: always reachable
+  DailyHours quiet;
+  DailyHours sendWindow;
+  uint8_t sendDays = 0x7f;  // bit 0 is Monday, bit 6 Sunday
+  std::string timeZone = "UTC";  // of hours written without `local`, and of capacity periods
+  int64_t capacity = -1;         // messages per `capacityPeriod`; -1 is unlimited
+  Period capacityPeriod = Period::Day;
+  double cost = 0;
+  std::string costText = "0";  // as written, for the output
 };
 
 // A trigger fires for a customer when some element `e` of its stream meets
@@ -153,6 +173,39 @@ struct Campaign {
   int trigger = -1;                // index into Program::triggers, or -1
   std::string group;
   bool transactional = false;
+  // Scheduling: the send is `delay` after now (in whole local days when the
+  // delay is whole days), at `sendAtMinute` local time when given.
+  int64_t delay = 0;
+  int sendAtMinute = -1;
+  bool dropWhenQuiet = false;  // `when_quiet: drop`; deferred otherwise
+  std::string description;
+};
+
+// `at most N per WINDOW [on CHANNEL] [in group GROUP]` of a pressure block.
+struct Cap {
+  uint32_t block = 0;  // index into Program::pressure
+  std::string text;    // the rule as written, for reasons and traces
+  NodePtr limit;       // int; may read the customer
+  bool calendar = false;
+  Period period = Period::Day;  // calendar windows
+  int64_t periods = 1;          // `per 4 calendar days`
+  NodePtr window;               // rolling windows: a duration
+  int channel = -1;             // -1: every channel
+  std::string group;            // empty: every group
+};
+
+enum class RankKey : uint8_t { Priority, ExpectedValue, Cost };
+
+struct RankBy {
+  RankKey key = RankKey::Priority;
+  bool descending = false;
+};
+
+// A `pressure` block: its name and whom its caps let through.
+struct PressureBlock {
+  std::string name;  // may be empty
+  std::vector<std::string> exemptCampaigns;
+  std::vector<std::string> exemptGroups;
 };
 
 // A variable bound from outside the program (`crm eval --bind`).
@@ -173,6 +226,16 @@ struct Program {
   std::vector<Channel> channels;
   std::vector<Trigger> triggers;
   std::vector<Campaign> campaigns;
+  std::vector<PressureBlock> pressure;
+  std::vector<Cap> caps;
+  // The ranking of candidates; `priority desc, expected_value desc` when
+  // no block gives one.
+  std::vector<RankBy> rank;
+  // The customer's time zone: the customer's `time_zone` field when it has
+  // one (a column index, or -1) and its value is not null, otherwise the
+  // default, from the first source of the customer entity that sets one.
+  int customerTimeZoneField = -1;
+  std::string customerTimeZone = "UTC";
   std::vector<ExternalVariable> externals;
   uint32_t slotCount = 0;  // variables, parameters and externals share one frame
 

@@ -1,5 +1,6 @@
 #include "compiler/lower/lower.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <map>
 #include <optional>
@@ -7,6 +8,7 @@
 #include <unordered_map>
 
 #include "runtime/decimal.h"
+#include "runtime/time.h"
 #include "stdlib/signatures.h"
 
 namespace crm::lower {
@@ -56,6 +58,9 @@ class Lowering {
 
   void lowerTrigger(const ast::TriggerDecl& decl);
   void lowerCampaign(const ast::CampaignDecl& decl);
+  void lowerChannel(const ast::ChannelDecl& decl);
+  void lowerPressure(const ast::PressureDecl& decl);
+  void lowerCustomerTimeZone();
 
   ir::Program& program_;
   std::vector<const ast::Decl*> values_;  // lets and segments, by index
@@ -67,6 +72,8 @@ class Lowering {
   std::vector<const ast::TriggerDecl*> triggers_;
   std::unordered_map<std::string, uint32_t> triggerIndex_;
   std::vector<const ast::CampaignDecl*> campaigns_;
+  std::vector<const ast::PressureDecl*> pressure_;
+  std::vector<const ast::SourceDecl*> sources_;
   std::unordered_map<const ast::Decl*, const runtime::EnumInfo*> enums_;
   std::unordered_map<const ast::Decl*, const runtime::RecordInfo*> records_;
   const ast::EntityDecl* customer_ = nullptr;
@@ -102,6 +109,12 @@ void Lowering::collect(const std::vector<const ast::Script*>& scripts) {
           break;
         case ast::DeclKind::Campaign:
           campaigns_.push_back(&ast::as<ast::CampaignDecl>(decl));
+          break;
+        case ast::DeclKind::Pressure:
+          pressure_.push_back(&ast::as<ast::PressureDecl>(decl));
+          break;
+        case ast::DeclKind::Source:
+          sources_.push_back(&ast::as<ast::SourceDecl>(decl));
           break;
         case ast::DeclKind::Entity: {
           const auto& entity = ast::as<ast::EntityDecl>(decl);
@@ -167,16 +180,163 @@ void Lowering::lowerDeclarations() {
     for (size_t i = 0; i < pushed; ++i) popVariable();
     program_.recommends.push_back(std::move(lowered));
   }
-  for (const ast::ChannelDecl* decl : channels_) {
-    ir::Channel lowered;
-    lowered.name = decl->name.text;
-    if (const ast::Expr* reachable = propertyValue(decl->properties, "reachable")) {
-      lowered.reachable = lower(*reachable);
-    }
-    program_.channels.push_back(std::move(lowered));
-  }
+  for (const ast::ChannelDecl* decl : channels_) lowerChannel(*decl);
   for (const ast::TriggerDecl* decl : triggers_) lowerTrigger(*decl);
   for (const ast::CampaignDecl* decl : campaigns_) lowerCampaign(*decl);
+  for (const ast::PressureDecl* decl : pressure_) lowerPressure(*decl);
+  if (program_.rank.empty()) {
+    program_.rank = {{ir::RankKey::Priority, true}, {ir::RankKey::ExpectedValue, true}};
+  }
+  lowerCustomerTimeZone();
+}
+
+namespace {
+
+ir::DailyHours dailyHours(const ast::Property* property) {
+  ir::DailyHours hours;
+  if (property == nullptr || property->form != ast::PropertyForm::TimeRange) return hours;
+  hours.present = true;
+  hours.startMinute = property->startMinute;
+  hours.endMinute = property->endMinute;
+  hours.local = property->local;
+  return hours;
+}
+
+std::string stringLiteral(const ast::Expr* expr) {
+  if (expr == nullptr || expr->kind != ast::ExprKind::Literal) return "";
+  const auto& literal = ast::as<ast::Literal>(*expr);
+  return literal.literalKind == ast::LiteralKind::String ? literal.text : "";
+}
+
+}  // namespace
+
+void Lowering::lowerChannel(const ast::ChannelDecl& decl) {
+  ir::Channel lowered;
+  lowered.name = decl.name.text;
+  const auto& properties = decl.properties;
+  if (const ast::Expr* reachable = propertyValue(properties, "reachable")) {
+    lowered.reachable = lower(*reachable);
+  }
+  lowered.quiet = dailyHours(property(properties, "quiet"));
+  lowered.sendWindow = dailyHours(property(properties, "send_window"));
+  if (const ast::Property* days = property(properties, "send_days")) {
+    static const char* const kDays[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+    lowered.sendDays = 0;
+    for (const auto& value : days->values) {
+      if (value->kind != ast::ExprKind::Ident) continue;
+      for (int d = 0; d < 7; ++d) {
+        if (ast::as<ast::Ident>(*value).name == kDays[d]) lowered.sendDays |= uint8_t(1u << d);
+      }
+    }
+  }
+  std::string zone = stringLiteral(propertyValue(properties, "time_zone"));
+  if (!zone.empty()) lowered.timeZone = zone;
+  if (const ast::Property* capacity = property(properties, "capacity")) {
+    if (capacity->form == ast::PropertyForm::Rate && !capacity->values.empty() &&
+        capacity->values[0]->kind == ast::ExprKind::Literal) {
+      lowered.capacity = ast::as<ast::Literal>(*capacity->values[0]).intValue;
+      lowered.capacityPeriod = capacity->unit.text == "hour"   ? ir::Period::Hour
+                               : capacity->unit.text == "week" ? ir::Period::Week
+                                                               : ir::Period::Day;
+    }
+  }
+  if (const ast::Expr* cost = propertyValue(properties, "cost")) {
+    if (cost->kind == ast::ExprKind::Literal) {
+      const auto& literal = ast::as<ast::Literal>(*cost);
+      bool integer = literal.literalKind == ast::LiteralKind::Int;
+      lowered.cost = integer ? static_cast<double>(literal.intValue) : literal.doubleValue;
+      lowered.costText = integer ? std::to_string(literal.intValue) : literal.text;
+    }
+  }
+  program_.channels.push_back(std::move(lowered));
+}
+
+void Lowering::lowerPressure(const ast::PressureDecl& decl) {
+  ir::PressureBlock block;
+  block.name = decl.name.text;
+  uint32_t blockIndex = static_cast<uint32_t>(program_.pressure.size());
+  for (const auto& rule : decl.rules) {
+    switch (rule.kind) {
+      case ast::PressureRuleKind::Cap: {
+        ir::Cap cap;
+        cap.block = blockIndex;
+        cap.limit = lower(*rule.limit);
+        std::string limitText = rule.limit->kind == ast::ExprKind::Literal
+                                    ? std::to_string(ast::as<ast::Literal>(*rule.limit).intValue)
+                                    : "N";
+        cap.text = "at most " + limitText + " per ";
+        if (rule.calendarUnit) {
+          cap.calendar = true;
+          std::string unit = rule.calendarUnit->text;
+          if (unit.rfind("week", 0) == 0) cap.period = ir::Period::Week;
+          else if (unit.rfind("month", 0) == 0) cap.period = ir::Period::Month;
+          else cap.period = ir::Period::Day;
+          cap.periods = rule.calendarCount;
+          cap.text += (rule.calendarCount > 1 ? std::to_string(rule.calendarCount) + " " : "") +
+                      "calendar " + unit;
+        } else if (rule.window != nullptr) {
+          cap.window = lower(*rule.window);
+          cap.text += rule.window->kind == ast::ExprKind::Literal
+                          ? runtime::formatDuration(ast::as<ast::Literal>(*rule.window).intValue)
+                          : std::string("window");
+          if (rule.rolling) cap.text += " rolling";
+        }
+        for (const auto& scope : rule.scopes) {
+          if (scope.group) {
+            cap.group = scope.name.text;
+            cap.text += " in group " + cap.group;
+          } else {
+            auto it = channelIndex_.find(scope.name.text);
+            if (it != channelIndex_.end()) cap.channel = static_cast<int>(it->second);
+            cap.text += " on " + scope.name.text;
+          }
+        }
+        if (!block.name.empty()) cap.text = block.name + ": " + cap.text;
+        program_.caps.push_back(std::move(cap));
+        break;
+      }
+      case ast::PressureRuleKind::Rank:
+        // The first block that ranks decides.
+        if (!program_.rank.empty()) break;
+        for (const auto& key : rule.rankKeys) {
+          ir::RankKey kind = key.name.text == "expected_value" ? ir::RankKey::ExpectedValue
+                             : key.name.text == "cost"         ? ir::RankKey::Cost
+                                                               : ir::RankKey::Priority;
+          program_.rank.push_back({kind, key.descending});
+        }
+        break;
+      case ast::PressureRuleKind::Exempt:
+        for (const auto& name : rule.exempt) {
+          if (name.text == "transactional") continue;  // always exempt
+          bool campaign = std::any_of(campaigns_.begin(), campaigns_.end(),
+                                      [&](const ast::CampaignDecl* c) {
+                                        return c->name.text == name.text;
+                                      });
+          (campaign ? block.exemptCampaigns : block.exemptGroups).push_back(name.text);
+        }
+        break;
+    }
+  }
+  program_.pressure.push_back(std::move(block));
+}
+
+void Lowering::lowerCustomerTimeZone() {
+  if (customer_ == nullptr) return;
+  for (size_t i = 0; i < customer_->fields.size(); ++i) {
+    const auto& field = customer_->fields[i];
+    if (field.name.text == "time_zone" && field.type != nullptr &&
+        field.type->unwrapped()->is(ast::TypeKind::String)) {
+      program_.customerTimeZoneField = static_cast<int>(i);
+    }
+  }
+  for (const ast::SourceDecl* source : sources_) {
+    if (source->entity.text != customer_->name.text) continue;
+    std::string zone = stringLiteral(propertyValue(source->options, "time_zone"));
+    if (!zone.empty()) {
+      program_.customerTimeZone = zone;
+      break;
+    }
+  }
 }
 
 // The customer column of a stream and the entity or record of its elements.
@@ -296,6 +456,14 @@ void Lowering::lowerCampaign(const ast::CampaignDecl& decl) {
   }
   lowered.group = propertyName(properties, "group");
   lowered.transactional = propertyName(properties, "transactional") == "true";
+  if (const ast::Expr* delay = propertyValue(properties, "delay")) {
+    if (delay->kind == ast::ExprKind::Literal) lowered.delay = ast::as<ast::Literal>(*delay).intValue;
+  }
+  if (const ast::Property* sendAt = property(properties, "send_at")) {
+    if (sendAt->form == ast::PropertyForm::TimeOfDay) lowered.sendAtMinute = sendAt->startMinute;
+  }
+  lowered.dropWhenQuiet = propertyName(properties, "when_quiet") == "drop";
+  lowered.description = stringLiteral(propertyValue(properties, "description"));
   program_.campaigns.push_back(std::move(lowered));
 }
 

@@ -228,6 +228,16 @@ ast::Property AstBuilder::property(CrmParser::PropertyContext* ctx) {
     }
     result.startMinute = start.value_or(0);
     result.endMinute = end.value_or(0);
+  } else if (auto* time = dynamic_cast<CrmParser::TimeOfDayValueContext*>(value)) {
+    result.form = ast::PropertyForm::TimeOfDay;
+    result.local = time->LOCAL() != nullptr;
+    auto minute = runtime::parseTimeOfDay(time->TIME_OF_DAY()->getText());
+    if (!minute || *minute >= 24 * 60) {
+      diagnostics_.report(diag::Code::E0013, rangeOf(time->TIME_OF_DAY()),
+                          "invalid time of day `" + time->TIME_OF_DAY()->getText() + "`")
+          .withHelp("write hours 00 to 23 and minutes 00 to 59, such as 14:00");
+    }
+    result.startMinute = minute.value_or(0);
   }
   return result;
 }
@@ -258,6 +268,12 @@ ast::PressureRule AstBuilder::pressureRule(CrmParser::PressureRuleContext* ctx) 
     rule.limit = expr(cap->expr());
     if (auto* calendar = dynamic_cast<CrmParser::CalendarWindowContext*>(cap->window)) {
       rule.calendarUnit = name(calendar->ident());
+      if (calendar->count != nullptr) {
+        // The lexer only makes INT of digits; a count too large for int64
+        // is caught by the range check below.
+        const std::string digits = calendar->count->getText();
+        rule.calendarCount = digits.size() > 6 ? 1000000 : std::stoll(digits);
+      }
     } else if (auto* rolling = dynamic_cast<CrmParser::RollingWindowContext*>(cap->window)) {
       rule.window = expr(rolling->expr());
       rule.rolling = rolling->ROLLING() != nullptr;

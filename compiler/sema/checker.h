@@ -178,6 +178,7 @@ class Checker {
   const ast::EntityDecl* catalog_ = nullptr;
   const ast::EntityDecl* event_ = nullptr;
   std::set<std::string> groups_;  // campaign groups, for pressure scopes
+  std::set<std::string> cappedGroups_;  // groups that a pressure cap counts
 
   enum class State { Checking, Done };
   std::unordered_map<const ast::Decl*, State> states_;

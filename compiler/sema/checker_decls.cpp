@@ -38,6 +38,13 @@ void Checker::collectDeclarations() {
           }
         }
       }
+      if (decl->kind == ast::DeclKind::Pressure) {
+        for (const auto& rule : ast::as<ast::PressureDecl>(*decl).rules) {
+          for (const auto& scope : rule.scopes) {
+            if (scope.group) cappedGroups_.insert(scope.name.text);
+          }
+        }
+      }
       if (decl->kind == ast::DeclKind::Import || decl->kind == ast::DeclKind::Test ||
           decl->kind == ast::DeclKind::Pressure) {
         continue;

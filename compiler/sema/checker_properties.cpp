@@ -44,6 +44,7 @@ std::map<std::string, ast::Property*> checkProperties(
     bool formOk = true;
     switch (spec->kind) {
       case ValueKind::TimeRange: formOk = property.form == ast::PropertyForm::TimeRange; break;
+      case ValueKind::TimeOfDay: formOk = property.form == ast::PropertyForm::TimeOfDay; break;
       case ValueKind::Rate: formOk = property.form == ast::PropertyForm::Rate; break;
       case ValueKind::Names: formOk = property.form == ast::PropertyForm::Expressions; break;
       default:
@@ -52,6 +53,7 @@ std::map<std::string, ast::Property*> checkProperties(
     }
     if (!formOk) {
       const char* shape = spec->kind == ValueKind::TimeRange ? "a time range such as 21:00..08:00"
+                          : spec->kind == ValueKind::TimeOfDay ? "a time of day such as 14:00"
                           : spec->kind == ValueKind::Rate    ? "a rate such as 200 per day"
                                                              : "one value";
       checker.diagnostics_.report(diag::Code::E0308, property.range,
@@ -67,7 +69,10 @@ std::map<std::string, ast::Property*> checkProperties(
       }
       continue;
     }
-    if (spec->kind == ValueKind::TimeRange || property.values.empty()) continue;
+    if (spec->kind == ValueKind::TimeRange || spec->kind == ValueKind::TimeOfDay ||
+        property.values.empty()) {
+      continue;
+    }
     ast::Expr& value = *property.values[0];
     const Type* type = checker.check(value);
     if (type->isError()) continue;
@@ -130,9 +135,33 @@ void Checker::checkChannel(ast::ChannelDecl& decl) {
       {"reachable", ValueKind::Bool, true}, {"quiet", ValueKind::TimeRange},
       {"send_window", ValueKind::TimeRange}, {"capacity", ValueKind::Rate},
       {"cost", ValueKind::Number},           {"time_zone", ValueKind::String},
+      {"send_days", ValueKind::Names},
   };
   auto found = checkProperties(*this, decl.properties, kSpecs, "channel `" + decl.name.text + "`",
                                decl.name.range);
+  if (auto days = found.find("send_days"); days != found.end()) {
+    static const std::vector<std::string> kDays = {"mon", "tue", "wed", "thu",
+                                                   "fri", "sat", "sun"};
+    for (const auto& value : days->second->values) {
+      if (value->kind != ast::ExprKind::Ident) continue;
+      const std::string& day = ast::as<ast::Ident>(*value).name;
+      if (std::find(kDays.begin(), kDays.end(), day) == kDays.end()) {
+        auto& diagnostic = diagnostics_.report(
+            diag::Code::E0308, value->range,
+            "`" + day + "` is not a day of the week; write mon, tue, wed, thu, fri, sat or sun");
+        suggest(diagnostic, day, kDays);
+      }
+    }
+  }
+  if (auto zone = found.find("time_zone"); zone != found.end()) {
+    const ast::Expr& value = *zone->second->values[0];
+    if (value.kind != ast::ExprKind::Literal ||
+        ast::as<ast::Literal>(value).literalKind != ast::LiteralKind::String) {
+      diagnostics_.report(diag::Code::E0308, value.range,
+                          "a channel's `time_zone` is a string literal such as "
+                          "\"America/New_York\"");
+    }
+  }
   if (auto capacity = found.find("capacity"); capacity != found.end()) {
     const ast::Expr& count = *capacity->second->values[0];
     bool negative = count.kind == ast::ExprKind::Unary ||
@@ -158,6 +187,8 @@ void Checker::checkCampaign(ast::CampaignDecl& decl) {
       {"group", ValueKind::Name},          {"transactional", ValueKind::Bool},
       {"trigger", ValueKind::Name},        {"expected_value", ValueKind::Number},
       {"on_empty_offer", ValueKind::Name}, {"description", ValueKind::String},
+      {"delay", ValueKind::Duration},      {"send_at", ValueKind::TimeOfDay},
+      {"when_quiet", ValueKind::Name},
   };
   auto found = checkProperties(*this, decl.properties, kSpecs,
                                "campaign `" + decl.name.text + "`", decl.name.range);
@@ -224,6 +255,52 @@ void Checker::checkCampaign(ast::CampaignDecl& decl) {
                           "write `true` or `false`");
     }
   }
+  if (auto quiet = found.find("when_quiet"); quiet != found.end()) {
+    auto& value = *quiet->second->values[0];
+    if (value.kind == ast::ExprKind::Ident) {
+      const std::string& name = ast::as<ast::Ident>(value).name;
+      if (name != "defer" && name != "drop") {
+        diagnostics_.report(diag::Code::E0308, value.range,
+                            "when_quiet is `defer` or `drop`, not `" + name + "`");
+      }
+    }
+  }
+  if (auto delay = found.find("delay"); delay != found.end()) {
+    const ast::Expr& value = *delay->second->values[0];
+    if (value.kind != ast::ExprKind::Literal) {
+      diagnostics_.report(diag::Code::E0308, value.range,
+                          "a campaign's `delay` is a duration literal such as 15d");
+    }
+  }
+  auto transactional = found.find("transactional");
+  bool isTransactional =
+      transactional != found.end() && transactional->second->values.size() == 1 &&
+      transactional->second->values[0]->kind == ast::ExprKind::Literal &&
+      ast::as<ast::Literal>(*transactional->second->values[0]).literalKind ==
+          ast::LiteralKind::Bool &&
+      ast::as<ast::Literal>(*transactional->second->values[0]).intValue != 0;
+  if (isTransactional) {
+    // A service message carries no promotion, so it may bypass the
+    // marketing pressure rules.
+    if (auto offer = found.find("offer"); offer != found.end()) {
+      diagnostics_.report(diag::Code::E0308, offer->second->name.range,
+                          "a transactional campaign cannot carry an offer")
+          .withHelp("make the offer a marketing campaign of its own, or drop "
+                    "`transactional: true`");
+    }
+    if (auto group = found.find("group"); group != found.end() &&
+                                          group->second->values.size() == 1 &&
+                                          group->second->values[0]->kind ==
+                                              ast::ExprKind::Ident) {
+      const std::string& name = ast::as<ast::Ident>(*group->second->values[0]).name;
+      if (cappedGroups_.count(name) != 0) {
+        diagnostics_.report(diag::Code::E0308, group->second->values[0]->range,
+                            "a transactional campaign cannot join `" + name +
+                                "`, a group that pressure rules cap")
+            .withHelp("transactional messages bypass pressure; leave the group out");
+      }
+    }
+  }
   if (auto empty = found.find("on_empty_offer"); empty != found.end()) {
     auto& value = *empty->second->values[0];
     if (value.kind == ast::ExprKind::Ident) {
@@ -261,10 +338,18 @@ void Checker::checkPressure(ast::PressureDecl& decl) {
                             "a pressure limit cannot be negative");
       }
       if (rule.calendarUnit) {
-        const std::string& unit = rule.calendarUnit->text;
+        std::string unit = rule.calendarUnit->text;
+        // `per 4 calendar days` reads in the plural.
+        if (rule.calendarCount > 1 && unit.size() > 1 && unit.back() == 's') unit.pop_back();
         if (unit != "day" && unit != "week" && unit != "month") {
           diagnostics_.report(diag::Code::E0303, rule.calendarUnit->range,
-                              "a calendar window is a day, week or month, not `" + unit + "`");
+                              "a calendar window is a day, week or month, not `" +
+                                  rule.calendarUnit->text + "`");
+        }
+        if (rule.calendarCount < 1 || rule.calendarCount > 1000) {
+          diagnostics_.report(diag::Code::E0303, rule.range,
+                              "a calendar window counts 1 to 1000 periods, not " +
+                                  std::to_string(rule.calendarCount));
         }
       } else if (rule.window) {
         checkDurationWindow(*rule.window, "a pressure window");

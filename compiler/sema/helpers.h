@@ -53,7 +53,7 @@ inline void suggest(diag::Diagnostic& diagnostic, const std::string& name,
 }
 
 enum class ValueKind { Bool, Int, Number, String, StringList, Name, Names, Duration, TimeRange,
-                       Rate, Any };
+                       TimeOfDay, Rate, Any };
 
 struct PropertySpec {
   const char* name;

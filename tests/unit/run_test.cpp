@@ -130,24 +130,24 @@ TEST_P(RunTest, DecisionsFollowChannelsPrioritiesOffersAndTriggers) {
       // c1: sms is unreachable, so any_buyer falls back to web; big_spender
       // goes by e-mail with the two latest products; o2 is a day and more
       // old with no later order, so the follow-up fires.
-      R"({"customer":"c1","campaign":"any_buyer","status":"send","channel":"web","offer":[],"priority":20,"rank":1,"as_of":"2024-06-10T12:00:00Z"})" "\n"
-      R"({"customer":"c1","campaign":"big_spender","status":"send","channel":"email","offer":["p2","p1"],"priority":10,"expected_value":"17.00","rank":2,"as_of":"2024-06-10T12:00:00Z"})" "\n"
-      R"({"customer":"c1","campaign":"toys","status":"send","channel":"web","offer":[],"priority":5,"rank":3,"as_of":"2024-06-10T12:00:00Z"})" "\n"
-      R"({"customer":"c1","campaign":"followup","status":"send","channel":"web","offer":[],"priority":1,"rank":4,"as_of":"2024-06-10T12:00:00Z"})" "\n"
-      R"({"customer":"c1","campaign":"ordered","status":"send","channel":"web","offer":[],"priority":0,"rank":5,"as_of":"2024-06-10T12:00:00Z"})" "\n"
+      R"({"customer":"c1","campaign":"any_buyer","status":"send","channel":"web","send_at":"2024-06-10T12:00:00Z","offer":[],"priority":20,"rank":1,"as_of":"2024-06-10T12:00:00Z"})" "\n"
+      R"({"customer":"c1","campaign":"big_spender","status":"send","channel":"email","send_at":"2024-06-10T12:00:00Z","offer":["p2","p1"],"priority":10,"expected_value":"17.00","rank":2,"as_of":"2024-06-10T12:00:00Z"})" "\n"
+      R"({"customer":"c1","campaign":"toys","status":"send","channel":"web","send_at":"2024-06-10T12:00:00Z","offer":[],"priority":5,"rank":3,"as_of":"2024-06-10T12:00:00Z"})" "\n"
+      R"({"customer":"c1","campaign":"followup","status":"send","channel":"web","send_at":"2024-06-10T12:00:00Z","offer":[],"priority":1,"rank":4,"events":["o2"],"as_of":"2024-06-10T12:00:00Z"})" "\n"
+      R"({"customer":"c1","campaign":"ordered","status":"send","channel":"web","send_at":"2024-06-10T12:00:00Z","offer":[],"priority":0,"rank":5,"events":["o1","o2"],"as_of":"2024-06-10T12:00:00Z"})" "\n"
       R"({"customer":"c1","campaign":"empty_offer","status":"dropped","offer":[],"priority":3,"reason":"no offer","as_of":"2024-06-10T12:00:00Z"})" "\n"
       // c2: o3 is 16 hours old, so the follow-up is not due yet.
-      R"({"customer":"c2","campaign":"any_buyer","status":"send","channel":"sms","offer":[],"priority":20,"rank":1,"as_of":"2024-06-10T12:00:00Z"})" "\n"
-      R"({"customer":"c2","campaign":"ordered","status":"send","channel":"web","offer":[],"priority":0,"rank":2,"as_of":"2024-06-10T12:00:00Z"})" "\n"
+      R"({"customer":"c2","campaign":"any_buyer","status":"send","channel":"sms","send_at":"2024-06-10T12:00:00Z","offer":[],"priority":20,"rank":1,"as_of":"2024-06-10T12:00:00Z"})" "\n"
+      R"({"customer":"c2","campaign":"ordered","status":"send","channel":"web","send_at":"2024-06-10T12:00:00Z","offer":[],"priority":0,"rank":2,"events":["o3"],"as_of":"2024-06-10T12:00:00Z"})" "\n"
       // c3: o4 names product p9, which the catalog lacks. The follow-up
       // fires for o5 only: o5 came a day after o4, inside o4's `unless`
       // window.
-      R"({"customer":"c3","campaign":"any_buyer","status":"send","channel":"web","offer":[],"priority":20,"rank":1,"as_of":"2024-06-10T12:00:00Z"})" "\n"
-      R"({"customer":"c3","campaign":"followup","status":"send","channel":"web","offer":[],"priority":1,"rank":2,"as_of":"2024-06-10T12:00:00Z"})" "\n"
-      R"({"customer":"c3","campaign":"ordered","status":"send","channel":"web","offer":[],"priority":0,"rank":3,"as_of":"2024-06-10T12:00:00Z"})" "\n"
+      R"({"customer":"c3","campaign":"any_buyer","status":"send","channel":"web","send_at":"2024-06-10T12:00:00Z","offer":[],"priority":20,"rank":1,"as_of":"2024-06-10T12:00:00Z"})" "\n"
+      R"({"customer":"c3","campaign":"followup","status":"send","channel":"web","send_at":"2024-06-10T12:00:00Z","offer":[],"priority":1,"rank":2,"events":["o5"],"as_of":"2024-06-10T12:00:00Z"})" "\n"
+      R"({"customer":"c3","campaign":"ordered","status":"send","channel":"web","send_at":"2024-06-10T12:00:00Z","offer":[],"priority":0,"rank":3,"events":["o4","o5"],"as_of":"2024-06-10T12:00:00Z"})" "\n"
       // c4: its only order is dated after the run, so it is a buyer but
       // neither trigger fires.
-      R"({"customer":"c4","campaign":"any_buyer","status":"send","channel":"web","offer":[],"priority":20,"rank":1,"as_of":"2024-06-10T12:00:00Z"})" "\n";
+      R"({"customer":"c4","campaign":"any_buyer","status":"send","channel":"web","send_at":"2024-06-10T12:00:00Z","offer":[],"priority":20,"rank":1,"as_of":"2024-06-10T12:00:00Z"})" "\n";
   std::string actual = jsonl(result);
   // c3's toys line carries the error message; compare it on its own.
   std::string errorLine;
@@ -197,17 +197,20 @@ TEST_P(RunTest, CsvOutputHasAHeaderAndQuotesWhereNeeded) {
   std::istringstream lines(csv);
   std::string header;
   std::getline(lines, header);
-  EXPECT_EQ(header, "customer,campaign,status,channel,offer,priority,expected_value,rank,reason,as_of");
+  EXPECT_EQ(header,
+            "customer,campaign,status,channel,send_at,offer,priority,expected_value,rank,reason,rule,"
+            "winner,events,as_of");
   std::string first;
   std::getline(lines, first);
-  EXPECT_EQ(first, "c1,any_buyer,send,web,[],20,,1,,2024-06-10T12:00:00Z");
+  EXPECT_EQ(first, "c1,any_buyer,send,web,2024-06-10T12:00:00Z,[],20,,1,,,,,2024-06-10T12:00:00Z");
   std::string second;
   std::getline(lines, second);
   EXPECT_EQ(second,
-            "c1,big_spender,send,email,\"[\"\"p2\"\",\"\"p1\"\"]\",10,17.00,2,,2024-06-10T12:00:00Z");
+            "c1,big_spender,send,email,2024-06-10T12:00:00Z,\"[\"\"p2\"\",\"\"p1\"\"]\",10,17.00,2,,,,,"
+            "2024-06-10T12:00:00Z");
   // The reason of c3's dropped candidate contains a comma, so it is quoted.
-  EXPECT_NE(csv.find("c3,toys,dropped,,[],5,,,\"error: Order o4: `product` names Product 'p9', "
-                     "which has no row\",2024-06-10T12:00:00Z\n"),
+  EXPECT_NE(csv.find("c3,toys,dropped,,,[],5,,,\"error: Order o4: `product` names Product 'p9', "
+                     "which has no row\",,,,2024-06-10T12:00:00Z\n"),
             std::string::npos)
       << csv;
 }
