@@ -340,7 +340,7 @@ void Checker::checkPressure(ast::PressureDecl& decl) {
       if (rule.calendarUnit) {
         std::string unit = rule.calendarUnit->text;
         // `per 4 calendar days` reads in the plural.
-        if (rule.calendarCount > 1 && unit.size() > 1 && unit.back() == 's') unit.pop_back();
+        if (rule.calendarCount != 1 && unit.size() > 1 && unit.back() == 's') unit.pop_back();
         if (unit != "day" && unit != "week" && unit != "month") {
           diagnostics_.report(diag::Code::E0303, rule.calendarUnit->range,
                               "a calendar window is a day, week or month, not `" +
