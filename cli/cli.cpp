@@ -71,6 +71,16 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
       ->check(CLI::IsMember({"0", "1", "2", "auto"}));
   runCommand->add_option("--cache-dir", run.cacheDir,
                          "Keep the JIT's compiled code in this folder for later runs");
+  runCommand->add_option("--history", run.history,
+                         "The contact history: an SQLite file, or a postgresql:// URI");
+  runCommand->add_flag("--commit", run.commit,
+                       "Append the run's messages to the history (needs --history)");
+  runCommand->add_option("--run-id", run.runId,
+                         "Name of the run in the history (default: a hash of the scripts and "
+                         "--as-of, so a repeated run is not appended twice)");
+  runCommand->add_option("--lock-timeout", run.lockTimeout,
+                         "Seconds to wait for another committing run (default 60)")
+      ->check(CLI::Range(0.0, 86400.0));
   runCommand->add_flag("--dump-ir", run.dumpIr,
                        "Print the JIT's optimised LLVM IR of the script instead of running it");
   runCommand->add_option("--source", run.load.sources,

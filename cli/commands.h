@@ -63,6 +63,10 @@ struct RunArguments {
   std::string jitOpt = "auto";
   std::string cacheDir;
   bool dumpIr = false;
+  std::string history;  // a file path or a postgresql:// URI
+  bool commit = false;
+  std::string runId;
+  double lockTimeout = 60;  // seconds
   LoadArguments load;  // the script field is unused
 };
 

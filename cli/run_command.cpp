@@ -13,6 +13,7 @@
 #include "compiler/driver/driver.h"
 #include "jit/jit.h"
 #include "loader/loader.h"
+#include "run/history_run.h"
 #include "run/prepare.h"
 #include "run/run.h"
 #include "runtime/time.h"
@@ -142,6 +143,14 @@ int runRun(const RunArguments& arguments, std::ostream& out, std::ostream& err) 
     asOfText = runtime::formatTimestamp(asOf);
   }
 
+  if (arguments.commit && arguments.history.empty()) {
+    err << "crm: --commit appends to the contact history, so it needs --history PATH\n";
+    return kUsageError;
+  }
+  if (!arguments.runId.empty() && arguments.history.empty()) {
+    err << "crm: --run-id names the run in the contact history, so it needs --history PATH\n";
+    return kUsageError;
+  }
   load::LoadOptions loadOptions;
   int status = prepareLoadOptions(arguments.load, loadOptions, err);
   if (status != kSuccess) return status;
@@ -201,6 +210,19 @@ int runRun(const RunArguments& arguments, std::ostream& out, std::ostream& err) 
           << std::flush;
     };
   }
+  run::HistorySession session;
+  if (!arguments.history.empty()) {
+    session.runId = arguments.runId.empty() ? run::defaultRunId(compilation.sources, asOf)
+                                            : arguments.runId;
+    std::string error;
+    if (!run::openHistorySession(arguments.history, arguments.commit,
+                                 static_cast<int>(arguments.lockTimeout * 1000), program, asOf,
+                                 session, error)) {
+      err << "crm: " << error << "\n";
+      return kInvalidInput;
+    }
+    session.applyTo(options);
+  }
   run::RunResult result = run::runProgram(program, store, options);
   if (progressShown) err << "\n";
   if (!result.engineError.empty()) {
@@ -218,7 +240,27 @@ int runRun(const RunArguments& arguments, std::ostream& out, std::ostream& err) 
     return kInvalidInput;
   }
   auto writeStart = Clock::now();
+  // The history takes the run before the decisions are published, so that
+  // a failure or a kill in between leaves no decision file that the history
+  // does not hold; a repeated run then writes the same decisions.
+  std::string historyNote;
+  auto commitHistory = [&]() -> std::string {
+    if (!arguments.commit) return "";
+    std::string error;
+    if (!run::commitRun(session, program, store, result, asOf, error)) return error;
+    historyNote = session.alreadyCommitted
+                      ? "history: run " + session.runId +
+                            " is already in the history; nothing appended\n"
+                      : "history: appended " + grouped(run::sendsOf(program, store, result).size()) +
+                            " messages as run " + session.runId + "\n";
+    return "";
+  };
   if (arguments.out.empty() || arguments.out == "-") {
+    std::string error = commitHistory();
+    if (!error.empty()) {
+      err << "crm: " << error << "; nothing was written\n";
+      return kInvalidInput;
+    }
     out << run::formatDecisions(format, program, store, result, asOf);
     out.flush();
     if (!out) {
@@ -227,7 +269,8 @@ int runRun(const RunArguments& arguments, std::ostream& out, std::ostream& err) 
       return kInvalidInput;
     }
   } else {
-    std::string error = run::writeDecisions(arguments.out, format, program, store, result, asOf);
+    std::string error =
+        run::writeDecisions(arguments.out, format, program, store, result, asOf, commitHistory);
     if (!error.empty()) {
       err << "crm: " << error << "\n";
       return kInvalidInput;
@@ -235,6 +278,7 @@ int runRun(const RunArguments& arguments, std::ostream& out, std::ostream& err) 
   }
   printSummary(err, program, store, result, arguments, prepared.loadReport.rejectedCount, asOfText, prepared.checkSeconds,
                prepared.loadSeconds, secondsSince(writeStart));
+  err << historyNote;
   return kSuccess;
 }
 

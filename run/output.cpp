@@ -148,7 +148,8 @@ std::string formatDecisions(OutputFormat format, const ir::Program& program,
 
 std::string writeDecisions(const std::string& path, OutputFormat format,
                            const ir::Program& program, const runtime::Store& store,
-                           const RunResult& result, int64_t asOf) {
+                           const RunResult& result, int64_t asOf,
+                           const std::function<std::string()>& beforePublish) {
   runtime::AtomicFile file;
   if (!file.open(path, "the decisions file")) return file.error();
   std::string chunk = format == OutputFormat::Csv ? kCsvHeader : "";
@@ -163,7 +164,12 @@ std::string writeDecisions(const std::string& path, OutputFormat format,
       }
     }
   }
-  if (!file.write(chunk) || !file.commit()) return file.error();
+  if (!file.write(chunk)) return file.error();
+  if (beforePublish) {
+    std::string error = beforePublish();
+    if (!error.empty()) return error;
+  }
+  if (!file.commit()) return file.error();
   return "";
 }
 

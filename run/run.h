@@ -120,10 +120,13 @@ RunResult runProgram(const ir::Program& program, const runtime::Store& store,
 
 enum class OutputFormat { Jsonl, Csv };
 
-// Writes the decisions atomically. Returns an empty string or the error.
+// Writes the decisions atomically. `beforePublish`, when given, runs once
+// the file is complete but before it takes its final name; an error it
+// returns leaves no file. Returns an empty string or the error.
 std::string writeDecisions(const std::string& path, OutputFormat format,
                            const ir::Program& program, const runtime::Store& store,
-                           const RunResult& result, int64_t asOf);
+                           const RunResult& result, int64_t asOf,
+                           const std::function<std::string()>& beforePublish = nullptr);
 
 // The decisions as text, for standard output and tests.
 std::string formatDecisions(OutputFormat format, const ir::Program& program,

@@ -1,0 +1,111 @@
+#include "run/history_run.h"
+
+#include <cstdio>
+#include <limits>
+
+#include "runtime/time.h"
+
+namespace crm::run {
+
+void HistorySession::applyTo(RunOptions& options) const {
+  options.contacts = &contacts;
+  options.previousRun = previousRun;
+  options.conversionRates = &conversionRates;
+}
+
+int64_t historyHorizon(const ir::Program& program, int64_t asOf) {
+  // A month and a day covers the longest capacity period (a week) and a
+  // calendar month in any time zone; rolling windows and longer calendar
+  // windows add their own length.
+  int64_t reach = 32 * runtime::kMicrosPerDay;
+  for (const ir::Cap& cap : program.caps) {
+    int64_t length = 0;
+    if (cap.calendar) {
+      int64_t days = cap.period == ir::Period::Month ? 31 : cap.period == ir::Period::Week ? 7 : 1;
+      length = (cap.periods + 1) * days * runtime::kMicrosPerDay;
+    } else if (cap.window != nullptr && cap.window->op == ir::Op::Constant) {
+      length = cap.window->constant.asInt();
+    } else {
+      // A window that depends on the customer: read everything.
+      return std::numeric_limits<int64_t>::min();
+    }
+    reach = std::max(reach, length + runtime::kMicrosPerDay);
+  }
+  return asOf - reach;
+}
+
+std::string defaultRunId(const source::SourceManager& sources, int64_t asOf) {
+  // FNV-1a over the texts and the instant.
+  uint64_t hash = 14695981039346656037ULL;
+  auto mix = [&](std::string_view bytes) {
+    for (unsigned char c : bytes) {
+      hash ^= c;
+      hash *= 1099511628211ULL;
+    }
+  };
+  for (source::FileId id = 0; id < sources.size(); ++id) {
+    mix(sources.file(id).text());
+    mix(std::string_view("\0", 1));
+  }
+  mix(runtime::formatTimestamp(asOf));
+  char text[40];
+  std::snprintf(text, sizeof text, "%s-%016llx", runtime::formatTimestamp(asOf).c_str(),
+                static_cast<unsigned long long>(hash));
+  return text;
+}
+
+bool openHistorySession(const std::string& location, bool commit, int lockTimeoutMs,
+                        const ir::Program& program, int64_t asOf, HistorySession& session,
+                        std::string& error) {
+  session.history = history::History::open(location, commit, error);
+  if (session.history == nullptr) return false;
+  if (!session.history->begin(commit, lockTimeoutMs, error)) return false;
+  // The run's own messages, from an earlier attempt with the same id, are
+  // left out, so that repeating it gives the same decisions.
+  return session.history->hasRun(session.runId, session.alreadyCommitted, error) &&
+         session.history->previousRun(session.runId, asOf, session.previousRun, error) &&
+         session.history->contacts(historyHorizon(program, asOf), session.runId,
+                                   session.contacts, error) &&
+         session.history->conversionRates(session.conversionRates, error);
+}
+
+std::vector<history::Contact> sendsOf(const ir::Program& program, const runtime::Store& store,
+                                      const RunResult& result) {
+  std::vector<history::Contact> sends;
+  const runtime::Table* customers = store.table(program.customerEntity);
+  if (customers == nullptr) return sends;
+  for (const Decision& decision : result.decisions) {
+    if (decision.channel < 0) continue;
+    const ir::Campaign& campaign = program.campaigns[decision.campaign];
+    history::Contact contact;
+    contact.customer = customers->keyText(decision.customer);
+    contact.campaign = campaign.name;
+    contact.channel = program.channels[decision.channel].name;
+    contact.group = campaign.group;
+    contact.at = decision.at;
+    contact.transactional = campaign.transactional;
+    contact.events = decision.events;
+    sends.push_back(std::move(contact));
+  }
+  return sends;
+}
+
+bool commitRun(HistorySession& session, const ir::Program& program, const runtime::Store& store,
+               const RunResult& result, int64_t asOf, std::string& error) {
+  if (session.alreadyCommitted) {
+    session.history->rollback();
+    return true;
+  }
+  history::RunRecord record;
+  record.runId = session.runId;
+  record.asOf = asOf;
+  record.scriptHash = session.runId.substr(session.runId.rfind('-') + 1);
+  if (!session.history->append(record, sendsOf(program, store, result), error) ||
+      !session.history->commit(error)) {
+    session.history->rollback();
+    return false;
+  }
+  return true;
+}
+
+}  // namespace crm::run
