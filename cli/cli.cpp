@@ -121,6 +121,29 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
       ->check(CLI::Range(size_t{0}, size_t{1} << 40));
   evalCommand->add_option("--rejects", eval.load.rejects, "Write skipped records to this CSV file");
 
+  ExplainArguments explain;
+  CLI::App* explainCommand = app.add_subcommand(
+      "explain", "Show why one customer did or did not get each campaign: segments, triggers, "
+                 "channels, capacity, pressure caps and the ranking");
+  explainCommand->add_option("script", explain.script, "The .crm script")->required();
+  explainCommand->add_option("--customer", explain.customer, "The key of the customer")
+      ->required();
+  explainCommand->add_option("--campaign", explain.campaign, "Explain this campaign only");
+  CLI::Option* explainAsOf = explainCommand->add_option(
+      "--as-of", explain.asOf, "The instant of the run, RFC 3339 (default: now)");
+  explainCommand->add_option("--format", explain.format, "Output format: text or json")
+      ->check(CLI::IsMember({"text", "json"}));
+  explainCommand->add_option("--history", explain.history,
+                             "The contact history to read: an SQLite file or a postgresql:// URI");
+  explainCommand->add_option("--engine", explain.engine, "Evaluation engine: jit (default) or interp")
+      ->check(CLI::IsMember({"jit", "interp"}));
+  explainCommand->add_option("--source", explain.load.sources,
+                             "Read a source from another path: NAME=PATH (repeatable)")
+      ->allow_extra_args(false);
+  explainCommand->add_option("--max-bad-records", explain.load.maxBadRecords,
+                             "Skip up to N bad records instead of failing (default 0)")
+      ->check(CLI::Range(size_t{0}, size_t{1} << 40));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
@@ -148,6 +171,10 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
     if (runCommand->parsed()) {
       run.asOfGiven = runAsOf->count() > 0;
       return runRun(run, out, err);
+    }
+    if (explainCommand->parsed()) {
+      explain.asOfGiven = explainAsOf->count() > 0;
+      return runExplain(explain, out, err);
     }
     if (evalCommand->parsed()) {
       return runEval(eval, out, err);

@@ -18,6 +18,7 @@ struct Program;
 }
 namespace crm::run {
 struct RunResult;
+struct Prepared;
 }
 
 namespace crm::cli {
@@ -71,6 +72,30 @@ struct RunArguments {
 };
 
 int runRun(const RunArguments& arguments, std::ostream& out, std::ostream& err);
+
+// Reads --as-of into `asOf`; without one, takes the current second and says
+// so. Returns an exit code.
+int parseAsOf(const std::string& text, bool given, const char* command, int64_t& asOf,
+              std::ostream& err);
+
+// Checks `script`, reports what is wrong with it for a run, and loads its
+// data. Returns an exit code.
+int prepareRun(const std::string& script, const LoadArguments& load, run::Prepared& prepared,
+               std::ostream& err);
+
+struct ExplainArguments {
+  std::string script;
+  std::string customer;
+  std::string campaign;
+  std::string asOf;
+  bool asOfGiven = false;
+  std::string format = "text";
+  std::string history;
+  std::string engine = "jit";
+  LoadArguments load;  // the script field is unused
+};
+
+int runExplain(const ExplainArguments& arguments, std::ostream& out, std::ostream& err);
 
 struct EvalArguments {
   std::string expression;

@@ -117,55 +117,49 @@ void printSummary(std::ostream& err, const ir::Program& program, const runtime::
 
 }  // namespace
 
-int runRun(const RunArguments& arguments, std::ostream& out, std::ostream& err) {
-  int64_t asOf = 0;
-  std::string asOfText;
-  if (arguments.asOfGiven && arguments.asOf.empty()) {
+int parseAsOf(const std::string& text, bool given, const char* command, int64_t& asOf,
+              std::ostream& err) {
+  if (given && text.empty()) {
     err << "crm: --as-of is empty; give an RFC 3339 timestamp such as 2018-03-01T00:00:00Z\n";
     return kUsageError;
   }
-  if (arguments.asOf.empty()) {
+  if (text.empty()) {
     auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
         std::chrono::system_clock::now().time_since_epoch());
     // Whole seconds, so that the printed instant reproduces the run.
     asOf = micros.count() / runtime::kMicrosPerSecond * runtime::kMicrosPerSecond;
-    asOfText = runtime::formatTimestamp(asOf);
-    err << "crm run: no --as-of given; using the current time " << asOfText
-        << " (pass --as-of " << asOfText << " to repeat this run)\n";
-  } else {
-    auto parsed = runtime::parseTimestamp(arguments.asOf);
-    if (!parsed) {
-      err << "crm: --as-of takes an RFC 3339 timestamp such as 2018-03-01T00:00:00Z, not '"
-          << arguments.asOf << "'\n";
-      return kUsageError;
-    }
-    asOf = *parsed;
-    asOfText = runtime::formatTimestamp(asOf);
+    std::string now = runtime::formatTimestamp(asOf);
+    err << "crm " << command << ": no --as-of given; using the current time " << now
+        << " (pass --as-of " << now << " to repeat this run)\n";
+    return kSuccess;
   }
+  auto parsed = runtime::parseTimestamp(text);
+  if (!parsed) {
+    err << "crm: --as-of takes an RFC 3339 timestamp such as 2018-03-01T00:00:00Z, not '" << text
+        << "'\n";
+    return kUsageError;
+  }
+  asOf = *parsed;
+  return kSuccess;
+}
 
-  if (arguments.commit && arguments.history.empty()) {
-    err << "crm: --commit appends to the contact history, so it needs --history PATH\n";
-    return kUsageError;
-  }
-  if (!arguments.runId.empty() && arguments.history.empty()) {
-    err << "crm: --run-id names the run in the contact history, so it needs --history PATH\n";
-    return kUsageError;
-  }
+int prepareRun(const std::string& script, const LoadArguments& load, run::Prepared& prepared,
+               std::ostream& err) {
   load::LoadOptions loadOptions;
-  int status = prepareLoadOptions(arguments.load, loadOptions, err);
+  int status = prepareLoadOptions(load, loadOptions, err);
   if (status != kSuccess) return status;
-  run::Prepared prepared = run::checkScript(arguments.script);
+  prepared = run::checkScript(script);
   auto& compilation = *prepared.compilation;
   diag::renderHuman(err, compilation.sources, compilation.diagnostics->sorted(), {false});
   if (prepared.program == nullptr) return kInvalidInput;
   const ir::Program& program = *prepared.program;
   if (program.customerEntity.empty()) {
-    err << "crm: " << arguments.script
+    err << "crm: " << script
         << " declares no customer entity, so there is nobody to evaluate; declare one with "
            "`customer entity NAME key FIELD { ... }`\n";
     return kInvalidInput;
   }
-  for (const auto& problem : program.problems) err << "crm: " << arguments.script << ": " << problem << "\n";
+  for (const auto& problem : program.problems) err << "crm: " << script << ": " << problem << "\n";
   if (!program.problems.empty()) return kInvalidInput;
   status = checkSourceNames(loadOptions, compilation, err);
   if (status != kSuccess) return status;
@@ -174,6 +168,27 @@ int runRun(const RunArguments& arguments, std::ostream& out, std::ostream& err) 
     load::printReport(err, prepared.loadReport);
     return kInvalidInput;
   }
+  return kSuccess;
+}
+
+int runRun(const RunArguments& arguments, std::ostream& out, std::ostream& err) {
+  int64_t asOf = 0;
+  int status = parseAsOf(arguments.asOf, arguments.asOfGiven, "run", asOf, err);
+  if (status != kSuccess) return status;
+  std::string asOfText = runtime::formatTimestamp(asOf);
+  if (arguments.commit && arguments.history.empty()) {
+    err << "crm: --commit appends to the contact history, so it needs --history PATH\n";
+    return kUsageError;
+  }
+  if (!arguments.runId.empty() && arguments.history.empty()) {
+    err << "crm: --run-id names the run in the contact history, so it needs --history PATH\n";
+    return kUsageError;
+  }
+  run::Prepared prepared;
+  status = prepareRun(arguments.script, arguments.load, prepared, err);
+  if (status != kSuccess) return status;
+  auto& compilation = *prepared.compilation;
+  const ir::Program& program = *prepared.program;
   const runtime::Store& store = *prepared.store;
 
   if (arguments.dumpIr) {

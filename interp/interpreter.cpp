@@ -124,7 +124,10 @@ Value Interpreter::triggerEvents(uint32_t index, int64_t since, std::vector<Fire
         std::string id = element.is(ValueKind::Row) && !element.isUnresolvedRow()
                              ? element.table()->keyText(element.rowIndex())
                              : std::to_string(i) + "@" + runtime::formatTimestamp(due);
-        fired->push_back({std::move(id), due});
+        // Several elements may share a key, as the lines of one basket do.
+        bool seen = std::any_of(fired->begin(), fired->end(),
+                                [&](const FiredEvent& event) { return event.id == id; });
+        if (!seen) fired->push_back({std::move(id), due});
       }
     }
   }

@@ -231,7 +231,7 @@ int Arbiter::cappedBy(size_t planIndex, const Candidate& candidate, const Option
         if (static_cast<int64_t>(end - start + 1) > limit) capped = true;
       }
       counted = std::to_string(before) + " of " + std::to_string(limit) + " in the " +
-                runtime::formatDuration(length) + " before " + runtime::formatTimestamp(option.at);
+                runtime::formatShortDuration(length) + " before " + runtime::formatTimestamp(option.at);
     }
     if (capped) return static_cast<int>(c);
     step(plan, "cap", cap.text, campaign.name, "room on " + program_.channels[option.channel].name,

@@ -1,6 +1,7 @@
 #include "runtime/time.h"
 
 #include <cstdio>
+#include <utility>
 
 namespace crm::runtime {
 namespace {
@@ -238,6 +239,17 @@ std::string formatDuration(int64_t micros) {
     text += fraction % 1000 == 0 ? std::string(digits, 3) : std::string(digits, 6);
   }
   return text + "s";
+}
+
+std::string formatShortDuration(int64_t micros) {
+  static const std::pair<int64_t, const char*> kUnits[] = {{kMicrosPerDay, "d"},
+                                                           {3600 * kMicrosPerSecond, "h"},
+                                                           {60 * kMicrosPerSecond, "m"},
+                                                           {kMicrosPerSecond, "s"}};
+  for (const auto& [size, unit] : kUnits) {
+    if (micros != 0 && micros % size == 0) return std::to_string(micros / size) + unit;
+  }
+  return formatDuration(micros);
 }
 
 }  // namespace crm::runtime

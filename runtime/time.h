@@ -50,4 +50,8 @@ std::string formatTimestamp(int64_t micros);
 // CEL and protobuf JSON write durations: `3600s`, `-1.500s`.
 std::string formatDuration(int64_t micros);
 
+// A duration as a script writes it, in the largest unit that divides it:
+// `7d`, `36h`, `90m`, `45s`; other durations as formatDuration.
+std::string formatShortDuration(int64_t micros);
+
 }  // namespace crm::runtime

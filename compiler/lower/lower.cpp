@@ -202,16 +202,6 @@ ir::DailyHours dailyHours(const ast::Property* property) {
   return hours;
 }
 
-// `7d`, `36h`, `90m`: the largest unit that divides the duration.
-std::string compactDuration(int64_t micros) {
-  static const std::pair<int64_t, const char*> kUnits[] = {
-      {86400000000LL, "d"}, {3600000000LL, "h"}, {60000000LL, "m"}, {1000000LL, "s"}};
-  for (const auto& [size, unit] : kUnits) {
-    if (micros != 0 && micros % size == 0) return std::to_string(micros / size) + unit;
-  }
-  return runtime::formatDuration(micros);
-}
-
 std::string stringLiteral(const ast::Expr* expr) {
   if (expr == nullptr || expr->kind != ast::ExprKind::Literal) return "";
   const auto& literal = ast::as<ast::Literal>(*expr);
@@ -287,7 +277,7 @@ void Lowering::lowerPressure(const ast::PressureDecl& decl) {
         } else if (rule.window != nullptr) {
           cap.window = lower(*rule.window);
           cap.text += rule.window->kind == ast::ExprKind::Literal
-                          ? compactDuration(ast::as<ast::Literal>(*rule.window).intValue)
+                          ? runtime::formatShortDuration(ast::as<ast::Literal>(*rule.window).intValue)
                           : std::string("window");
           if (rule.rolling) cap.text += " rolling";
         }
