@@ -26,13 +26,20 @@ bool toCell(ColumnKind kind, const Value& value, Cell& cell) {
       cell.integer = value.asBool() ? 1 : 0;
       return value.is(ValueKind::Bool);
     case ColumnKind::Int:
+      cell.integer = value.asInt();
+      return value.is(ValueKind::Int);
     case ColumnKind::Date:
+      cell.integer = value.asInt();
+      return value.is(ValueKind::Date);
     case ColumnKind::Timestamp:
+      cell.integer = value.asInt();
+      return value.is(ValueKind::Timestamp);
     case ColumnKind::Duration:
+      cell.integer = value.asInt();
+      return value.is(ValueKind::Duration);
     case ColumnKind::Enum:
       cell.integer = value.asInt();
-      return !value.is(ValueKind::Double) && !value.is(ValueKind::Decimal) &&
-             !value.is(ValueKind::String);
+      return value.is(ValueKind::Enum);
     case ColumnKind::Double:
       cell.real = value.is(ValueKind::Int) ? static_cast<double>(value.asInt()) : value.asDouble();
       return value.is(ValueKind::Double) || value.is(ValueKind::Int);

@@ -65,7 +65,7 @@ class Planner {
   void addRows(const ast::EntityDecl& entity, const ast::Expr& list, size_t parent,
                const std::string& what);
   void checkRecord(const ast::RecordDecl& record, const ast::MapLiteral& map);
-  // The entity whose child list holds rows of `entity`, if any.
+  // The entity whose child list contains rows of `entity`, if any.
   const ast::EntityDecl* parentOf(const ast::EntityDecl& entity) const;
   void problem(source::SourceRange range, std::string message) {
     problems_.push_back({range, std::move(message)});
@@ -246,6 +246,21 @@ void Planner::plan(const ast::TestDecl& test) {
   }
 }
 
+// A set given as a list literal contains each element once.
+Value distinctItems(const Value& list) {
+  std::vector<Value> items;
+  for (size_t i = 0; i < list.listSize(); ++i) {
+    Value item = list.listAt(i);
+    bool seen = false;
+    for (const Value& kept : items) {
+      Value same = runtime::equals(kept, item);
+      seen = seen || (same.is(runtime::ValueKind::Bool) && same.asBool());
+    }
+    if (!seen) items.push_back(std::move(item));
+  }
+  return Value::list(std::move(items));
+}
+
 // A record with the defaults of the fields that its map leaves out.
 Value withDefaults(const Value& value, const ast::RecordDecl& record, const ast::MapLiteral& map) {
   if (!value.is(runtime::ValueKind::Record)) return value;
@@ -343,6 +358,9 @@ std::unique_ptr<runtime::Store> buildFixtureStore(
       Value value;
       if (planned.fields[i] != nullptr) {
         value = values.at(planned.fields[i]);
+        if (value.is(runtime::ValueKind::List) && field.type->unwrapped()->is(TypeKind::Set)) {
+          value = distinctItems(value);
+        }
         if (planned.records[i] != nullptr) {
           value = withDefaults(value, ast::as<ast::RecordDecl>(*field.type->unwrapped()->decl),
                                *planned.records[i]);

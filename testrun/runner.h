@@ -22,7 +22,7 @@ struct TestResult {
   bool passed() const { return failures.empty(); }
 };
 
-// Where a declaration is, ordered by file, line and column.
+// The place of a declaration, ordered by file, line and column.
 struct Place {
   std::string file;
   uint32_t line = 0;
@@ -37,8 +37,8 @@ struct Place {
 };
 
 // What the tests exercised, by declaration. Keys are the declaration's
-// place, which tells apart two scripts' channels of one name; names are
-// kept beside them for the report.
+// place, so two scripts' channels of one name count apart. Names are kept
+// beside them for the report.
 struct Coverage {
   struct Segment {
     std::string name;
