@@ -284,6 +284,24 @@ Value withDefaults(const Value& value, const ast::RecordDecl& record, const ast:
   return Value::record(data.info, std::move(fields));
 }
 
+// Whether evaluating `node` reads the customer or the catalog, which do
+// not exist while the test's data is evaluated.
+bool readsData(const ir::Node& node) {
+  switch (node.op) {
+    case ir::Op::Customer:
+    case ir::Op::Catalog:
+    case ir::Op::Declaration:
+    case ir::Op::Recommend:
+      return true;
+    default:
+      break;
+  }
+  for (const auto& operand : node.operands) {
+    if (operand != nullptr && readsData(*operand)) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 std::string locationOf(const source::SourceManager& sources, source::SourceRange range) {
@@ -337,7 +355,14 @@ std::unique_ptr<runtime::Store> buildFixtureStore(
   interp::Interpreter interpreter(program, nullptr, plan.now);
   std::map<const ast::Expr*, Value> values;
   for (const ast::Expr* expression : plan.expressions) {
-    Value value = interpreter.evaluate(*lowered.at(expression));
+    const ir::Node& node = *lowered.at(expression);
+    if (readsData(node)) {
+      problems.push_back({locationOf(sources, expression->range),
+                          "test data cannot read `customer`, `catalog`, lets, segments or "
+                          "recommendations; write the value itself"});
+      continue;
+    }
+    Value value = interpreter.evaluate(node);
     if (value.isError()) {
       problems.push_back({locationOf(sources, expression->range),
                           "this value is an error: " + value.asError().message});

@@ -59,8 +59,9 @@ FixturePlan planFixture(const ast::TestDecl& test, const Schema& schema,
                         const source::SourceManager& sources);
 
 // Evaluates the planned values (`lowered` maps each of plan.expressions to
-// its lowered node) and builds the test's store. Returns null with
-// `problems` filled when a value or a key is wrong.
+// its lowered node) and builds the test's store. Adds each wrong value or
+// key to `problems`, and returns null when `problems` is not empty, which
+// it may be on entry.
 std::unique_ptr<runtime::Store> buildFixtureStore(
     const FixturePlan& plan, const Schema& schema, const ir::Program& program,
     const std::map<const ast::Expr*, const ir::Node*>& lowered,

@@ -100,12 +100,11 @@ TestResult TestRun::run() {
   auto start = std::chrono::steady_clock::now();
   result_.name = test_.name.text;
   result_.location = locationOf(test_.name.range);
+  // Values are evaluated even when the plan has problems, so that the test
+  // reports every problem of its data at once.
   std::vector<Failure> problems = plan_.problems;
-  std::unique_ptr<runtime::Store> store;
-  if (problems.empty()) {
-    store = buildFixtureStore(plan_, file_.schema, *file_.program, file_.lowered,
-                              file_.compilation->sources, problems);
-  }
+  std::unique_ptr<runtime::Store> store = buildFixtureStore(
+      plan_, file_.schema, *file_.program, file_.lowered, file_.compilation->sources, problems);
   for (auto& problem : problems) {
     if (problem.location.empty()) problem.location = result_.location;
     result_.failures.push_back(std::move(problem));

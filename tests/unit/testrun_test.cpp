@@ -133,7 +133,23 @@ TEST_P(TestCommand, BadDataIsReportedWhereItIs) {
       "  DIR/bad_data.crm:36:3: a test gives one customer; this is a second one\n"
       "FAIL DIR/bad_data.crm:39:6: test \"a value that is an error\"\n"
       "  DIR/bad_data.crm:41:32: this value is an error: cannot convert '2026-02-30' to date\n"
-      "0 passed, 5 failed\n"));
+      "FAIL DIR/bad_data.crm:44:6: test \"data that reads the customer\"\n"
+      "  DIR/bad_data.crm:46:32: give the rows of `orders` as a list of `{ field: value }` maps\n"
+      "  DIR/bad_data.crm:46:54: test data cannot read `customer`, `catalog`, lets, segments or "
+      "recommendations; write the value itself\n"
+      "0 passed, 6 failed\n"));
+  EXPECT_EQ(result.exitCode, cli::kInvalidInput);
+}
+
+TEST_P(TestCommand, RowsBelongToTheirOwnLists) {
+  TestRun result = runTests({kDir + "nested.crm"}, GetParam());
+  EXPECT_EQ(result.out, inDir(
+      "FAIL DIR/nested.crm:36:6: test \"rows outside the list that owns them\"\n"
+      "  DIR/nested.crm:38:3: a `Book` row belongs to the list of its `Shelf`; give it there\n"
+      "  DIR/nested.crm:39:3: a `Book` row belongs to the list of its `Shelf`; give it there\n"
+      "  DIR/nested.crm:40:36: a `Book` row belongs to the list of its `Shelf`; give it there "
+      "and refer to it by its key\n"
+      "1 passed, 1 failed\n"));
   EXPECT_EQ(result.exitCode, cli::kInvalidInput);
 }
 
