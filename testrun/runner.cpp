@@ -10,25 +10,13 @@
 #include "compiler/lower/lower.h"
 #include "interp/interpreter.h"
 #include "jit/jit.h"
+#include "testrun/internal.h"
 
 namespace crm::testrun {
 namespace {
 
 using runtime::Value;
 using runtime::ValueKind;
-
-// The program of one file, with every expression its tests need.
-struct FileProgram {
-  const driver::Compilation* compilation = nullptr;
-  Schema schema;
-  std::unique_ptr<ir::Program> program;
-  std::vector<ir::NodePtr> nodes;
-  std::map<const ast::Expr*, const ir::Node*> lowered;
-  // Declaration locations by name, for coverage.
-  std::map<std::string, Place> segments;
-  std::map<std::string, Place> campaigns;
-  std::map<std::string, Place> channels;
-};
 
 // The expressions an expectation evaluates: the condition, and for a
 // comparison its two sides, which a failure shows.
@@ -53,7 +41,7 @@ void expectationExpressions(const ast::TestItem& item, std::vector<const ast::Ex
 
 class TestRun {
  public:
-  TestRun(const FileProgram& file, const ast::TestDecl& test, const FixturePlan& plan,
+  TestRun(const internal::FileProgram& file, const ast::TestDecl& test, const FixturePlan& plan,
           const TestOptions& options, Coverage& coverage)
       : file_(file), test_(test), plan_(plan), options_(options), coverage_(coverage) {}
 
@@ -69,7 +57,6 @@ class TestRun {
                   const run::RunResult& result);
   void checkCondition(const ast::TestItem& item, interp::Interpreter& interpreter);
   std::string whyNotCandidate(uint32_t campaign, interp::Interpreter& interpreter);
-  void recordCoverage(const run::RunResult& result);
   std::string locationOf(source::SourceRange range) const {
     return testrun::locationOf(file_.compilation->sources, range);
   }
@@ -81,7 +68,7 @@ class TestRun {
     result_.failures.push_back({locationOf(range), std::move(message)});
   }
 
-  const FileProgram& file_;
+  const internal::FileProgram& file_;
   const ast::TestDecl& test_;
   const FixturePlan& plan_;
   const TestOptions& options_;
@@ -122,7 +109,7 @@ TestResult TestRun::run() {
       fail(test_.name.range, "the JIT failed to compile the program: " + result.engineError);
     } else {
       checkExpectations(*store, result);
-      recordCoverage(result);
+      internal::recordCoverage(file_, result, coverage_);
     }
   }
   result_.seconds =
@@ -302,83 +289,7 @@ void TestRun::checkCondition(const ast::TestItem& item, interp::Interpreter& int
   fail(item.range, expected + actual);
 }
 
-void TestRun::recordCoverage(const run::RunResult& result) {
-  const ir::Program& program = *file_.program;
-  std::vector<uint32_t> segments = program.segments();
-  for (size_t i = 0; i < segments.size(); ++i) {
-    auto where = file_.segments.find(program.declarations[segments[i]].name);
-    if (where == file_.segments.end()) continue;
-    auto& segment = coverage_.segments[where->second];
-    ++(result.members[i].empty() ? segment.notHeld : segment.held);
-  }
-  for (const auto& decision : result.decisions) {
-    if (decision.channel < 0) continue;
-    auto campaign = file_.campaigns.find(program.campaigns[decision.campaign].name);
-    if (campaign != file_.campaigns.end()) ++coverage_.campaigns[campaign->second].sends;
-    auto channel = file_.channels.find(program.channels[decision.channel].name);
-    if (channel != file_.channels.end()) ++coverage_.channels[channel->second].sends;
-  }
-}
-
-Place placeOf(const source::SourceManager& sources, source::SourceRange range) {
-  if (!range.valid()) return {};
-  const source::SourceFile& file = sources.file(range.file);
-  source::LineColumn at = file.lineColumn(range.begin);
-  return {file.path(), at.line, at.column};
-}
-
-// Lists the declarations that coverage counts, each with no use yet.
-void collectDeclarations(FileProgram& file, Coverage& coverage) {
-  const auto& sources = file.compilation->sources;
-  for (const ast::Script* script : file.schema.scripts) {
-    for (const auto& decl : script->decls) {
-      Place where = placeOf(sources, decl->name.range);
-      switch (decl->kind) {
-        case ast::DeclKind::Segment:
-          file.segments[decl->name.text] = where;
-          coverage.segments[where].name = decl->name.text;
-          break;
-        case ast::DeclKind::Campaign:
-          file.campaigns[decl->name.text] = where;
-          coverage.campaigns[where].name = decl->name.text;
-          break;
-        case ast::DeclKind::Channel:
-          file.channels[decl->name.text] = where;
-          coverage.channels[where].name = decl->name.text;
-          break;
-        case ast::DeclKind::Pressure:
-          for (const auto& rule : ast::as<ast::PressureDecl>(*decl).rules) {
-            const auto& text = sources.file(rule.range.file).text();
-            coverage.pressureRules[placeOf(sources, rule.range)] =
-                text.substr(rule.range.begin, rule.range.end - rule.range.begin);
-          }
-          break;
-        default:
-          break;
-      }
-    }
-  }
-}
-
 }  // namespace
-
-void Coverage::merge(const Coverage& other) {
-  for (const auto& [where, segment] : other.segments) {
-    auto& mine = segments[where];
-    mine.name = segment.name;
-    mine.held += segment.held;
-    mine.notHeld += segment.notHeld;
-  }
-  for (const auto& [where, use] : other.campaigns) {
-    campaigns[where].name = use.name;
-    campaigns[where].sends += use.sends;
-  }
-  for (const auto& [where, use] : other.channels) {
-    channels[where].name = use.name;
-    channels[where].sends += use.sends;
-  }
-  pressureRules.insert(other.pressureRules.begin(), other.pressureRules.end());
-}
 
 bool matchesFilter(const std::string& name, const std::string& filter) {
   if (filter.empty()) return true;
@@ -402,7 +313,7 @@ FileResult runFileTests(const std::string& path, const TestOptions& options) {
     return result;
   }
 
-  FileProgram file;
+  internal::FileProgram file;
   file.compilation = compilation.get();
   std::vector<const ast::Script*> scripts;
   for (const auto& script : compilation->scripts) scripts.push_back(script.get());
@@ -436,7 +347,7 @@ FileResult runFileTests(const std::string& path, const TestOptions& options) {
     for (const auto& problem : file.program->problems) result.error += problem + "\n";
     return result;
   }
-  collectDeclarations(file, result.coverage);
+  internal::collectDeclarations(file, result.coverage);
   for (size_t i = 0; i < tests.size(); ++i) {
     result.tests.push_back(TestRun(file, *tests[i], plans[i], options, result.coverage).run());
   }
