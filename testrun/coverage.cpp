@@ -1,4 +1,4 @@
-// What the tests of a file exercised.
+// Coverage: the declarations that the tests of a file exercised.
 #include "run/run.h"
 #include "testrun/internal.h"
 #include "testrun/runner.h"

@@ -132,6 +132,8 @@ std::unique_ptr<runtime::Store> buildFixtureStore(
         if (value.is(runtime::ValueKind::List) && field.type->unwrapped()->is(TypeKind::Set)) {
           value = distinctItems(value);
         }
+        // NOTE: only a record given directly in a field, or nested in such a
+        // record, gets defaults; a record inside a list keeps its nulls.
         if (planned.records[i] != nullptr) {
           value = withDefaults(value, ast::as<ast::RecordDecl>(*field.type->unwrapped()->decl),
                                *planned.records[i]);
