@@ -30,24 +30,45 @@ Value distinctItems(const Value& list) {
   return Value::list(std::move(items));
 }
 
-// A record with the defaults of the fields that its map leaves out.
-Value withDefaults(const Value& value, const ast::RecordDecl& record, const ast::MapLiteral& map) {
-  if (!value.is(runtime::ValueKind::Record)) return value;
+// Returns `value` with the defaults of the fields that the records given as maps in
+// `expr` leave out, in records and lists at any depth, and with each set's
+// elements distinct.
+Value withDefaults(const Value& value, const ast::Type* type, const ast::Expr& expr) {
+  if (type == nullptr || type->isError()) return value;
+  const ast::Type* unwrapped = type->unwrapped();
+  bool set = unwrapped->is(TypeKind::Set);
+  if ((unwrapped->is(TypeKind::List) || set) && value.is(runtime::ValueKind::List)) {
+    const ast::ListLiteral* literal =
+        expr.kind == ast::ExprKind::List ? &ast::as<ast::ListLiteral>(expr) : nullptr;
+    std::vector<Value> items;
+    for (size_t i = 0; i < value.listSize(); ++i) {
+      bool written = literal != nullptr && literal->elements.size() == value.listSize();
+      items.push_back(written ? withDefaults(value.listAt(i), unwrapped->element,
+                                             *literal->elements[i])
+                              : value.listAt(i));
+    }
+    Value list = Value::list(std::move(items));
+    return set ? distinctItems(list) : list;
+  }
+  if (!unwrapped->is(TypeKind::Record) || expr.kind != ast::ExprKind::Map ||
+      !value.is(runtime::ValueKind::Record)) {
+    return value;
+  }
+  const auto& record = ast::as<ast::RecordDecl>(*unwrapped->decl);
   const auto& data = value.asRecord();
-  Entries entries = entriesOf(map);
+  Entries entries = entriesOf(ast::as<ast::MapLiteral>(expr));
   std::vector<Value> fields = data.fields;
   for (size_t i = 0; i < record.fields.size() && i < fields.size(); ++i) {
-    const ast::Type* type = record.fields[i].type;
-    if (type == nullptr || type->isError()) continue;
+    const ast::Type* fieldType = record.fields[i].type;
+    if (fieldType == nullptr || fieldType->isError()) continue;
     const ast::Expr* given = nullptr;
-    for (const auto& [name, expr] : entries) {
-      if (name == record.fields[i].name.text) given = expr;
+    for (const auto& [name, fieldExpr] : entries) {
+      if (name == record.fields[i].name.text) given = fieldExpr;
     }
-    if (given == nullptr) {
-      if (auto fallback = defaultValue(type)) fields[i] = *fallback;
-    } else if (given->kind == ast::ExprKind::Map && type->unwrapped()->is(TypeKind::Record)) {
-      fields[i] = withDefaults(fields[i], ast::as<ast::RecordDecl>(*type->unwrapped()->decl),
-                               ast::as<ast::MapLiteral>(*given));
+    if (given != nullptr) {
+      fields[i] = withDefaults(fields[i], fieldType, *given);
+    } else if (auto fallback = defaultValue(fieldType)) {
+      fields[i] = *fallback;
     }
   }
   return Value::record(data.info, std::move(fields));
@@ -128,16 +149,7 @@ std::unique_ptr<runtime::Store> buildFixtureStore(
       const ast::FieldDecl& field = planned.entity->fields[i];
       Value value;
       if (planned.fields[i] != nullptr) {
-        value = values.at(planned.fields[i]);
-        if (value.is(runtime::ValueKind::List) && field.type->unwrapped()->is(TypeKind::Set)) {
-          value = distinctItems(value);
-        }
-        // NOTE: only a record given directly in a field, or nested in such a
-        // record, gets defaults; a record inside a list keeps its nulls.
-        if (planned.records[i] != nullptr) {
-          value = withDefaults(value, ast::as<ast::RecordDecl>(*field.type->unwrapped()->decl),
-                               *planned.records[i]);
-        }
+        value = withDefaults(values.at(planned.fields[i]), field.type, *planned.fields[i]);
       } else if (field.type != nullptr && !field.type->isError() && !childEntityOf(field.type)) {
         value = defaultValue(field.type).value_or(Value::null());
       }

@@ -42,7 +42,6 @@ Schema schemaOf(const std::vector<const ast::Script*>& scripts);
 struct PlannedRow {
   const ast::EntityDecl* entity = nullptr;
   std::vector<const ast::Expr*> fields;
-  std::vector<const ast::MapLiteral*> records;  // per field: a record given as a map, or null
   size_t parent = SIZE_MAX;
   source::SourceRange range;
 };

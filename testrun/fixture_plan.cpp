@@ -69,7 +69,9 @@ class Planner {
                 size_t parent);
   void addRows(const ast::EntityDecl& entity, const ast::Expr& list, size_t parent,
                const std::string& what);
-  void checkRecord(const ast::RecordDecl& record, const ast::MapLiteral& map);
+  // Reports the fields without a default that the records given as maps
+  // in `expr` leave out, in records and lists at any depth.
+  void checkRecords(const ast::Type* type, const ast::Expr& expr);
   // The entity whose child list contains rows of `entity`, if any.
   const ast::EntityDecl* parentOf(const ast::EntityDecl& entity) const;
   void problem(source::SourceRange range, std::string message) {
@@ -92,21 +94,29 @@ const ast::EntityDecl* Planner::parentOf(const ast::EntityDecl& entity) const {
   return nullptr;
 }
 
-void Planner::checkRecord(const ast::RecordDecl& record, const ast::MapLiteral& map) {
-  Entries entries = entriesOf(map);
+void Planner::checkRecords(const ast::Type* type, const ast::Expr& expr) {
+  if (type == nullptr || type->isError()) return;
+  const ast::Type* value = type->unwrapped();
+  if ((value->is(TypeKind::List) || value->is(TypeKind::Set)) &&
+      expr.kind == ast::ExprKind::List) {
+    for (const auto& element : ast::as<ast::ListLiteral>(expr).elements) {
+      checkRecords(value->element, *element);
+    }
+    return;
+  }
+  if (!value->is(TypeKind::Record) || expr.kind != ast::ExprKind::Map) return;
+  const auto& record = ast::as<ast::RecordDecl>(*value->decl);
+  Entries entries = entriesOf(ast::as<ast::MapLiteral>(expr));
   for (const auto& field : record.fields) {
     const ast::Expr* given = nullptr;
-    for (const auto& [name, value] : entries) {
-      if (name == field.name.text) given = value;
+    for (const auto& [name, fieldValue] : entries) {
+      if (name == field.name.text) given = fieldValue;
     }
-    if (field.type == nullptr || field.type->isError()) continue;
-    if (given == nullptr && !defaultValue(field.type)) {
-      problem(map.range, "this `" + record.name.text + "` lacks the field `" + field.name.text +
-                             "`, which has no default; give it");
-    }
-    const ast::Type* value = field.type->unwrapped();
-    if (given != nullptr && given->kind == ast::ExprKind::Map && value->is(TypeKind::Record)) {
-      checkRecord(ast::as<ast::RecordDecl>(*value->decl), ast::as<ast::MapLiteral>(*given));
+    if (given != nullptr) {
+      checkRecords(field.type, *given);
+    } else if (field.type != nullptr && !field.type->isError() && !defaultValue(field.type)) {
+      problem(expr.range, "this `" + record.name.text + "` lacks the field `" + field.name.text +
+                              "`, which has no default; give it");
     }
   }
 }
@@ -117,7 +127,6 @@ size_t Planner::addRow(const ast::EntityDecl& entity, const Entries& entries,
   PlannedRow row;
   row.entity = &entity;
   row.fields.assign(entity.fields.size(), nullptr);
-  row.records.assign(entity.fields.size(), nullptr);
   row.parent = parent;
   row.range = range;
   plan_.rows.push_back(row);
@@ -149,11 +158,7 @@ size_t Planner::addRow(const ast::EntityDecl& entity, const Entries& entries,
     }
     plan_.rows[index].fields[i] = value;
     plan_.expressions.push_back(value);
-    const ast::Type* unwrapped = type->unwrapped();
-    if (value->kind == ast::ExprKind::Map && unwrapped->is(TypeKind::Record)) {
-      plan_.rows[index].records[i] = &ast::as<ast::MapLiteral>(*value);
-      checkRecord(ast::as<ast::RecordDecl>(*unwrapped->decl), ast::as<ast::MapLiteral>(*value));
-    }
+    checkRecords(type, *value);
   }
   for (size_t i = 0; i < entity.fields.size(); ++i) {
     const auto& field = entity.fields[i];

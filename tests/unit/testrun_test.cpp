@@ -144,12 +144,14 @@ TEST_P(TestCommand, BadDataIsReportedWhereItIs) {
 TEST_P(TestCommand, RowsBelongToTheirOwnLists) {
   TestRun result = runTests({kDir + "nested.crm"}, GetParam());
   EXPECT_EQ(result.out, inDir(
-      "FAIL DIR/nested.crm:36:6: test \"rows outside the list that owns them\"\n"
-      "  DIR/nested.crm:38:3: a `Book` row belongs to the list of its `Shelf`; give it there\n"
+      "FAIL DIR/nested.crm:37:6: test \"rows outside the list that owns them\"\n"
       "  DIR/nested.crm:39:3: a `Book` row belongs to the list of its `Shelf`; give it there\n"
-      "  DIR/nested.crm:40:36: a `Book` row belongs to the list of its `Shelf`; give it there "
+      "  DIR/nested.crm:40:3: a `Book` row belongs to the list of its `Shelf`; give it there\n"
+      "  DIR/nested.crm:41:36: a `Book` row belongs to the list of its `Shelf`; give it there "
       "and refer to it by its key\n"
-      "1 passed, 1 failed\n"));
+      "FAIL DIR/nested.crm:62:6: test \"a record in a list lacks a field without a default\"\n"
+      "  DIR/nested.crm:64:33: this `Note` lacks the field `due`, which has no default; give it\n"
+      "2 passed, 2 failed\n"));
   EXPECT_EQ(result.exitCode, cli::kInvalidInput);
 }
 
