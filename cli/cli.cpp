@@ -144,6 +144,23 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
                              "Skip up to N bad records instead of failing (default 0)")
       ->check(CLI::Range(size_t{0}, size_t{1} << 40));
 
+  TestArguments test;
+  CLI::App* testCommand = app.add_subcommand(
+      "test", "Run the test blocks of scripts and report each failed expectation");
+  testCommand->add_option("files", test.paths, ".crm files, or folders searched for them")
+      ->required();
+  testCommand->add_option("--filter", test.filter,
+                          "Run only the tests whose name contains this text, or matches it "
+                          "as a glob when it has *, ? or [");
+  testCommand->add_option("--engine", test.engine, "Evaluation engine: jit (default) or interp")
+      ->check(CLI::IsMember({"jit", "interp"}));
+  testCommand->add_option("--junit", test.junit, "Also write the results as JUnit XML to this file");
+  testCommand->add_flag("--coverage", test.coverage,
+                        "Report the segments, campaigns and channels the tests exercised");
+  testCommand->add_option("--min-coverage", test.minCoverage,
+                          "Fail when the coverage is below this percentage (0 to 100)")
+      ->check(CLI::Range(0.0, 100.0));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
@@ -178,6 +195,9 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
     }
     if (evalCommand->parsed()) {
       return runEval(eval, out, err);
+    }
+    if (testCommand->parsed()) {
+      return runTest(test, out, err);
     }
   } catch (const std::exception& error) {
     err << "crm: internal error: " << error.what() << "\n"

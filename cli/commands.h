@@ -32,6 +32,11 @@ struct CheckArguments {
   size_t maxErrors = 100;
 };
 
+// Expands folders into the .crm files below them, sorted for a stable order.
+// A folder that cannot be walked (a symbolic link loop, no permission) sets
+// `failure` to an error with its path.
+std::vector<std::string> expandPaths(const std::vector<std::string>& paths, std::string& failure);
+
 int runCheck(const CheckArguments& arguments, std::ostream& out, std::ostream& err);
 
 struct LoadArguments {
@@ -113,5 +118,16 @@ struct EvalArguments {
 };
 
 int runEval(const EvalArguments& arguments, std::ostream& out, std::ostream& err);
+
+struct TestArguments {
+  std::vector<std::string> paths;
+  std::string filter;
+  std::string engine = "jit";
+  std::string junit;
+  bool coverage = false;
+  std::optional<double> minCoverage;
+};
+
+int runTest(const TestArguments& arguments, std::ostream& out, std::ostream& err);
 
 }  // namespace crm::cli

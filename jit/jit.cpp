@@ -1785,7 +1785,7 @@ namespace {
 std::unique_ptr<CompiledProgram> compileOnce(const ir::Program& program,
                                              const runtime::Store* store, const Options& options,
                                              bool readCache, std::string& error,
-                                             const ir::Node* extraRoot) {
+                                             const std::vector<const ir::Node*>& extraRoots) {
   auto state = std::make_unique<CompiledProgram::State>();
 
   std::vector<const Node*> roots;
@@ -1799,7 +1799,7 @@ std::unique_ptr<CompiledProgram> compileOnce(const ir::Program& program,
       if (*part) roots.push_back(part->get());
     }
   }
-  if (extraRoot != nullptr) roots.push_back(extraRoot);
+  for (const ir::Node* extra : extraRoots) roots.push_back(extra);
 
   auto machine = llvm::orc::JITTargetMachineBuilder::detectHost();
   if (!machine) {
@@ -1927,12 +1927,20 @@ std::unique_ptr<CompiledProgram> compileOnce(const ir::Program& program,
 std::unique_ptr<CompiledProgram> compile(const ir::Program& program, const runtime::Store* store,
                                          const Options& options, std::string& error,
                                          const ir::Node* extraRoot) {
+  std::vector<const ir::Node*> extraRoots;
+  if (extraRoot != nullptr) extraRoots.push_back(extraRoot);
+  return compile(program, store, options, error, extraRoots);
+}
+
+std::unique_ptr<CompiledProgram> compile(const ir::Program& program, const runtime::Store* store,
+                                         const Options& options, std::string& error,
+                                         const std::vector<const ir::Node*>& extraRoots) {
   initializeLlvm();
-  auto compiled = compileOnce(program, store, options, true, error, extraRoot);
+  auto compiled = compileOnce(program, store, options, true, error, extraRoots);
   if (compiled != nullptr || options.cacheDir.empty()) return compiled;
   // A damaged cached object fails to load: compile afresh and replace it.
   std::string retryError;
-  compiled = compileOnce(program, store, options, false, retryError, extraRoot);
+  compiled = compileOnce(program, store, options, false, retryError, extraRoots);
   if (compiled != nullptr) error.clear();
   return compiled;
 }

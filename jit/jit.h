@@ -14,6 +14,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "compiler/lower/ir.h"
 #include "interp/interpreter.h"
@@ -58,5 +59,10 @@ class CompiledProgram : public interp::NativeCode {
 std::unique_ptr<CompiledProgram> compile(const ir::Program& program, const runtime::Store* store,
                                          const Options& options, std::string& error,
                                          const ir::Node* extraRoot = nullptr);
+
+// The same with several extra roots, such as the expectations of a test.
+std::unique_ptr<CompiledProgram> compile(const ir::Program& program, const runtime::Store* store,
+                                         const Options& options, std::string& error,
+                                         const std::vector<const ir::Node*>& extraRoots);
 
 }  // namespace crm::jit

@@ -104,6 +104,11 @@ struct Cell {
   std::string_view textValue() const { return view.data() != nullptr ? view : text; }
 };
 
+// Adds one empty table per entity of `scripts` to `store` and plans its
+// columns: kinds, null bitmaps, reference and child-list targets, the key.
+std::vector<EntityPlan> planEntities(const std::vector<const ast::Script*>& scripts,
+                                     runtime::Store& store);
+
 void appendRow(EntityPlan& plan, const std::vector<Cell>& row, const std::vector<bool>& bound);
 
 // Whether `text` is one of the source's null markers ("" when it names none).

@@ -182,6 +182,77 @@ void writeRejects(const std::string& path, const std::vector<Problem>& rejected,
 
 }  // namespace
 
+namespace internal {
+
+std::vector<EntityPlan> planEntities(const std::vector<const ast::Script*>& scripts,
+                                     runtime::Store& store) {
+  std::vector<EntityPlan> entities;
+  for (const ast::Script* script : scripts) {
+    for (const auto& decl : script->decls) {
+      if (decl->kind != ast::DeclKind::Entity) continue;
+      EntityPlan plan;
+      plan.entity = &ast::as<ast::EntityDecl>(*decl);
+      plan.table = &store.addTable(plan.entity->name.text);
+      entities.push_back(std::move(plan));
+    }
+  }
+  auto planOf = [&](const ast::EntityDecl* entity) -> EntityPlan* {
+    for (auto& plan : entities) {
+      if (plan.entity == entity) return &plan;
+    }
+    return nullptr;
+  };
+  for (auto& plan : entities) {
+    for (const auto& field : plan.entity->fields) {
+      FieldPlan fieldPlan = planField(field);
+      runtime::Column column;
+      column.name = field.name.text;
+      column.kind = fieldPlan.kind;
+      column.optional = fieldPlan.optional;
+      if (fieldPlan.target != nullptr) {
+        fieldPlan.targetPlan = planOf(fieldPlan.target);
+        column.target = fieldPlan.targetPlan->table;
+      }
+      if (field.name.text == plan.entity->key.text) {
+        plan.table->keyColumn = plan.table->columns.size();
+      }
+      plan.table->columns.push_back(std::move(column));
+      plan.fields.push_back(fieldPlan);
+    }
+    switch (plan.entity->role) {
+      case ast::EntityRole::Customer: store.customers = plan.table; break;
+      case ast::EntityRole::Catalog: store.catalog = plan.table; break;
+      case ast::EntityRole::Event: store.events = plan.table; break;
+      case ast::EntityRole::None: break;
+    }
+  }
+
+  // Strings of columns never looked up by text may skip deduplication: all
+  // but the keys of entities that others reference or list, and the
+  // customers' and the catalog's keys.
+  for (auto& plan : entities) {
+    bool keyLookedUp = plan.entity->role == ast::EntityRole::Customer ||
+                       plan.entity->role == ast::EntityRole::Catalog;
+    // A parent of child rows looks its key up for every child.
+    for (const auto& field : plan.fields) {
+      keyLookedUp = keyLookedUp || field.kind == runtime::ColumnKind::Children;
+    }
+    for (const auto& other : entities) {
+      for (const auto& field : other.fields) {
+        keyLookedUp = keyLookedUp || field.target == plan.entity;
+      }
+    }
+    for (size_t i = 0; i < plan.table->columns.size(); ++i) {
+      if (i != plan.table->keyColumn || !keyLookedUp) {
+        plan.table->columns[i].pool.allowAppendOnly();
+      }
+    }
+  }
+  return entities;
+}
+
+}  // namespace internal
+
 std::vector<std::string> undeclaredSources(const std::vector<const ast::Script*>& scripts,
                                            const LoadOptions& options) {
   std::vector<std::string> names;
@@ -210,68 +281,7 @@ LoadResult loadProgram(const std::vector<const ast::Script*>& scripts,
   if (!report.errors.empty()) return result;
 
   // Tables first, so that references and child lists can point at them.
-  std::vector<EntityPlan> entities;
-  for (const ast::Script* script : scripts) {
-    for (const auto& decl : script->decls) {
-      if (decl->kind != ast::DeclKind::Entity) continue;
-      EntityPlan plan;
-      plan.entity = &ast::as<ast::EntityDecl>(*decl);
-      plan.table = &result.store->addTable(plan.entity->name.text);
-      entities.push_back(std::move(plan));
-    }
-  }
-  auto planOf = [&](const ast::EntityDecl* entity) -> EntityPlan* {
-    for (auto& plan : entities) {
-      if (plan.entity == entity) return &plan;
-    }
-    return nullptr;
-  };
-  for (auto& plan : entities) {
-    for (const auto& field : plan.entity->fields) {
-      FieldPlan fieldPlan = planField(field);
-      runtime::Column column;
-      column.name = field.name.text;
-      column.kind = fieldPlan.kind;
-      column.optional = fieldPlan.optional;
-      if (fieldPlan.target != nullptr) {
-        fieldPlan.targetPlan = planOf(fieldPlan.target);
-        column.target = fieldPlan.targetPlan->table;
-      }
-      if (field.name.text == plan.entity->key.text) {
-        plan.table->keyColumn = plan.table->columns.size();
-      }
-      plan.table->columns.push_back(std::move(column));
-      plan.fields.push_back(fieldPlan);
-    }
-    switch (plan.entity->role) {
-      case ast::EntityRole::Customer: result.store->customers = plan.table; break;
-      case ast::EntityRole::Catalog: result.store->catalog = plan.table; break;
-      case ast::EntityRole::Event: result.store->events = plan.table; break;
-      case ast::EntityRole::None: break;
-    }
-  }
-
-  // Strings of columns never looked up by text may skip deduplication: all
-  // but the keys of entities that others reference or list, and the
-  // customers' and the catalog's keys.
-  for (auto& plan : entities) {
-    bool keyLookedUp = plan.entity->role == ast::EntityRole::Customer ||
-                       plan.entity->role == ast::EntityRole::Catalog;
-    // A parent of child rows looks its key up for every child.
-    for (const auto& field : plan.fields) {
-      keyLookedUp = keyLookedUp || field.kind == runtime::ColumnKind::Children;
-    }
-    for (const auto& other : entities) {
-      for (const auto& field : other.fields) {
-        keyLookedUp = keyLookedUp || field.target == plan.entity;
-      }
-    }
-    for (size_t i = 0; i < plan.table->columns.size(); ++i) {
-      if (i != plan.table->keyColumn || !keyLookedUp) {
-        plan.table->columns[i].pool.allowAppendOnly();
-      }
-    }
-  }
+  std::vector<EntityPlan> entities = internal::planEntities(scripts, *result.store);
 
   std::vector<SourcePlan> sourcePlans;
   for (const ast::Script* script : scripts) {

@@ -14,6 +14,7 @@
 #include "compiler/ast/ast.h"
 #include "compiler/source/source.h"
 #include "runtime/store.h"
+#include "runtime/value.h"
 
 namespace crm::load {
 
@@ -84,6 +85,28 @@ struct LoadResult {
 // source.
 LoadResult loadProgram(const std::vector<const ast::Script*>& scripts,
                        const source::SourceManager& sources, const LoadOptions& options);
+
+// A row given as values rather than read from a source, as a test block
+// gives its customer, catalog and other rows.
+struct GivenRow {
+  const ast::EntityDecl* entity = nullptr;
+  // One value per declared field, in declaration order. A null value is a
+  // null field; child lists are ignored, because they are made of the rows
+  // that name this one as `parent`. A reference is its key, as a string or
+  // an int.
+  std::vector<runtime::Value> fields;
+  // The index in the given rows of the row whose child list contains this
+  // one; SIZE_MAX for a row of no list.
+  size_t parent = SIZE_MAX;
+};
+
+// Builds a store of the entities of `scripts` from given rows, with the
+// tables, child lists and reference resolution of loadProgram. Records,
+// maps and lists of scalars, which no source fills, are kept whole. A
+// reference whose key matches no row stays unresolved, as in a load; a
+// duplicate key is an error of the report.
+LoadResult buildStore(const std::vector<const ast::Script*>& scripts,
+                      const std::vector<GivenRow>& rows);
 
 // The names in options.sourcePaths that no source of `scripts` declares.
 std::vector<std::string> undeclaredSources(const std::vector<const ast::Script*>& scripts,

@@ -51,6 +51,7 @@ Value readColumn(const Table& table, const Column& c, uint32_t row, const EnumIn
       }
       return Value::list(std::move(items));
     }
+    case ColumnKind::Boxed: return c.boxed[row];
     case ColumnKind::Unfilled: break;
   }
   return Value::null();

@@ -20,6 +20,7 @@ const char* columnKindName(ColumnKind kind) {
     case ColumnKind::Reference: return "reference";
     case ColumnKind::Children: return "list";
     case ColumnKind::Values: return "values";
+    case ColumnKind::Boxed: return "boxed";
     case ColumnKind::Unfilled: return "unfilled";
   }
   return "unknown";
@@ -99,7 +100,7 @@ size_t Column::bytes() const {
   size_t total = ints.capacity() * sizeof(int64_t) + doubles.capacity() * sizeof(double) +
                  decimals.capacity() * sizeof(Decimal) + strings.capacity() * sizeof(uint32_t) +
                  nullBits.capacity() * sizeof(uint64_t) + offsets.capacity() * sizeof(uint32_t) +
-                 pool.bytes();
+                 boxed.capacity() * sizeof(Value) + pool.bytes();
   if (elements) {
     total += elements->bytes();
   }

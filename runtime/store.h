@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "runtime/decimal.h"
+#include "runtime/value.h"
 
 namespace crm::runtime {
 
@@ -30,6 +31,7 @@ enum class ColumnKind {
   Reference,  // ints: row in `target`, or kUnresolved when the key matched no row
   Children,   // offsets into `target`: rows [offsets[r], offsets[r + 1])
   Values,     // offsets into `elements`: a list or set of scalars per row
+  Boxed,      // boxed: one whole value per row (records, maps, lists), as test blocks give them
   Unfilled,   // a field no source fills: null when optional, empty otherwise
 };
 
@@ -94,6 +96,7 @@ struct Column {
   // not kept.
   std::vector<std::pair<uint32_t, std::string>> unresolvedKeys;
 
+  std::vector<Value> boxed;           // Boxed
   std::vector<uint32_t> offsets;      // Children and Values: rowCount + 1 entries
   Table* target = nullptr;            // Children and Reference
   std::unique_ptr<Column> elements;   // Values

@@ -873,4 +873,17 @@ LoweredExpression lowerExpression(
   return result;
 }
 
+LoweredExpressions lowerExpressions(const std::vector<const ast::Script*>& scripts,
+                                    const std::vector<const ast::Expr*>& expressions) {
+  LoweredExpressions result;
+  result.program = std::make_unique<ir::Program>();
+  Lowering lowering(*result.program);
+  lowering.collect(scripts);
+  lowering.lowerDeclarations();
+  for (const ast::Expr* expression : expressions) {
+    result.expressions.push_back(lowering.lower(*expression));
+  }
+  return result;
+}
+
 }  // namespace crm::lower

@@ -29,4 +29,14 @@ LoweredExpression lowerExpression(
     const std::vector<const ast::Script*>& scripts, const ast::Expr& expression,
     const std::vector<std::pair<std::string, const ast::Type*>>& externals);
 
+// Lowers several expressions checked in the context of `scripts`, such as
+// the data and expectations of test blocks, with one program for all.
+struct LoweredExpressions {
+  std::unique_ptr<ir::Program> program;
+  std::vector<ir::NodePtr> expressions;  // in the order of the input
+};
+
+LoweredExpressions lowerExpressions(const std::vector<const ast::Script*>& scripts,
+                                    const std::vector<const ast::Expr*>& expressions);
+
 }  // namespace crm::lower
