@@ -46,8 +46,10 @@ class History {
   // a trigger event, leaving out those of `excludeRun`.
   virtual bool contacts(int64_t from, const std::string& excludeRun, std::vector<Contact>& out,
                         std::string& error) = 0;
-  // Per campaign, conversions divided by messages, over the whole history.
-  virtual bool conversionRates(std::map<std::string, double>& rates, std::string& error) = 0;
+  // Per campaign that has any recorded response, its conversions divided by
+  // its messages, leaving out the messages of `excludeRun`.
+  virtual bool conversionRates(const std::string& excludeRun,
+                               std::map<std::string, double>& rates, std::string& error) = 0;
   // Appends the run and its messages; visible once commit() returns.
   virtual bool append(const RunRecord& run, const std::vector<Contact>& sends,
                       std::string& error) = 0;

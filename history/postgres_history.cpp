@@ -143,12 +143,14 @@ class PostgresHistory : public History {
     return true;
   }
 
-  bool conversionRates(std::map<std::string, double>& rates, std::string& error) override {
+  bool conversionRates(const std::string& excludeRun, std::map<std::string, double>& rates,
+                       std::string& error) override {
     Result result = query(
         "SELECT c.campaign, count(*), (SELECT count(*) FROM crm_responses r "
         "WHERE r.campaign = c.campaign AND r.kind = 'conversion') "
-        "FROM crm_contacts c GROUP BY c.campaign",
-        {});
+        "FROM crm_contacts c WHERE c.run_id <> $1 AND EXISTS "
+        "(SELECT 1 FROM crm_responses r WHERE r.campaign = c.campaign) GROUP BY c.campaign",
+        {excludeRun});
     if (!ok(result, error)) return false;
     for (int row = 0; row < PQntuples(result.get()); ++row) {
       double sent = std::stod(PQgetvalue(result.get(), row, 1));

@@ -174,15 +174,20 @@ class SqliteHistory : public History {
     return true;
   }
 
-  bool conversionRates(std::map<std::string, double>& rates, std::string& error) override {
+  bool conversionRates(const std::string& excludeRun, std::map<std::string, double>& rates,
+                       std::string& error) override {
     Statement statement;
     if (!prepare("SELECT c.campaign, count(*), "
                  "(SELECT count(*) FROM crm_responses r WHERE r.campaign = c.campaign "
                  "AND r.kind = 'conversion') "
-                 "FROM crm_contacts c GROUP BY c.campaign",
+                 "FROM crm_contacts c WHERE c.run_id <> ? AND EXISTS "
+                 "(SELECT 1 FROM crm_responses r WHERE r.campaign = c.campaign) "
+                 "GROUP BY c.campaign",
                  statement, error)) {
       return false;
     }
+    sqlite3_bind_text(statement.handle, 1, excludeRun.data(), static_cast<int>(excludeRun.size()),
+                      SQLITE_TRANSIENT);
     int status;
     while ((status = sqlite3_step(statement.handle)) == SQLITE_ROW) {
       const unsigned char* campaign = sqlite3_column_text(statement.handle, 0);

@@ -66,7 +66,7 @@ bool openHistorySession(const std::string& location, bool commit, int lockTimeou
          session.history->previousRun(session.runId, asOf, session.previousRun, error) &&
          session.history->contacts(historyHorizon(program, asOf), session.runId,
                                    session.contacts, error) &&
-         session.history->conversionRates(session.conversionRates, error);
+         session.history->conversionRates(session.runId, session.conversionRates, error);
 }
 
 std::vector<history::Contact> sendsOf(const ir::Program& program, const runtime::Store& store,

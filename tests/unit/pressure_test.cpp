@@ -87,7 +87,8 @@ class PressureTest : public ::testing::TestWithParam<run::Engine> {
   std::string run(const std::string& rules, const char* asOf,
                   std::vector<history::Contact> contacts = {},
                   std::optional<int64_t> previousRun = std::nullopt,
-                  std::optional<std::string> traceCustomer = std::nullopt) {
+                  std::optional<std::string> traceCustomer = std::nullopt,
+                  const std::map<std::string, double>* conversionRates = nullptr) {
     write("script.crm", std::string(kSchema) + rules);
     prepared_ = run::prepareScript((dir_ / "script.crm").string(), load::LoadOptions{});
     EXPECT_TRUE(prepared_.ok()) << testing::summarize(*prepared_.compilation);
@@ -98,6 +99,7 @@ class PressureTest : public ::testing::TestWithParam<run::Engine> {
     options.asOf = at(asOf);
     options.contacts = &contacts_;
     options.previousRun = previousRun;
+    options.conversionRates = conversionRates;
     if (traceCustomer) {
       const runtime::Table& table = *prepared_.store->table("Customer");
       for (uint32_t row = 0; row < table.rowCount; ++row) {
@@ -418,6 +420,29 @@ campaign thanks { audience: true  trigger: bought  channels: email }
   both.events = {"o2", "o3"};
   std::string none = run(rules, "2024-06-10T12:00:00Z", {both}, at("2024-06-08T12:00:00Z"));
   EXPECT_EQ(none, "");
+}
+
+TEST_P(PressureTest, MeasuredConversionRatesRankCampaignsWithoutADeclaredValue) {
+  std::map<std::string, double> rates = {{"alpha", 0.1}, {"beta", 0.3}};
+  const char* const rules = R"(
+channel email { reachable: true }
+campaign alpha { audience: true  channels: email }
+campaign beta { audience: true  channels: email }
+campaign gamma { audience: true  channels: email  expected_value: 0.2 }
+pressure { at most 2 per 7d }
+)";
+  std::string out = run(rules, "2024-06-10T12:00:00Z", {}, std::nullopt, std::nullopt, &rates);
+  // beta (0.3) and gamma (0.2, declared) beat alpha (0.1).
+  EXPECT_TRUE(has(out, R"("campaign":"beta","status":"send","channel":"email","send_at":"2024-06-10T12:00:00Z","offer":[],"priority":0,"expected_value":"0.3","rank":1)"))
+      << out;
+  EXPECT_TRUE(has(out, R"("campaign":"gamma","status":"send")")) << out;
+  EXPECT_TRUE(has(out, R"("campaign":"alpha","status":"dropped")")) << out;
+  // Without rates, alpha and beta have no value and rank last, by name.
+  std::string none = run(rules, "2024-06-10T12:00:00Z");
+  EXPECT_TRUE(has(none, R"("campaign":"gamma","status":"send","channel":"email","send_at":"2024-06-10T12:00:00Z","offer":[],"priority":0,"expected_value":"0.2","rank":1)"))
+      << none;
+  EXPECT_TRUE(has(none, R"("campaign":"alpha","status":"send")")) << none;
+  EXPECT_TRUE(has(none, R"("campaign":"beta","status":"dropped")")) << none;
 }
 
 TEST_P(PressureTest, TheTraceShowsSegmentsChannelsCapsAndTheDecision) {
