@@ -19,7 +19,9 @@ namespace {
 
 struct ExampleRun {
   const char* name;
-  // Chosen so that the example's segments have members in the 2017 data.
+  // Chosen so that the example's segments have members in its data: 2017
+  // for the Complete Journey scripts, two hours after the end of the store's
+  // clickstream, so that its delayed triggers are due.
   const char* asOf;
 };
 
@@ -29,6 +31,7 @@ const ExampleRun kExamples[] = {
     {"winback", "2018-01-15T00:00:00Z"},
     {"high_value", "2018-02-01T15:00:00Z"},
     {"birthday", "2018-01-15T00:00:00Z"},
+    {"store_journeys", "2019-10-01T05:00:00Z"},
 };
 
 std::string decisionsOf(const run::Prepared& prepared, int64_t asOf, unsigned threads,
