@@ -12,7 +12,14 @@
 namespace crm::cli {
 namespace {
 
-// Expands folders into the .crm files below them, sorted for a stable order.
+bool useColor(const std::string& setting, std::ostream& out) {
+  if (setting == "always") return true;
+  if (setting == "never") return false;
+  return &out == &std::cout && isatty(STDOUT_FILENO) != 0 && std::getenv("NO_COLOR") == nullptr;
+}
+
+}  // namespace
+
 // A folder that cannot be walked (a symbolic link loop, no permission) is an
 // error with its path.
 std::vector<std::string> expandPaths(const std::vector<std::string>& paths, std::string& failure) {
@@ -41,14 +48,6 @@ std::vector<std::string> expandPaths(const std::vector<std::string>& paths, std:
   }
   return files;
 }
-
-bool useColor(const std::string& setting, std::ostream& out) {
-  if (setting == "always") return true;
-  if (setting == "never") return false;
-  return &out == &std::cout && isatty(STDOUT_FILENO) != 0 && std::getenv("NO_COLOR") == nullptr;
-}
-
-}  // namespace
 
 int runCheck(const CheckArguments& arguments, std::ostream& out, std::ostream& err) {
   driver::CheckOptions options;

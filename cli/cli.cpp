@@ -111,6 +111,15 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
       ->check(CLI::Range(size_t{0}, size_t{1} << 40));
   evalCommand->add_option("--rejects", eval.load.rejects, "Write skipped records to this CSV file");
 
+  FmtArguments fmt;
+  CLI::App* fmtCommand = app.add_subcommand(
+      "fmt", "Print a script in the canonical layout, or rewrite or list the files not in it");
+  fmtCommand->add_option("files", fmt.paths, ".crm files, or folders searched for them")
+      ->required();
+  fmtCommand->add_flag("-w,--write", fmt.write, "Rewrite the files that are not in the layout");
+  fmtCommand->add_flag("--check", fmt.check,
+                       "List the files that are not in the layout and exit with 1 if any");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
@@ -141,6 +150,9 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
     }
     if (evalCommand->parsed()) {
       return runEval(eval, out, err);
+    }
+    if (fmtCommand->parsed()) {
+      return runFmt(fmt, out, err);
     }
   } catch (const std::exception& error) {
     err << "crm: internal error: " << error.what() << "\n"

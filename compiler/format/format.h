@@ -1,0 +1,31 @@
+// The canonical layout of .crm scripts (`crm fmt`): two-space indentation,
+// one member per line in blocks, long expressions broken before operators
+// and method calls within a line width, comments kept where they are, and
+// at most one empty line in a row. Formatting changes only white space,
+// optional separators (`;`, the commas of column bindings, a trailing comma
+// on one line) and the default `asc` of a rank key.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+
+#include "compiler/diag/diagnostic.h"
+#include "compiler/source/source.h"
+
+namespace crm::format {
+
+struct Options {
+  size_t width = 100;  // columns, counted in code points
+};
+
+// Returns the canonical text of `file`, or nullopt after reporting to
+// `diagnostics` why the file does not parse: a file with a syntax error has
+// no canonical form. The result is checked by parsing it again; a tree or a
+// comment that differs from the input's is a defect of the formatter and
+// throws std::logic_error instead of returning text.
+std::optional<std::string> formatScript(const source::SourceFile& file,
+                                        diag::DiagnosticEngine& diagnostics,
+                                        const Options& options = {});
+
+}  // namespace crm::format
