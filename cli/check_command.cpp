@@ -83,6 +83,8 @@ int runCheck(const CheckArguments& arguments, std::ostream& out, std::ostream& e
   auto diagnostics = compilation->diagnostics->sorted();
   if (arguments.format == "json") {
     diag::renderJson(out, compilation->sources, diagnostics);
+  } else if (arguments.format == "sarif") {
+    diag::renderSarif(out, compilation->sources, diagnostics, CRM_VERSION);
   } else {
     diag::renderHuman(out, compilation->sources, diagnostics,
                       {useColor(arguments.color, out)});

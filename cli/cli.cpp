@@ -19,8 +19,8 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
       "check", "Parse, resolve and type-check scripts, and report every problem found");
   checkCommand->add_option("files", check.paths, ".crm files, or folders searched for them")
       ->required();
-  checkCommand->add_option("--format", check.format, "Output format: human or json")
-      ->check(CLI::IsMember({"human", "json"}));
+  checkCommand->add_option("--format", check.format, "Output format: human, json or sarif")
+      ->check(CLI::IsMember({"human", "json", "sarif"}));
   checkCommand->add_option("--color", check.color, "Colour in human output: auto, always, never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
   // One code per use, so that `-A W0101 a.crm b.crm` keeps the files.
