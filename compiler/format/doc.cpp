@@ -132,7 +132,7 @@ class Renderer {
   }
 
   // Contents are printed in break mode, so that a group around each one
-  // decides for itself; a separator is flat when the content after it fits
+  // decides for itself. A separator is flat when the content after it fits
   // flat on the rest of the line.
   void fillStep(const DocNode& doc, const Command& command) {
     const auto& items = doc.parts;
@@ -182,9 +182,9 @@ class Renderer {
     }
   }
 
-  // Starts a new line at `indent`. On a line that holds only indentation,
-  // the indentation is replaced instead, so that breaks never stack up
-  // into empty lines unless `blank` asks for one.
+  // Starts a new line at `indent`. On a line that contains only
+  // indentation, the indentation is replaced instead, so that breaks never
+  // stack up into empty lines unless `blank` requests one.
   void newline(size_t indent, bool blank) {
     trimTrailingSpaces();
     bool atLineStart = out_.empty() || out_.back() == '\n';
@@ -244,12 +244,11 @@ class Renderer {
           break;
         case DocKind::Indent:
         case DocKind::Align:
+          stack.push_back({mode, doc->parts[0].get()});
+          break;
         case DocKind::LineSuffix:
-          if (doc->kind != DocKind::LineSuffix) stack.push_back({mode, doc->parts[0].get()});
-          break;
+          break;  // printed at the next line break, so it takes no width here
         case DocKind::Group:
-          stack.push_back({doc->breaks ? Mode::Break : mode, doc->parts[0].get()});
-          break;
         case DocKind::Conditional:
           stack.push_back({doc->breaks ? Mode::Break : mode, doc->parts[0].get()});
           break;

@@ -49,24 +49,25 @@ Doc line();
 Doc softline();
 Doc hardline();
 Doc blankline();
-// A hard break that also forces the enclosing groups to break without
-// printing anything itself, where only the forcing is wanted.
+// Prints nothing and forces the enclosing groups to break. A trailing line
+// comment uses it, because a line break must follow the comment.
 Doc breakParent();
 Doc group(Doc content, bool forceBreak = false);
 Doc indent(Doc content);
 Doc align(Doc content);
 Doc ifBreak(Doc broken, Doc flat);
 Doc lineSuffix(Doc content);
-// Tries `layouts` in order: the first is printed flat when it fits on the
-// line; otherwise the first whose text up to its first line break fits is
-// printed with its groups deciding for themselves; the last is the fallback.
+// Tries `layouts` in order. The first is printed flat when it fits on the
+// line. Otherwise the first layout whose text up to its first line break
+// fits is printed, its groups deciding for themselves, and the last layout
+// is the fallback.
 Doc conditional(std::vector<Doc> layouts);
 // `items` alternate content and separator: content, separator, content...
 Doc fill(std::vector<Doc> items);
 
 // Prints `doc` within `width` columns (counted in code points). A line
-// break at the start of a line that holds only indentation adds no empty
-// line, and trailing spaces are removed.
+// break at the start of a line that contains only indentation adds no
+// empty line, and trailing spaces are removed.
 std::string render(const Doc& doc, size_t width);
 
 }  // namespace crm::format::internal

@@ -1,9 +1,10 @@
-// The canonical layout of .crm scripts (`crm fmt`): two-space indentation,
-// one member per line in blocks, long expressions broken before operators
-// and method calls within a line width, comments kept where they are, and
-// at most one empty line in a row. Formatting changes only white space,
-// optional separators (`;`, the commas of column bindings, a trailing comma
-// on one line) and the default `asc` of a rank key.
+// The canonical layout of .crm scripts (`crm fmt`). Blocks have two-space
+// indentation and one member per line. Long expressions break before
+// operators and method calls to stay within a line width. Comments stay
+// where they are, and at most one empty line is kept in a row. Formatting
+// changes only white space, optional separators (`;`, the commas of column
+// bindings, a trailing comma on one line) and the default `asc` of a rank
+// key.
 #pragma once
 
 #include <cstddef>
@@ -20,10 +21,10 @@ struct Options {
 };
 
 // Returns the canonical text of `file`, or nullopt after reporting to
-// `diagnostics` why the file does not parse: a file with a syntax error has
-// no canonical form. The result is checked by parsing it again; a tree or a
-// comment that differs from the input's is a defect of the formatter and
-// throws std::logic_error instead of returning text.
+// `diagnostics` why the file does not parse, because a file with a syntax
+// error has no canonical form. The result is checked by parsing it again.
+// A tree or a comment that differs from the input's is a defect of the
+// formatter, so it throws std::logic_error instead of returning text.
 std::optional<std::string> formatScript(const source::SourceFile& file,
                                         diag::DiagnosticEngine& diagnostics,
                                         const Options& options = {});

@@ -34,7 +34,8 @@ const ast::Expr& postfixOperand(const ast::Expr& expr) {
   }
 }
 
-// Where comments before a postfix are taken: its name, or its index.
+// Returns where the comments before a postfix are taken: at its name, or
+// at its index.
 uint32_t postfixStart(const ast::Expr& expr) {
   switch (expr.kind) {
     case ast::ExprKind::Select: return ast::as<ast::Select>(expr).field.range.begin;
@@ -183,8 +184,8 @@ Doc Printer::conditionalChain(const ast::Conditional& conditional, Context conte
 }
 
 // `a.b.f(x).g(y)`: with two calls or more, each call starts a line of its
-// own when the chain does not fit; the head and its plain field selections
-// stay on the first line.
+// own when the chain does not fit. The head and the field selections before
+// the first call stay on the first line.
 Doc Printer::memberChain(const ast::Expr& chain, Context context) {
   std::vector<const ast::Expr*> links;
   const ast::Expr* node = &chain;
@@ -216,27 +217,7 @@ Doc Printer::memberChain(const ast::Expr& chain, Context context) {
     } else if (link->kind != ast::ExprKind::Index) {
       target.push_back(commentsBefore(start));
     }
-    switch (link->kind) {
-      case ast::ExprKind::Select: {
-        const auto& select = ast::as<ast::Select>(*link);
-        target.push_back(text((select.optionalChain ? "?." : ".") + slice(select.field.range)));
-        break;
-      }
-      case ast::ExprKind::Index: {
-        const auto& index = ast::as<ast::Index>(*link);
-        target.push_back(text("["));
-        target.push_back(expr(*index.index, Context::Nested));
-        target.push_back(commentsBefore(lastByte(index.range)));
-        target.push_back(text("]"));
-        break;
-      }
-      default: {
-        const auto& call = ast::as<ast::Call>(*link);
-        target.push_back(text((call.optionalChain ? "?." : ".") + call.function.text));
-        target.push_back(arguments(call.arguments, lastByte(call.range)));
-        break;
-      }
-    }
+    target.push_back(postfix(*link));
   }
   if (!breakable) {
     return concat(std::move(firstLine));
@@ -245,9 +226,37 @@ Doc Printer::memberChain(const ast::Expr& chain, Context context) {
   return group(context == Context::Statement ? body : align(body));
 }
 
-// `(a, b, c)` on one line when it fits; otherwise on one line up to the
-// first break inside the last argument, which then breaks aligned with its
-// own start; otherwise one argument per line, aligned after `(`.
+// One postfix of a chain: `.field`, `?.field`, `[index]` or `.call(...)`.
+Doc Printer::postfix(const ast::Expr& link) {
+  std::vector<Doc> parts;
+  switch (link.kind) {
+    case ast::ExprKind::Select: {
+      const auto& select = ast::as<ast::Select>(link);
+      parts.push_back(text((select.optionalChain ? "?." : ".") + slice(select.field.range)));
+      break;
+    }
+    case ast::ExprKind::Index: {
+      const auto& index = ast::as<ast::Index>(link);
+      parts.push_back(text("["));
+      parts.push_back(expr(*index.index, Context::Nested));
+      parts.push_back(commentsBefore(lastByte(index.range)));
+      parts.push_back(text("]"));
+      break;
+    }
+    default: {
+      const auto& call = ast::as<ast::Call>(link);
+      parts.push_back(text((call.optionalChain ? "?." : ".") + call.function.text));
+      parts.push_back(arguments(call.arguments, lastByte(call.range)));
+      break;
+    }
+  }
+  return concat(std::move(parts));
+}
+
+// `(a, b, c)` on one line when it fits. Otherwise the arguments stay on the
+// line up to the first break inside the last one, which breaks aligned with
+// its own start. When even that line is too long, each argument gets a
+// line of its own, aligned after `(`.
 Doc Printer::arguments(const std::vector<ast::ExprPtr>& arguments, uint32_t end) {
   if (arguments.empty()) {
     return concat({text("("), commentsBefore(end), text(")")});

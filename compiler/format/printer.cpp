@@ -29,7 +29,7 @@ bool Printer::startsLine(uint32_t offset) const {
   return true;
 }
 
-// Whether the white space before `offset` holds an empty line. The start of
+// Whether the white space before `offset` contains an empty line. The start of
 // the file does not count as one.
 bool Printer::blankLineBefore(uint32_t offset) const {
   const std::string& text = file_.text();

@@ -13,9 +13,9 @@
 
 namespace crm::format::internal {
 
-// Where an expression sits decides how its continuation lines are placed:
-// two columns in from the line that holds it (the value of a declaration or
-// property), or aligned with its own start (inside brackets and arguments).
+// Where an expression sits decides how its continuation lines are placed.
+// The value of a declaration or property continues two columns in from its
+// first line; inside brackets and arguments, lines align with its start.
 enum class Context { Statement, Nested };
 
 class Printer {
@@ -72,6 +72,7 @@ class Printer {
   Doc binaryChain(const ast::Binary& binary, Context context);
   Doc conditionalChain(const ast::Conditional& conditional, Context context);
   Doc memberChain(const ast::Expr& expr, Context context);
+  Doc postfix(const ast::Expr& link);
   Doc arguments(const std::vector<ast::ExprPtr>& arguments, uint32_t end);
   Doc listLiteral(const ast::ListLiteral& list);
   Doc mapLiteral(const ast::MapLiteral& map);

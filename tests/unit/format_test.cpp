@@ -14,6 +14,7 @@
 #include "cli/cli.h"
 #include "compiler/lower/lower.h"
 #include "compiler/parse/parser.h"
+#include "tests/support/random_programs.h"
 #include "tests/support/test_support.h"
 
 namespace crm {
@@ -153,6 +154,29 @@ TEST(Format, GoldenInputsKeepTheirDiagnostics) {
     }
   }
   EXPECT_GE(compared, 40u);
+}
+
+// Random programs have deep and long expressions; a narrow width makes
+// every kind of break occur.
+TEST(Format, RandomProgramsKeepTheirProgram) {
+  for (uint64_t seed = 1; seed <= 40; ++seed) {
+    testing::random::Random random(seed);
+    testing::random::GeneratorOptions options;
+    options.program = true;
+    std::string script = testing::random::randomProgram(random, options).script();
+    auto before = driver::checkScripts({{"random.crm", script}});
+    for (size_t width : {100, 40}) {
+      Formatted first = formatText(script, "random.crm", width);
+      ASSERT_TRUE(first.text.has_value()) << seed << "\n" << first.diagnostics << script;
+      Formatted second = formatText(*first.text, "random.crm", width);
+      ASSERT_TRUE(second.text.has_value()) << seed;
+      EXPECT_EQ(*second.text, *first.text) << "seed " << seed << ", width " << width;
+      if (before->hasErrors()) continue;
+      auto after = driver::checkScripts({{"random.crm", *first.text}});
+      ASSERT_FALSE(after->hasErrors()) << testing::summarize(*after);
+      EXPECT_EQ(programDump(*after), programDump(*before)) << "seed " << seed;
+    }
+  }
 }
 
 const char* const kCommented = R"(// header
