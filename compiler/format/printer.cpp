@@ -7,6 +7,11 @@ namespace {
 
 bool isSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f'; }
 
+// Where the text starts, after a UTF-8 byte order mark.
+uint32_t textStart(const std::string& text) {
+  return text.compare(0, 3, "\xEF\xBB\xBF") == 0 ? 3 : 0;
+}
+
 }  // namespace
 
 std::string Printer::slice(source::SourceRange range) const {
@@ -21,7 +26,7 @@ bool Printer::hasComment(uint32_t before) const {
 // start of the file) and `offset`.
 bool Printer::startsLine(uint32_t offset) const {
   const std::string& text = file_.text();
-  for (uint32_t i = offset; i > 0; --i) {
+  for (uint32_t i = offset; i > textStart(text); --i) {
     char c = text[i - 1];
     if (c == '\n') return true;
     if (!isSpace(c)) return false;
@@ -34,7 +39,7 @@ bool Printer::startsLine(uint32_t offset) const {
 bool Printer::blankLineBefore(uint32_t offset) const {
   const std::string& text = file_.text();
   int breaks = 0;
-  for (uint32_t i = offset; i > 0; --i) {
+  for (uint32_t i = offset; i > textStart(text); --i) {
     char c = text[i - 1];
     if (!isSpace(c)) return breaks >= 2;
     if (c == '\n') ++breaks;
