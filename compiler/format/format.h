@@ -3,8 +3,8 @@
 // operators and method calls to stay within a line width. Comments stay
 // where they are, and at most one empty line is kept in a row. Formatting
 // changes only white space, optional separators (`;`, the commas of column
-// bindings, a trailing comma on one line) and the default `asc` of a rank
-// key.
+// bindings, trailing commas), the default `asc` of a rank key and the
+// spelling `.5`, written `0.5`.
 #pragma once
 
 #include <cstddef>

@@ -210,9 +210,7 @@ Doc Printer::columnsBlock(const ast::SourceDecl& decl, uint32_t end) {
                        return concat(std::move(parts));
                      }});
   }
-  // Comments after the last binding stay in the block only up to the
-  // binding's own line; the rest belong to what follows.
-  uint32_t blockEnd = decl.columns.empty() ? end : decl.columns.back().range.end;
+  uint32_t blockEnd = decl.columns.empty() ? end : closingBraceAfter(decl.columns.back().range.end);
   return concat({text("columns "), block(items, std::min(blockEnd, end))});
 }
 

@@ -63,8 +63,19 @@ Doc Printer::expr(const ast::Expr& expr, Context context) {
     return concat({comments, unparenthesized(expr, context)});
   }
   Doc inner = unparenthesized(expr, Context::Nested);
+  // In `-(5)` the parser folded the minus into the literal, whose range
+  // then starts at the minus, outside the parentheses.
+  bool minusOutside = expr.kind == ast::ExprKind::Literal &&
+                      file_.text().compare(expr.range.begin, 1, "-") == 0 &&
+                      slice(expr.range).find('(') != std::string::npos;
+  if (minusOutside) {
+    inner = text(ast::as<ast::Literal>(expr).text.substr(1));
+  }
   for (uint32_t i = 0; i < expr.parentheses; ++i) {
     inner = concat({text("("), align(inner), text(")")});
+  }
+  if (minusOutside) {
+    inner = concat({text("-"), inner});
   }
   return concat({comments, inner});
 }

@@ -56,6 +56,17 @@ bool Printer::lineBreakAfter(uint32_t offset) const {
   return true;
 }
 
+uint32_t Printer::closingBraceAfter(uint32_t offset) const {
+  const std::string& text = file_.text();
+  size_t comment = nextComment_;
+  while (offset < text.size() && text[offset] != '}') {
+    while (comment < comments_.size() && comments_[comment].range.end <= offset) ++comment;
+    bool inComment = comment < comments_.size() && comments_[comment].range.begin <= offset;
+    offset = inComment ? comments_[comment].range.end : offset + 1;
+  }
+  return offset;
+}
+
 Doc Printer::trailingComments(uint32_t offset) {
   std::vector<Doc> parts;
   while (hasComment(offset) && !startsLine(comments_[nextComment_].range.begin)) {

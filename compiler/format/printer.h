@@ -39,6 +39,9 @@ class Printer {
   bool startsLine(uint32_t offset) const;
   bool blankLineBefore(uint32_t offset) const;
   bool lineBreakAfter(uint32_t offset) const;
+  // The offset of the first `}` at or after `offset` outside comments, for
+  // a block whose end the tree does not record.
+  uint32_t closingBraceAfter(uint32_t offset) const;
   // Comments before `offset` on the line of the code before them.
   Doc trailingComments(uint32_t offset);
   // Every remaining comment before `offset`, inside an expression.

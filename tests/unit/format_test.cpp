@@ -275,6 +275,8 @@ struct LayoutCase {
 
 const LayoutCase kLayoutCases[] = {
     {"spacing", "let  x=1+2*-3", "let x = 1 + 2 * -3\n"},
+    {"minus before parentheses", "let x = -(5) + (-6) - - 7 - -(8.5)",
+     "let x = -(5) + (-6) - -7 - -(8.5)\n"},
     {"parentheses kept", "let x = ((1 + 2)) * 3 - (4)", "let x = ((1 + 2)) * 3 - (4)\n"},
     {"unary", "segment s = ! (true)&&!false", "segment s = !(true) && !false\n"},
     {"blank lines collapse",
@@ -341,6 +343,13 @@ const LayoutCase kLayoutCases[] = {
     {"literals keep their spelling",
      "let a = 0x1F + .5e3 + 1.50\nlet b = '''x\n  y''' + r'\\d' + \"\\n\"\nlet c = m.`a-b`?.c",
      "let a = 0x1F + 0.5e3 + 1.50\nlet b = '''x\n  y''' + r'\\d' + \"\\n\"\nlet c = m.`a-b`?.c\n"},
+    {"comments in columns",
+     "source s: C from csv('c.csv') {\n  columns {\n    id // key\n    // note } here\n  }\n"
+     "  // after columns\n  header: true\n}",
+     "source s: C from csv('c.csv') {\n  columns {\n    id // key\n    // note } here\n  }\n"
+     "  // after columns\n  header: true\n}\n"},
+    {"byte order mark and CRLF", "\xEF\xBB\xBF// c\r\nlet a = 1\r\n\r\n\r\nlet b = 2\r\n",
+     "// c\nlet a = 1\n\nlet b = 2\n"},
     {"empty file", "", ""},
     {"only comments", "\n\n// a\n\n\n// b\n\n", "// a\n\n// b\n"},
 };
