@@ -63,6 +63,10 @@ class Renderer {
     const DocNode& doc = *command.doc;
     switch (doc.kind) {
       case DocKind::Text:
+        if (doc.comment && !suffixes_.empty()) {
+          breakBefore(command);
+          break;
+        }
         emit(doc.text);
         break;
       case DocKind::Concat:
@@ -86,6 +90,10 @@ class Renderer {
                              (command.mode == Mode::Break ? doc.parts[0] : doc.parts[1]).get()});
         break;
       case DocKind::LineSuffix:
+        if (!suffixes_.empty()) {
+          breakBefore(command);  // two line comments cannot share a line
+          break;
+        }
         suffixes_.push_back({command.indent, command.mode, doc.parts[0].get()});
         break;
       case DocKind::Conditional:
@@ -102,6 +110,12 @@ class Renderer {
         lineStep(doc, command);
         break;
     }
+  }
+
+  // Prints the waiting line comment and a line break before `command`.
+  void breakBefore(const Command& command) {
+    commands_.push_back(command);
+    commands_.push_back({command.indent, Mode::Break, hardlineNode_.get()});
   }
 
   void pushAll(const std::vector<Doc>& parts, size_t indent, Mode mode) {
@@ -168,6 +182,7 @@ class Renderer {
     }
     if (!suffixes_.empty()) {
       commands_.push_back(command);
+      if (!atLineStart()) trimTrailingSpaces();
       flushSuffixes();
       return;
     }
@@ -199,11 +214,21 @@ class Renderer {
     column_ = indent;
   }
 
+  bool atLineStart() const {
+    size_t lineStart = out_.rfind('\n');
+    lineStart = lineStart == std::string::npos ? 0 : lineStart + 1;
+    return out_.find_first_not_of(' ', lineStart) == std::string::npos;
+  }
+
   void trimTrailingSpaces() {
     while (!out_.empty() && out_.back() == ' ') out_.pop_back();
   }
 
   void emit(const std::string& value) {
+    if (!value.empty() && value[0] == ' ' && atLineStart()) {
+      emit(value.substr(1));  // a trailing comment moved to a line of its own
+      return;
+    }
     out_ += value;
     size_t lastBreak = value.rfind('\n');
     column_ = lastBreak == std::string::npos ? column_ + codePoints(value)
@@ -273,6 +298,7 @@ class Renderer {
   std::vector<Command> commands_;
   std::vector<Command> suffixes_;
   std::vector<Doc> separators_;  // keeps the separator commands of fills alive
+  Doc hardlineNode_ = hardline();
 };
 
 }  // namespace
@@ -282,6 +308,12 @@ Doc text(std::string value) {
   node->kind = DocKind::Text;
   node->breaks = value.find('\n') != std::string::npos;
   node->text = std::move(value);
+  return node;
+}
+
+Doc commentText(std::string value) {
+  auto node = std::make_shared<DocNode>(*text(std::move(value)));
+  node->comment = true;
   return node;
 }
 

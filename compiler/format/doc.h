@@ -41,9 +41,14 @@ struct DocNode {
   // Whether a hard line (or text with a line break) forces the groups
   // around this node to break.
   bool breaks = false;
+  // Text of a comment. A trailing line comment waiting for the end of the
+  // line is printed first, then a line break, so that comments keep their
+  // order.
+  bool comment = false;
 };
 
 Doc text(std::string value);
+Doc commentText(std::string value);
 Doc concat(std::vector<Doc> parts);
 Doc line();
 Doc softline();

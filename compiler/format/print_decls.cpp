@@ -104,10 +104,11 @@ Doc Printer::enumDecl(const ast::EnumDecl& decl) {
     return concat({head, text("{}")});
   }
   std::vector<Doc> values;
+  Doc opening = trailingComments(decl.values.empty() ? end : decl.values[0].range.begin, true);
   for (size_t i = 0; i < decl.values.size(); ++i) {
     const ast::Name& value = decl.values[i];
     if (i > 0) {
-      values.push_back(trailingComments(value.range.begin));
+      values.push_back(trailingComments(value.range.begin, true));
       values.push_back(text(","));
       values.push_back(line());
     }
@@ -116,7 +117,7 @@ Doc Printer::enumDecl(const ast::EnumDecl& decl) {
   }
   values.push_back(ifBreak(text(","), text("")));
   values.push_back(commentsBefore(end));
-  return concat({head, group(concat({text("{"), indent(concat({line(), concat(values)})),
+  return concat({head, group(concat({text("{"), opening, indent(concat({line(), concat(values)})),
                                      line(), text("}")}))});
 }
 
@@ -176,7 +177,15 @@ Doc Printer::sourceDecl(const ast::SourceDecl& decl) {
   Doc head = concat({text("source " + decl.name.text + ": " + decl.entity.text + " from "),
                      expr(*decl.format, Context::Nested), text(" ")});
   uint32_t end = closingBrace(decl.range);
-  uint32_t columnsAt = decl.columns.empty() ? end : decl.columns.front().range.begin;
+  // The block starts at its word `columns`, which the tree does not record.
+  uint32_t columnsAt = end;
+  if (!decl.columns.empty()) {
+    columnsAt = decl.columns.front().range.begin;
+    size_t word = file_.text().rfind("columns", columnsAt);
+    if (word != std::string::npos && word > decl.range.begin) {
+      columnsAt = static_cast<uint32_t>(word);
+    }
+  }
   std::vector<Item> items;
   bool columnsPlaced = decl.columns.empty();
   for (const auto& option : decl.options) {
@@ -252,8 +261,10 @@ Doc Printer::recommendDecl(const ast::RecommendDecl& decl) {
   }
   Doc head = concat({text("recommend " + decl.name.text + "("), join(std::move(params), ", "),
                      text("): "), typeRef(decl.resultRef), text(" =")});
+  // A comment after `=` stays on its line, before the break.
+  Doc trailing = trailingComments(decl.body->range.begin);
   Doc body = expr(*decl.body, Context::Statement);
-  return concat({head, group(indent(concat({line(), body})))});
+  return concat({head, trailing, group(indent(concat({line(), body})))});
 }
 
 Doc Printer::pressureRule(const ast::PressureRule& rule) {

@@ -151,7 +151,7 @@ Doc Printer::binaryChain(const ast::Binary& binary, Context context) {
   for (const ast::Binary* link : links) {
     // Comments between the operator and its operand move before the
     // operator, which starts the line.
-    rest.push_back(trailingComments(link->rhs->range.begin));
+    rest.push_back(trailingComments(link->rhs->range.begin, breaks));
     rest.push_back(breaks ? line() : text(" "));
     rest.push_back(leadingComments(link->rhs->range.begin));
     rest.push_back(text(std::string(ast::spelling(link->op)) + " "));
@@ -174,6 +174,7 @@ Doc Printer::conditionalChain(const ast::Conditional& conditional, Context conte
   while (tail->kind == ast::ExprKind::Conditional && (first || tail->parentheses == 0)) {
     const auto& link = ast::as<ast::Conditional>(*tail);
     if (!first) {
+      parts.push_back(trailingComments(link.range.begin, true));
       parts.push_back(line());
       parts.push_back(text(": "));
     }
@@ -183,6 +184,7 @@ Doc Printer::conditionalChain(const ast::Conditional& conditional, Context conte
     tail = link.otherwise.get();
     first = false;
   }
+  parts.push_back(trailingComments(tail->range.begin, true));
   parts.push_back(line());
   parts.push_back(text(": "));
   parts.push_back(expr(*tail, Context::Nested));
@@ -222,7 +224,7 @@ Doc Printer::memberChain(const ast::Expr& chain, Context context) {
     seenCall = seenCall || newLine;
     std::vector<Doc>& target = seenCall ? rest : firstLine;
     if (newLine) {
-      target.push_back(trailingComments(start));
+      target.push_back(trailingComments(start, true));
       target.push_back(softline());
       target.push_back(leadingComments(start));
     } else if (link->kind != ast::ExprKind::Index) {
@@ -272,8 +274,9 @@ Doc Printer::arguments(const std::vector<ast::ExprPtr>& arguments, uint32_t end)
   if (arguments.empty()) {
     return concat({text("("), commentsBefore(end), text(")")});
   }
-  std::vector<Doc> hugged;
-  std::vector<Doc> broken;
+  Doc opening = trailingComments(arguments[0]->range.begin);
+  std::vector<Doc> hugged{opening};
+  std::vector<Doc> broken{opening};
   for (size_t i = 0; i < arguments.size(); ++i) {
     const ast::Expr& argument = *arguments[i];
     if (i > 0) {
@@ -298,11 +301,13 @@ Doc Printer::listLiteral(const ast::ListLiteral& list) {
   if (list.elements.empty() && !hasComment(end)) {
     return text("[]");
   }
-  std::vector<Doc> parts{softline()};
+  // A comment after `[` stays on its line, before the first break.
+  uint32_t first = list.elements.empty() ? end : list.elements[0]->range.begin;
+  std::vector<Doc> parts{trailingComments(first, true), softline()};
   for (size_t i = 0; i < list.elements.size(); ++i) {
     const ast::Expr& element = *list.elements[i];
     if (i > 0) {
-      parts.push_back(trailingComments(element.range.begin));
+      parts.push_back(trailingComments(element.range.begin, true));
       parts.push_back(text(","));
       parts.push_back(line());
     }
@@ -322,17 +327,19 @@ Doc Printer::mapLiteral(const ast::MapLiteral& map) {
   if (map.entries.empty() && !hasComment(end)) {
     return text("{}");
   }
+  Doc opening = trailingComments(map.entries.empty() ? end : map.entries[0].first->range.begin);
   std::vector<Doc> items;
   for (size_t i = 0; i < map.entries.size(); ++i) {
     const auto& [key, value] = map.entries[i];
     if (i > 0) {
-      items.push_back(concat({trailingComments(key->range.begin), text(","), line()}));
+      items.push_back(concat({trailingComments(key->range.begin, true), text(","), line()}));
     }
     Doc keyDoc = concat({leadingComments(key->range.begin), expr(*key, Context::Nested)});
     items.push_back(group(concat({keyDoc, text(": "), expr(*value, Context::Nested)})));
   }
   Doc closing = commentsBefore(end);
-  return group(concat({text("{ "), align(concat({fill(std::move(items)), closing})), text(" }")}));
+  return group(concat({text("{ "), opening, align(concat({fill(std::move(items)), closing})),
+                       text(" }")}));
 }
 
 }  // namespace crm::format::internal

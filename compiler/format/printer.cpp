@@ -7,7 +7,7 @@ namespace {
 
 bool isSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f'; }
 
-// Where the text starts, after a UTF-8 byte order mark.
+// Returns where the text starts, after a UTF-8 byte order mark.
 uint32_t textStart(const std::string& text) {
   return text.compare(0, 3, "\xEF\xBB\xBF") == 0 ? 3 : 0;
 }
@@ -67,17 +67,21 @@ uint32_t Printer::closingBraceAfter(uint32_t offset) const {
   return offset;
 }
 
-Doc Printer::trailingComments(uint32_t offset) {
+Doc Printer::trailingComments(uint32_t offset, bool forceBreak) {
   std::vector<Doc> parts;
-  while (hasComment(offset) && !startsLine(comments_[nextComment_].range.begin)) {
+  while (hasComment(offset) && !lineCommentWaits_ &&
+         !startsLine(comments_[nextComment_].range.begin)) {
     const ast::Comment& comment = comments_[nextComment_++];
     std::string body = slice(comment.range);
     if (comment.block) {
-      parts.push_back(text(" " + body));
-    } else {
-      parts.push_back(lineSuffix(text(" " + body)));
-      parts.push_back(breakParent());
+      parts.push_back(commentText(" " + body));
+      continue;
     }
+    // Without `forceBreak` the comment waits for the end of the line without
+    // forcing a break, which it would no longer force once printed there.
+    parts.push_back(lineSuffix(text(" " + body)));
+    if (forceBreak) parts.push_back(breakParent());
+    lineCommentWaits_ = true;
   }
   return concat(std::move(parts));
 }
@@ -86,11 +90,16 @@ Doc Printer::leadingComments(uint32_t offset) {
   std::vector<Doc> parts;
   while (hasComment(offset)) {
     const ast::Comment& comment = comments_[nextComment_++];
-    if (startsLine(comment.range.begin)) {
+    // After a line comment that waits for the end of the line, a comment
+    // starts a line of its own, as it will when the output is formatted
+    // again.
+    if (startsLine(comment.range.begin) || lineCommentWaits_) {
       parts.push_back(hardline());
+      lineCommentWaits_ = false;
     }
-    parts.push_back(text(slice(comment.range)));
-    parts.push_back(!comment.block || lineBreakAfter(comment.range.end) ? hardline() : text(" "));
+    parts.push_back(commentText(slice(comment.range)));
+    bool lineBreak = !comment.block || lineBreakAfter(comment.range.end);
+    parts.push_back(lineBreak ? hardline() : text(" "));
   }
   return concat(std::move(parts));
 }
@@ -106,6 +115,7 @@ Doc Printer::blockLines(const std::vector<Item>& items, uint32_t end, bool fileS
   // The break before the next thing: none at the start of the file, no
   // empty line at the start of a block.
   auto separator = [&](uint32_t offset) {
+    lineCommentWaits_ = false;
     if (first) {
       first = false;
       if (!fileStart) parts.push_back(hardline());
@@ -117,13 +127,14 @@ Doc Printer::blockLines(const std::vector<Item>& items, uint32_t end, bool fileS
     parts.push_back(trailingComments(before));
     while (hasComment(before)) {
       const ast::Comment& comment = comments_[nextComment_++];
-      if (startsLine(comment.range.begin)) {
+      if (startsLine(comment.range.begin) || lineCommentWaits_) {
         separator(comment.range.begin);
+        parts.push_back(commentText(slice(comment.range)));
       } else {
-        parts.push_back(text(" "));
+        parts.push_back(commentText(" " + slice(comment.range)));
       }
-      parts.push_back(text(slice(comment.range)));
       if (!comment.block) parts.push_back(breakParent());
+      lineCommentWaits_ = !comment.block;
     }
   };
   for (const Item& item : items) {

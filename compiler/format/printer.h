@@ -42,8 +42,11 @@ class Printer {
   // The offset of the first `}` at or after `offset` outside comments, for
   // a block whose end the tree does not record.
   uint32_t closingBraceAfter(uint32_t offset) const;
-  // Comments before `offset` on the line of the code before them.
-  Doc trailingComments(uint32_t offset);
+  // Comments before `offset` on the line of the code before them. With
+  // `forceBreak`, used just before a possible line break of the enclosing
+  // group, a line comment forces that break, so that it stays beside its
+  // code inside the group.
+  Doc trailingComments(uint32_t offset, bool forceBreak = false);
   // Every remaining comment before `offset`, inside an expression.
   Doc leadingComments(uint32_t offset);
   Doc commentsBefore(uint32_t offset);
@@ -84,6 +87,9 @@ class Printer {
   const source::SourceFile& file_;
   const std::vector<ast::Comment>& comments_;
   size_t nextComment_ = 0;
+  // Whether a trailing line comment was placed and no line break is certain
+  // to have ended it yet.
+  bool lineCommentWaits_ = false;
 };
 
 // Binding strength of an expression's outermost operator, from the

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <random>
 #include <fstream>
 #include <sstream>
 
@@ -175,6 +176,48 @@ TEST(Format, RandomProgramsKeepTheirProgram) {
       auto after = driver::checkScripts({{"random.crm", *first.text}});
       ASSERT_FALSE(after->hasErrors()) << testing::summarize(*after);
       EXPECT_EQ(programDump(*after), programDump(*before)) << "seed " << seed;
+    }
+  }
+}
+
+// Puts comments and line breaks at random spaces of the lines that hold no
+// string or comment, which changes no token.
+std::string withInsertedComments(const std::string& text, std::mt19937_64& random) {
+  std::string out;
+  std::istringstream lines(text);
+  std::string line;
+  int counter = 0;
+  while (std::getline(lines, line)) {
+    bool plain = line.find_first_of("\"'`/") == std::string::npos;
+    for (char c : line) {
+      if (!plain || c != ' ' || random() % 100 >= 15) {
+        out += c;
+        continue;
+      }
+      switch (random() % 4) {
+        case 0: out += " /* c" + std::to_string(++counter) + " */ "; break;
+        case 1: out += " // k" + std::to_string(++counter) + "\n"; break;
+        case 2: out += "\n\n"; break;
+        default: out += "\n  "; break;
+      }
+    }
+    out += '\n';
+  }
+  return out;
+}
+
+TEST(Format, InsertedCommentsAreStable) {
+  std::mt19937_64 random(20261204);
+  for (const auto& path : scriptsUnder(fs::path(CRM_SOURCE_DIR) / "examples")) {
+    std::string original = testing::readFile(path.string());
+    for (int variant = 0; variant < 10; ++variant) {
+      std::string text = withInsertedComments(original, random);
+      Formatted first = formatText(text, path.string());
+      ASSERT_TRUE(first.text.has_value()) << first.diagnostics << text;
+      Formatted second = formatText(*first.text, path.string());
+      ASSERT_TRUE(second.text.has_value()) << *first.text;
+      EXPECT_EQ(*second.text, *first.text) << "input:\n" << text;
+      EXPECT_EQ(commentsOf(*first.text), commentsOf(text));
     }
   }
 }
