@@ -20,6 +20,8 @@ bool useColor(const std::string& setting, std::ostream& out) {
 
 }  // namespace
 
+// A folder that cannot be walked (a symbolic link loop, no permission) is an
+// error with its path.
 std::vector<std::string> expandPaths(const std::vector<std::string>& paths, std::string& failure) {
   namespace fs = std::filesystem;
   std::vector<std::string> files;
@@ -81,6 +83,8 @@ int runCheck(const CheckArguments& arguments, std::ostream& out, std::ostream& e
   auto diagnostics = compilation->diagnostics->sorted();
   if (arguments.format == "json") {
     diag::renderJson(out, compilation->sources, diagnostics);
+  } else if (arguments.format == "sarif") {
+    diag::renderSarif(out, compilation->sources, diagnostics, CRM_VERSION);
   } else {
     diag::renderHuman(out, compilation->sources, diagnostics,
                       {useColor(arguments.color, out)});

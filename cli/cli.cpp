@@ -19,8 +19,8 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
       "check", "Parse, resolve and type-check scripts, and report every problem found");
   checkCommand->add_option("files", check.paths, ".crm files, or folders searched for them")
       ->required();
-  checkCommand->add_option("--format", check.format, "Output format: human or json")
-      ->check(CLI::IsMember({"human", "json"}));
+  checkCommand->add_option("--format", check.format, "Output format: human, json or sarif")
+      ->check(CLI::IsMember({"human", "json", "sarif"}));
   checkCommand->add_option("--color", check.color, "Colour in human output: auto, always, never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
   // One code per use, so that `-A W0101 a.crm b.crm` keeps the files.
@@ -161,6 +161,15 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
                           "Fail when the coverage is below this percentage (0 to 100)")
       ->check(CLI::Range(0.0, 100.0));
 
+  FmtArguments fmt;
+  CLI::App* fmtCommand = app.add_subcommand(
+      "fmt", "Print a script in the canonical layout, or rewrite or list the files not in it");
+  fmtCommand->add_option("files", fmt.paths, ".crm files, or folders searched for them")
+      ->required();
+  fmtCommand->add_flag("-w,--write", fmt.write, "Rewrite the files that are not in the layout");
+  fmtCommand->add_flag("--check", fmt.check,
+                       "List the files that are not in the layout and exit with 1 if any");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
@@ -198,6 +207,9 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
     }
     if (testCommand->parsed()) {
       return runTest(test, out, err);
+    }
+    if (fmtCommand->parsed()) {
+      return runFmt(fmt, out, err);
     }
   } catch (const std::exception& error) {
     err << "crm: internal error: " << error.what() << "\n"

@@ -39,6 +39,18 @@ std::vector<std::string> expandPaths(const std::vector<std::string>& paths, std:
 
 int runCheck(const CheckArguments& arguments, std::ostream& out, std::ostream& err);
 
+// Expands folders into the .crm files below them, sorted; files are kept as
+// given. Sets `failure` when a folder cannot be searched.
+std::vector<std::string> expandPaths(const std::vector<std::string>& paths, std::string& failure);
+
+struct FmtArguments {
+  std::vector<std::string> paths;
+  bool write = false;  // -w: rewrite the files that are not canonical
+  bool check = false;  // --check: list them and exit with 1
+};
+
+int runFmt(const FmtArguments& arguments, std::ostream& out, std::ostream& err);
+
 struct LoadArguments {
   std::string script;
   std::vector<std::string> sources;  // name=path

@@ -45,6 +45,9 @@ struct Expr {
   ExprKind kind;
   SourceRange range;
   const Type* type = nullptr;  // set by the checker
+  // Pairs of parentheses written around the expression, outside `range`.
+  // Only the formatter reads it: the tree already encodes the grouping.
+  uint32_t parentheses = 0;
 };
 
 using ExprPtr = std::unique_ptr<Expr>;
@@ -381,10 +384,17 @@ struct TestDecl : Decl {
   std::vector<TestItem> items;
 };
 
+// A `//` or `/* */` comment, kept for the formatter.
+struct Comment {
+  SourceRange range;  // the whole comment, delimiters included
+  bool block = false;
+};
+
 // One parsed file.
 struct Script {
   source::FileId file = source::kNoFile;
   std::vector<DeclPtr> decls;
+  std::vector<Comment> comments;  // in source order
 };
 
 template <typename T>

@@ -1,6 +1,7 @@
 #include "compiler/diag/render.h"
 
 #include <algorithm>
+#include <cctype>
 #include <nlohmann/json.hpp>
 #include <utf8proc.h>
 #include <string>
@@ -190,6 +191,100 @@ void renderJson(std::ostream& out, const source::SourceManager& sources,
   }
   // A file name need not be UTF-8; invalid bytes become U+FFFD.
   out << array.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+}
+
+namespace {
+
+// A path as a URI reference: unreserved characters and `/` stay, the rest
+// is percent-encoded; an absolute path becomes a file URI.
+std::string pathUri(const std::string& path) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string uri = !path.empty() && path[0] == '/' ? "file://" : "";
+  for (char c : path) {
+    auto byte = static_cast<unsigned char>(c);
+    bool plain = std::isalnum(byte) != 0 || c == '-' || c == '.' || c == '_' || c == '~' ||
+                 c == '/';
+    if (plain && byte < 0x80) {
+      uri += c;
+    } else {
+      uri += '%';
+      uri += kHex[byte >> 4];
+      uri += kHex[byte & 15];
+    }
+  }
+  return uri;
+}
+
+nlohmann::json sarifLocation(const source::SourceManager& sources, source::SourceRange range) {
+  const auto& file = sources.file(range.file);
+  auto start = file.lineColumn(range.begin);
+  auto end = file.lineColumn(std::max(range.begin, range.end));
+  return {{"physicalLocation",
+           {{"artifactLocation", {{"uri", pathUri(file.path())}}},
+            {"region",
+             {{"startLine", start.line},
+              {"startColumn", start.column},
+              {"endLine", end.line},
+              {"endColumn", end.column}}}}}};
+}
+
+const char* sarifLevel(Severity severity) {
+  return severity == Severity::Error ? "error" : "warning";
+}
+
+}  // namespace
+
+void renderSarif(std::ostream& out, const source::SourceManager& sources,
+                 const std::vector<Diagnostic>& diagnostics, const std::string& toolVersion) {
+  // Rules in code order, each listed once; results refer to them by index.
+  std::vector<Code> codes;
+  for (const auto& diagnostic : diagnostics) codes.push_back(diagnostic.code);
+  std::sort(codes.begin(), codes.end());
+  codes.erase(std::unique(codes.begin(), codes.end()), codes.end());
+  nlohmann::json rules = nlohmann::json::array();
+  for (Code code : codes) {
+    const CodeInfo& entry = info(code);
+    rules.push_back({{"id", entry.id},
+                     {"name", entry.name},
+                     {"shortDescription", {{"text", entry.summary}}},
+                     {"defaultConfiguration", {{"level", sarifLevel(entry.severity)}}}});
+  }
+
+  nlohmann::json results = nlohmann::json::array();
+  for (const auto& diagnostic : diagnostics) {
+    auto index = std::lower_bound(codes.begin(), codes.end(), diagnostic.code) - codes.begin();
+    nlohmann::json result = {{"ruleId", info(diagnostic.code).id},
+                             {"ruleIndex", index},
+                             {"level", sarifLevel(diagnostic.severity)},
+                             {"message", {{"text", diagnostic.message}}}};
+    result["locations"] = nlohmann::json::array();
+    if (diagnostic.range.valid()) {
+      result["locations"].push_back(sarifLocation(sources, diagnostic.range));
+    }
+    nlohmann::json related = nlohmann::json::array();
+    for (size_t i = 0; i < diagnostic.notes.size(); ++i) {
+      const Note& note = diagnostic.notes[i];
+      if (!note.range.valid()) continue;
+      nlohmann::json location = sarifLocation(sources, note.range);
+      location["id"] = i;
+      location["message"] = {{"text", note.message}};
+      related.push_back(location);
+    }
+    if (!related.empty()) result["relatedLocations"] = related;
+    if (!diagnostic.help.empty()) result["properties"] = {{"help", diagnostic.help}};
+    results.push_back(result);
+  }
+
+  nlohmann::json log = {
+      {"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
+      {"version", "2.1.0"},
+      {"runs",
+       {{{"tool",
+          {{"driver",
+            {{"name", "crm"}, {"version", toolVersion}, {"rules", rules}}}}},
+         {"columnKind", "unicodeCodePoints"},
+         {"results", results}}}}};
+  out << log.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
 }
 
 }  // namespace crm::diag

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <ostream>
+#include <string>
 #include <vector>
 
 #include "compiler/diag/diagnostic.h"
@@ -20,5 +21,10 @@ void renderHuman(std::ostream& out, const source::SourceManager& sources,
 // not change.
 void renderJson(std::ostream& out, const source::SourceManager& sources,
                 const std::vector<Diagnostic>& diagnostics);
+
+// Writes one SARIF 2.1.0 log with one run, whose rules are the codes that
+// occur, for code scanning tools. `toolVersion` is crm's version.
+void renderSarif(std::ostream& out, const source::SourceManager& sources,
+                 const std::vector<Diagnostic>& diagnostics, const std::string& toolVersion);
 
 }  // namespace crm::diag

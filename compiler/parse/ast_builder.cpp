@@ -577,7 +577,9 @@ ExprPtr AstBuilder::primary(CrmParser::PrimaryContext* ctx) {
     return node;
   }
   if (auto* paren = dynamic_cast<CrmParser::ParenthesizedContext*>(ctx)) {
-    return expr(paren->expr());
+    ExprPtr inner = expr(paren->expr());
+    inner->parentheses += 1;
+    return inner;
   }
   if (auto* list = dynamic_cast<CrmParser::ListLiteralContext*>(ctx)) {
     auto node = std::make_unique<ast::ListLiteral>(range);

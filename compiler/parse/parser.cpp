@@ -473,16 +473,24 @@ struct Lexed {
 };
 
 // `crm:allow(...)` counts only inside comments, never inside a string.
-void registerAllowComments(antlr4::CommonTokenStream& tokens, const std::vector<uint32_t>& offsets,
-                           const source::SourceFile& file, diag::DiagnosticEngine& diagnostics) {
+// Returns the comments, for the formatter.
+std::vector<ast::Comment> registerAllowComments(antlr4::CommonTokenStream& tokens,
+                                                const std::vector<uint32_t>& offsets,
+                                                const source::SourceFile& file,
+                                                diag::DiagnosticEngine& diagnostics) {
+  std::vector<ast::Comment> comments;
   for (antlr4::Token* token : tokens.getTokens()) {
     size_t type = token->getType();
     if (type == CrmLexer::LINE_COMMENT || type == CrmLexer::BLOCK_COMMENT) {
       size_t start = std::min(token->getStartIndex(), offsets.size() - 1);
+      size_t stop = std::min(token->getStopIndex() + 1, offsets.size() - 1);
       uint32_t line = file.lineColumn(offsets[start]).line;
       registerAllowComment(token->getText(), file.id(), line, diagnostics);
+      comments.push_back({{file.id(), offsets[start], offsets[stop]},
+                          type == CrmLexer::BLOCK_COMMENT});
     }
   }
+  return comments;
 }
 
 // Runs the parser's entry rule `parse` with the project's listener. An
@@ -517,7 +525,7 @@ ParseResult parseFile(const source::SourceFile& file, diag::DiagnosticEngine& di
   }
   const std::vector<uint32_t>& offsets = checked->offsets;
   Lexed lexed(checked->body);
-  registerAllowComments(lexed.tokens, offsets, file, diagnostics);
+  result.script.comments = registerAllowComments(lexed.tokens, offsets, file, diagnostics);
 
   SyntaxErrorListener listener(diagnostics, file, offsets, TextKind::Script);
   if (!scanTokens(lexed.tokens.getTokens(), listener, diagnostics, limits)) {
