@@ -111,6 +111,20 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
       ->check(CLI::Range(size_t{0}, size_t{1} << 40));
   evalCommand->add_option("--rejects", eval.load.rejects, "Write skipped records to this CSV file");
 
+  ReplArguments repl;
+  CLI::App* replCommand = app.add_subcommand(
+      "repl", "Evaluate expressions, segments and counts interactively over a script's data");
+  replCommand->add_option("script", repl.script, "The .crm script whose data to load");
+  replCommand->add_option("--as-of", repl.asOf, "The value of `now` (default: the current time)");
+  replCommand->add_option("--engine", repl.engine, "Evaluation engine: jit (default) or interp")
+      ->check(CLI::IsMember({"jit", "interp"}));
+  replCommand->add_option("--source", repl.load.sources,
+                          "Read a source from another path: NAME=PATH (repeatable)")
+      ->allow_extra_args(false);
+  replCommand->add_option("--max-bad-records", repl.load.maxBadRecords,
+                          "Skip up to N bad records instead of failing (default 0)")
+      ->check(CLI::Range(size_t{0}, size_t{1} << 40));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
@@ -141,6 +155,9 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
     }
     if (evalCommand->parsed()) {
       return runEval(eval, out, err);
+    }
+    if (replCommand->parsed()) {
+      return runRepl(repl, out, err);
     }
   } catch (const std::exception& error) {
     err << "crm: internal error: " << error.what() << "\n"

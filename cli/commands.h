@@ -85,4 +85,13 @@ struct EvalArguments {
 
 int runEval(const EvalArguments& arguments, std::ostream& out, std::ostream& err);
 
+struct ReplArguments {
+  std::string script;  // empty: expressions without data
+  std::string asOf;
+  std::string engine = "jit";
+  LoadArguments load;  // the script field is unused
+};
+
+int runRepl(const ReplArguments& arguments, std::ostream& out, std::ostream& err);
+
 }  // namespace crm::cli

@@ -1,0 +1,231 @@
+#include "repl/line_reader.h"
+
+#include <histedit.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <vector>
+
+#include "repl/session.h"
+#include "runtime/atomic_file.h"
+
+namespace crm::repl {
+namespace {
+
+constexpr int kHistorySize = 1000;
+
+class PlainReader : public LineReader {
+ public:
+  explicit PlainReader(std::istream& in) : in_(in) {}
+
+  ReadResult read(bool) override {
+    ReadResult result;
+    if (!std::getline(in_, result.line)) return result;
+    if (!result.line.empty() && result.line.back() == '\r') result.line.pop_back();
+    result.status = ReadStatus::Line;
+    return result;
+  }
+
+ private:
+  std::istream& in_;
+};
+
+class TerminalReader : public LineReader {
+ public:
+  TerminalReader(const Session& session, std::string historyPath, std::ostream& err)
+      : session_(session), historyPath_(std::move(historyPath)), err_(err) {
+    editor_ = el_init("crm", stdin, stdout, stderr);
+    history_ = history_init();
+    HistEvent event;
+    history(history_, &event, H_SETSIZE, kHistorySize);
+    history(history_, &event, H_SETUNIQUE, 1);
+    if (historyPath_.empty()) {
+      historyWritable_ = false;
+    } else {
+      loadHistory();
+    }
+
+    el_set(editor_, EL_CLIENTDATA, this);
+    el_set(editor_, EL_EDITOR, "emacs");
+    el_set(editor_, EL_HIST, history, history_);
+    el_set(editor_, EL_PROMPT, &TerminalReader::prompt);
+    el_set(editor_, EL_ADDFN, "crm-complete", "Complete the word before the cursor",
+           &TerminalReader::complete);
+    el_set(editor_, EL_BIND, "^I", "crm-complete", nullptr);
+    // Ctrl-C reaches the editor as a key, instead of SIGINT, while a line is
+    // edited, and cancels the input.
+    el_set(editor_, EL_SETTY, "-d", "-isig", nullptr);
+    el_set(editor_, EL_ADDFN, "crm-cancel", "Cancel the input", &TerminalReader::cancel);
+    el_set(editor_, EL_BIND, "^C", "crm-cancel", nullptr);
+    el_source(editor_, nullptr);  // the user's ~/.editrc, when there is one
+  }
+
+  ~TerminalReader() override {
+    el_end(editor_);
+    history_end(history_);
+  }
+
+  ReadResult read(bool continuation) override {
+    continuation_ = continuation;
+    cancelled_ = false;
+    int count = 0;
+    const char* line = el_gets(editor_, &count);
+    ReadResult result;
+    if (cancelled_) {
+      std::fputs("^C\n", stdout);
+      std::fflush(stdout);
+      result.status = ReadStatus::Cancelled;
+      return result;
+    }
+    if (line == nullptr || count <= 0) {
+      std::fputs("\n", stdout);  // Ctrl-D leaves the prompt's line
+      return result;
+    }
+    result.line.assign(line, static_cast<size_t>(count));
+    while (!result.line.empty() && (result.line.back() == '\n' || result.line.back() == '\r')) {
+      result.line.pop_back();
+    }
+    result.status = ReadStatus::Line;
+    return result;
+  }
+
+  void remember(const std::string& input) override {
+    HistEvent event;
+    history(history_, &event, H_ENTER, input.c_str());
+    saveHistory();
+  }
+
+ private:
+  static TerminalReader& of(EditLine* editor) {
+    void* data = nullptr;
+    el_get(editor, EL_CLIENTDATA, &data);
+    return *static_cast<TerminalReader*>(data);
+  }
+
+  static char* prompt(EditLine* editor) {
+    static char first[] = "crm> ";
+    static char next[] = "...> ";
+    return of(editor).continuation_ ? next : first;
+  }
+
+  static unsigned char cancel(EditLine* editor, int) {
+    of(editor).cancelled_ = true;
+    return CC_NEWLINE;
+  }
+
+  static unsigned char complete(EditLine* editor, int) {
+    return of(editor).completeWord(editor);
+  }
+
+  unsigned char completeWord(EditLine* editor) {
+    const LineInfo* info = el_line(editor);
+    std::string_view line(info->buffer, static_cast<size_t>(info->lastchar - info->buffer));
+    auto cursor = static_cast<size_t>(info->cursor - info->buffer);
+    size_t start = 0;
+    std::vector<std::string> matches = session_.completions(line, cursor, start);
+    if (matches.empty()) return CC_REFRESH_BEEP;
+    std::string_view word = line.substr(start, cursor - start);
+    std::string common = matches.front();
+    for (const auto& match : matches) {
+      size_t same = 0;
+      while (same < common.size() && same < match.size() && common[same] == match[same]) ++same;
+      common.resize(same);
+    }
+    if (common.size() > word.size() && common.compare(0, word.size(), word) == 0) {
+      el_insertstr(editor, common.substr(word.size()).c_str());
+      return CC_REFRESH;
+    }
+    if (matches.size() == 1) return CC_REFRESH;
+    listMatches(matches);
+    return CC_REDISPLAY;
+  }
+
+  // Prints the matches in columns under the line being edited.
+  static void listMatches(const std::vector<std::string>& matches) {
+    size_t width = 0;
+    for (const auto& match : matches) width = std::max(width, match.size());
+    width += 2;
+    size_t columns = std::max<size_t>(1, 80 / width);
+    std::string text = "\n";
+    for (size_t i = 0; i < matches.size(); ++i) {
+      text += matches[i];
+      bool endOfRow = (i + 1) % columns == 0 || i + 1 == matches.size();
+      text += endOfRow ? "\n" : std::string(width - matches[i].size(), ' ');
+    }
+    std::fputs(text.c_str(), stdout);
+    std::fflush(stdout);
+  }
+
+  void loadHistory() {
+    std::ifstream probe(historyPath_);
+    if (!probe) {
+      if (errno != ENOENT) warn("read", std::strerror(errno));
+      return;
+    }
+    HistEvent event;
+    if (history(history_, &event, H_LOAD, historyPath_.c_str()) < 0) {
+      warn("read", "it is not a history file");
+    }
+  }
+
+  void saveHistory() {
+    if (!historyWritable_) return;
+    char* buffer = nullptr;
+    size_t size = 0;
+    FILE* memory = open_memstream(&buffer, &size);
+    if (memory == nullptr) return;
+    HistEvent event;
+    history(history_, &event, H_SAVE_FP, memory);
+    std::fclose(memory);
+    std::string text(buffer, size);
+    std::free(buffer);
+    std::string error = runtime::writeFileAtomically(historyPath_, text, "the history file");
+    if (!error.empty()) {
+      historyWritable_ = false;
+      warn("write", error);
+    }
+  }
+
+  void warn(const char* what, const std::string& reason) {
+    err_ << "crm: warning: cannot " << what << " the history file " << historyPath_ << ": "
+         << reason << "; the session goes on without saving its history\n";
+    err_.flush();
+    historyWritable_ = false;
+  }
+
+  const Session& session_;
+  std::string historyPath_;
+  std::ostream& err_;
+  EditLine* editor_ = nullptr;
+  History* history_ = nullptr;
+  bool continuation_ = false;
+  bool cancelled_ = false;
+  bool historyWritable_ = true;
+};
+
+}  // namespace
+
+std::unique_ptr<LineReader> plainReader(std::istream& in) {
+  return std::make_unique<PlainReader>(in);
+}
+
+std::unique_ptr<LineReader> terminalReader(const Session& session,
+                                           const std::string& historyPath, std::ostream& err) {
+  return std::make_unique<TerminalReader>(session, historyPath, err);
+}
+
+std::optional<std::string> historyPath() {
+  if (const char* path = std::getenv("CRM_HISTORY"); path != nullptr && *path != '\0') {
+    return std::string(path);
+  }
+  if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0') {
+    return std::string(home) + "/.crm_history";
+  }
+  return std::nullopt;
+}
+
+}  // namespace crm::repl
