@@ -163,36 +163,47 @@ class TerminalReader : public LineReader {
   void loadHistory() {
     std::ifstream probe(historyPath_);
     if (!probe) {
-      if (errno != ENOENT) warn("read", std::strerror(errno));
+      if (errno != ENOENT) {
+        warn("cannot read the history file " + historyPath_ + ": " + std::strerror(errno));
+      }
       return;
     }
     HistEvent event;
     if (history(history_, &event, H_LOAD, historyPath_.c_str()) < 0) {
-      warn("read", "it is not a history file");
+      warn("cannot read the history file " + historyPath_ + ": it is not a libedit history file");
     }
   }
 
   void saveHistory() {
     if (!historyWritable_) return;
-    char* buffer = nullptr;
-    size_t size = 0;
-    FILE* memory = open_memstream(&buffer, &size);
-    if (memory == nullptr) return;
+    // libedit writes its format to a FILE with a descriptor (it fails on a
+    // memory stream), so the text goes through an anonymous temporary file
+    // and then to the history file atomically.
+    FILE* scratch = std::tmpfile();
+    if (scratch == nullptr) {
+      warn(std::string("cannot save the history: no temporary file: ") + std::strerror(errno));
+      return;
+    }
     HistEvent event;
-    history(history_, &event, H_SAVE_FP, memory);
-    std::fclose(memory);
-    std::string text(buffer, size);
-    std::free(buffer);
+    history(history_, &event, H_SAVE_FP, scratch);
+    std::string text;
+    std::rewind(scratch);
+    char chunk[4096];
+    for (size_t read; (read = std::fread(chunk, 1, sizeof chunk, scratch)) > 0;) {
+      text.append(chunk, read);
+    }
+    std::fclose(scratch);
     std::string error = runtime::writeFileAtomically(historyPath_, text, "the history file");
     if (!error.empty()) {
       historyWritable_ = false;
-      warn("write", error);
+      warn(error);
     }
   }
 
-  void warn(const char* what, const std::string& reason) {
-    err_ << "crm: warning: cannot " << what << " the history file " << historyPath_ << ": "
-         << reason << "; the session goes on without saving its history\n";
+  // Stops saving the history: a file that could not be read would lose its
+  // entries if it were overwritten.
+  void warn(const std::string& problem) {
+    err_ << "crm: warning: " << problem << "; the session goes on without saving its history\n";
     err_.flush();
     historyWritable_ = false;
   }
