@@ -13,7 +13,8 @@ namespace crm::cli {
 
 int runRepl(const ReplArguments& arguments, std::ostream& out, std::ostream& err) {
   repl::SessionOptions options;
-  if (!arguments.script.empty()) options.scriptPath = arguments.script;
+  if (!arguments.script.empty())
+    options.scriptPath = arguments.script;
   options.engine = arguments.engine == "interp" ? run::Engine::Interpreter : run::Engine::Jit;
   if (arguments.asOf.empty()) {
     options.asOf = std::chrono::duration_cast<std::chrono::seconds>(
@@ -30,18 +31,20 @@ int runRepl(const ReplArguments& arguments, std::ostream& out, std::ostream& err
     options.asOf = *parsed;
   }
   int status = prepareLoadOptions(arguments.load, options.load, err);
-  if (status != kSuccess) return status;
+  if (status != kSuccess)
+    return status;
 
   repl::Session session(std::move(options));
-  if (!session.start(err)) return kInvalidInput;
+  if (!session.start(err))
+    return kInvalidInput;
   if (isatty(STDIN_FILENO)) {
     const repl::Workspace& workspace = *session.workspace();
     out << "crm repl: " << (arguments.script.empty() ? "no script" : arguments.script);
     if (workspace.customers != nullptr) {
       out << ", " << workspace.customers->rowCount << " customers";
     }
-    out << ", now = " << runtime::formatTimestamp(session.asOf()) << ", engine "
-        << arguments.engine << "\n"
+    out << ", now = " << runtime::formatTimestamp(session.asOf()) << ", engine " << arguments.engine
+        << "\n"
         << "Type an expression, a declaration or a command; :help lists them, :quit leaves.\n";
   }
   repl::runOnStandardInput(session, out, err);

@@ -16,7 +16,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using runtime::Value;
 
-// The most customers :sample lists.
+// The maximum number of customers that :sample lists.
 constexpr size_t kMaxSample = 1000;
 // The widest cell :sample prints; longer values are cut with `...`.
 constexpr size_t kMaxCell = 40;
@@ -47,7 +47,8 @@ with an operator; an empty line ends it. Ctrl-C cancels the input.
 )";
 
 std::string cell(std::string text) {
-  if (text.size() > kMaxCell) text = text.substr(0, kMaxCell - 3) + "...";
+  if (text.size() > kMaxCell)
+    text = text.substr(0, kMaxCell - 3) + "...";
   return text;
 }
 
@@ -59,7 +60,8 @@ std::string fieldText(const runtime::Table& table, const ir::Node& field, uint32
   if (column.kind == runtime::ColumnKind::Children && value.is(runtime::ValueKind::List)) {
     return std::to_string(value.listSize()) + " rows";
   }
-  if (value.isError()) return "error: " + value.asError().message;
+  if (value.isError())
+    return "error: " + value.asError().message;
   return cell(runtime::literalText(value));
 }
 
@@ -68,7 +70,8 @@ std::string fieldText(const runtime::Table& table, const ir::Node& field, uint32
 std::string rootFunction(const std::string& ir, size_t rootCount) {
   std::string name = "@root" + std::to_string(rootCount - 1) + "(";
   size_t at = ir.find(name);
-  if (at == std::string::npos) return "";
+  if (at == std::string::npos)
+    return "";
   size_t begin = ir.rfind("\ndefine ", at);
   begin = begin == std::string::npos ? 0 : begin + 1;
   size_t end = ir.find("\n}\n", at);
@@ -80,21 +83,27 @@ std::string rootFunction(const std::string& ir, size_t rootCount) {
 bool Session::command(std::string_view name, std::string_view argument, std::ostream& out,
                       std::ostream& err) {
   auto needsArgument = [&](const char* usage) {
-    if (!argument.empty()) return true;
+    if (!argument.empty())
+      return true;
     err << "error: " << name << " needs an argument: " << usage << "\n";
     return false;
   };
-  if (name == ":quit" || name == ":q" || name == ":exit") return false;
+  if (name == ":quit" || name == ":q" || name == ":exit")
+    return false;
   if (name == ":help" || name == ":h" || name == ":?") {
     out << kHelp;
   } else if (name == ":count") {
-    if (needsArgument(":count EXPR")) count(argument, out, err);
+    if (needsArgument(":count EXPR"))
+      count(argument, out, err);
   } else if (name == ":sample") {
-    if (needsArgument(":sample N EXPR")) sample(argument, out, err);
+    if (needsArgument(":sample N EXPR"))
+      sample(argument, out, err);
   } else if (name == ":type" || name == ":t") {
-    if (needsArgument(":type EXPR")) showType(argument, out, err);
+    if (needsArgument(":type EXPR"))
+      showType(argument, out, err);
   } else if (name == ":ir") {
-    if (needsArgument(":ir EXPR")) showIr(argument, out, err);
+    if (needsArgument(":ir EXPR"))
+      showIr(argument, out, err);
   } else if (name == ":customer") {
     selectCustomer(argument, out, err);
   } else if (name == ":load") {
@@ -124,7 +133,8 @@ bool Session::command(std::string_view name, std::string_view argument, std::ost
 void Session::evaluate(std::string_view text, std::ostream& out, std::ostream& err) {
   last_.reset();
   auto compiled = compile(text, CompileMode::Evaluate, err);
-  if (compiled == nullptr) return;
+  if (compiled == nullptr)
+    return;
   auto start = Clock::now();
   const runtime::Table* customers = workspace_->customers;
   interp::Interpreter interpreter(compiled->program(), store(), options_.asOf);
@@ -150,8 +160,7 @@ void Session::evaluate(std::string_view text, std::ostream& out, std::ostream& e
   last_ = std::move(compiled);
 }
 
-std::unique_ptr<CompiledInput> Session::compileCondition(const char* command,
-                                                         std::string_view text,
+std::unique_ptr<CompiledInput> Session::compileCondition(const char* command, std::string_view text,
                                                          std::ostream& err) {
   if (workspace_->customers == nullptr) {
     err << "error: " << command << " needs customer data: start crm repl with a script that "
@@ -160,12 +169,12 @@ std::unique_ptr<CompiledInput> Session::compileCondition(const char* command,
   }
   last_.reset();
   auto compiled = compile(text, CompileMode::Evaluate, err);
-  if (compiled == nullptr) return nullptr;
+  if (compiled == nullptr)
+    return nullptr;
   const ast::Type* type = compiled->type->unwrapped();
   if (!type->is(ast::TypeKind::Bool)) {
     err << "error: " << command << " takes a bool expression, and `" << text << "` is "
-        << ast::toString(compiled->type) << "\nhelp: compare it, as in `" << text
-        << " > 0`\n";
+        << ast::toString(compiled->type) << "\nhelp: compare it, as in `" << text << " > 0`\n";
     return nullptr;
   }
   return compiled;
@@ -173,7 +182,8 @@ std::unique_ptr<CompiledInput> Session::compileCondition(const char* command,
 
 void Session::count(std::string_view text, std::ostream& out, std::ostream& err) {
   auto compiled = compileCondition(":count", text, err);
-  if (compiled == nullptr) return;
+  if (compiled == nullptr)
+    return;
   auto start = Clock::now();
   const runtime::Table& customers = *workspace_->customers;
   interp::Interpreter interpreter(compiled->program(), store(), options_.asOf);
@@ -197,7 +207,8 @@ void Session::count(std::string_view text, std::ostream& out, std::ostream& err)
     }
   }
   out << matches << " of " << customers.rowCount << " customers\n";
-  if (errors > 0) out << errors << " errors (first: " << firstError << ")\n";
+  if (errors > 0)
+    out << errors << " errors (first: " << firstError << ")\n";
   timings_.evaluate = secondsSince(start);
   last_ = std::move(compiled);
 }
@@ -209,14 +220,15 @@ void Session::sample(std::string_view argument, std::ostream& out, std::ostream&
       digits == std::string_view::npos ? std::string_view() : argument.substr(digits);
   size_t first = text.find_first_not_of(" \t\r\n");
   text = first == std::string_view::npos ? std::string_view() : text.substr(first);
-  size_t wanted = number.empty() || number.size() > 6 ? 0 : std::stoul(number);
-  if (wanted == 0 || wanted > kMaxSample || text.empty() || first == 0) {
+  size_t requested = number.empty() || number.size() > 6 ? 0 : std::stoul(number);
+  if (requested == 0 || requested > kMaxSample || text.empty() || first == 0) {
     err << "error: :sample takes a count from 1 to " << kMaxSample
         << " and an expression, as in `:sample 5 EXPR`\n";
     return;
   }
   auto compiled = compileCondition(":sample", text, err);
-  if (compiled == nullptr) return;
+  if (compiled == nullptr)
+    return;
   auto start = Clock::now();
   const runtime::Table& customers = *workspace_->customers;
   auto fields = customerFields(compiled->program(), compiled->root());
@@ -225,7 +237,8 @@ void Session::sample(std::string_view argument, std::ostream& out, std::ostream&
 
   std::vector<std::vector<std::string>> rows;
   std::vector<std::string> header{customers.columns[customers.keyColumn].name};
-  for (const ir::Node* field : fields) header.push_back(customers.columns[field->index].name);
+  for (const ir::Node* field : fields)
+    header.push_back(customers.columns[field->index].name);
   rows.push_back(header);
   size_t matches = 0;
   for (uint32_t row = 0; row < customers.rowCount; ++row) {
@@ -235,38 +248,45 @@ void Session::sample(std::string_view argument, std::ostream& out, std::ostream&
     }
     interpreter.setCustomer(row);
     Value value = interpreter.evaluate(compiled->root());
-    if (!value.is(runtime::ValueKind::Bool) || !value.asBool()) continue;
-    if (++matches > wanted) continue;
+    if (!value.is(runtime::ValueKind::Bool) || !value.asBool())
+      continue;
+    if (++matches > requested)
+      continue;
     std::vector<std::string> line{cell(customers.keyText(row))};
-    for (const ir::Node* field : fields) line.push_back(fieldText(customers, *field, row));
+    for (const ir::Node* field : fields)
+      line.push_back(fieldText(customers, *field, row));
     rows.push_back(std::move(line));
   }
   std::vector<size_t> widths(header.size());
   for (const auto& line : rows) {
-    for (size_t i = 0; i < line.size(); ++i) widths[i] = std::max(widths[i], line[i].size());
+    for (size_t i = 0; i < line.size(); ++i)
+      widths[i] = std::max(widths[i], line[i].size());
   }
   for (const auto& line : rows) {
     std::string text;
     for (size_t i = 0; i < line.size(); ++i) {
       text += line[i];
-      if (i + 1 < line.size()) text += std::string(widths[i] - line[i].size() + 2, ' ');
+      if (i + 1 < line.size())
+        text += std::string(widths[i] - line[i].size() + 2, ' ');
     }
     out << text << "\n";
   }
-  out << std::min(matches, wanted) << " shown of " << matches << " matching customers\n";
+  out << std::min(matches, requested) << " shown of " << matches << " matching customers\n";
   timings_.evaluate = secondsSince(start);
   last_ = std::move(compiled);
 }
 
 void Session::showType(std::string_view text, std::ostream& out, std::ostream& err) {
   auto compiled = compile(text, CompileMode::CheckOnly, err);
-  if (compiled != nullptr) out << ast::toString(compiled->type) << "\n";
+  if (compiled != nullptr)
+    out << ast::toString(compiled->type) << "\n";
 }
 
 void Session::showIr(std::string_view text, std::ostream& out, std::ostream& err) {
   last_.reset();
   auto compiled = compile(text, CompileMode::KeepIr, err);
-  if (compiled == nullptr) return;
+  if (compiled == nullptr)
+    return;
   out << ir::dump(compiled->root());
   if (compiled->native != nullptr) {
     out << "\nLLVM IR (-O0):\n"

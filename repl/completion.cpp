@@ -10,21 +10,23 @@
 namespace crm::repl {
 namespace {
 
-constexpr const char* kCommands[] = {":count", ":customer", ":explain", ":help",  ":ir",
-                                     ":load",  ":quit",     ":reload",  ":sample", ":time",
-                                     ":type"};
+constexpr const char* kCommands[] = {":count", ":customer", ":explain", ":help", ":ir",  ":load",
+                                     ":quit",  ":reload",   ":sample",  ":time", ":type"};
 
-void addMatches(std::set<std::string>& matches, const std::string& prefix,
-                std::string_view partial, const std::vector<std::string>& names) {
+void addMatches(std::set<std::string>& matches, const std::string& prefix, std::string_view partial,
+                const std::vector<std::string>& names) {
   for (const auto& name : names) {
-    if (name.compare(0, partial.size(), partial) == 0) matches.insert(prefix + name);
+    if (name.compare(0, partial.size(), partial) == 0)
+      matches.insert(prefix + name);
   }
 }
 
 std::vector<std::string> builtinNames() {
   std::set<std::string> names;
-  for (const auto& signature : stdlib::signatures()) names.emplace(signature.name);
-  for (const auto& macro : stdlib::macros()) names.emplace(macro.name);
+  for (const auto& signature : stdlib::signatures())
+    names.emplace(signature.name);
+  for (const auto& macro : stdlib::macros())
+    names.emplace(macro.name);
   return {names.begin(), names.end()};
 }
 
@@ -41,7 +43,8 @@ std::vector<std::string> Session::completions(std::string_view line, size_t curs
     start = first;
     std::string_view partial = line.substr(first, cursor - first);
     for (const char* command : kCommands) {
-      if (std::string_view(command).substr(0, partial.size()) == partial) matches.insert(command);
+      if (std::string_view(command).substr(0, partial.size()) == partial)
+        matches.insert(command);
     }
     return {matches.begin(), matches.end()};
   }
@@ -51,9 +54,11 @@ std::vector<std::string> Session::completions(std::string_view line, size_t curs
   size_t dot = word.rfind('.');
   static const std::vector<std::string> kBuiltins = builtinNames();
   if (dot == std::string_view::npos) {
-    if (workspace_ != nullptr) addMatches(matches, "", word, workspace_->names);
+    if (workspace_ != nullptr)
+      addMatches(matches, "", word, workspace_->names);
     std::vector<std::string> sessionNames;
-    for (const auto& declaration : declarations_) sessionNames.push_back(declaration.name);
+    for (const auto& declaration : declarations_)
+      sessionNames.push_back(declaration.name);
     addMatches(matches, "", word, sessionNames);
     if (workspace_ != nullptr && workspace_->customers != nullptr) {
       addMatches(matches, "", word, {"customer"});

@@ -16,9 +16,11 @@ using runtime::Value;
 // recommendations it uses.
 void visit(const ir::Program& program, const ir::Node& node, std::set<const ir::Node*>& seen,
            const std::function<void(const ir::Node&)>& action) {
-  if (!seen.insert(&node).second) return;
+  if (!seen.insert(&node).second)
+    return;
   action(node);
-  for (const auto& operand : node.operands) visit(program, *operand, seen, action);
+  for (const auto& operand : node.operands)
+    visit(program, *operand, seen, action);
   if (node.op == ir::Op::Declaration && node.index < program.declarations.size()) {
     visit(program, *program.declarations[node.index].value, seen, action);
   }
@@ -37,7 +39,8 @@ bool readsCustomer(const ir::Program& program, const ir::Node& node) {
   bool reads = false;
   std::set<const ir::Node*> seen;
   visit(program, node, seen, [&](const ir::Node& each) {
-    if (each.op == ir::Op::Customer) reads = true;
+    if (each.op == ir::Op::Customer)
+      reads = true;
   });
   return reads;
 }
@@ -52,12 +55,14 @@ std::vector<const ir::Node*> customerFields(const ir::Program& program, const ir
     }
   });
   std::vector<const ir::Node*> result;
-  for (const auto& [column, field] : fields) result.push_back(field);
+  for (const auto& [column, field] : fields)
+    result.push_back(field);
   return result;
 }
 
 std::string describeValue(const Value& value, const ast::Type* type) {
-  if (value.isError()) return "error: " + value.asError().message;
+  if (value.isError())
+    return "error: " + value.asError().message;
   return runtime::literalText(value) + "  : " + (type != nullptr ? ast::toString(type) : "dyn");
 }
 
@@ -75,7 +80,8 @@ Summary::Summary(const ast::Type* type) : type_(type) {
 void Summary::add(const Value& value, const std::string& customerKey) {
   ++customers_;
   if (value.isError()) {
-    if (errors_++ == 0) firstError_ = "customer " + customerKey + ": " + value.asError().message;
+    if (errors_++ == 0)
+      firstError_ = "customer " + customerKey + ": " + value.asError().message;
     return;
   }
   if (shape_ == Shape::Bool && value.is(runtime::ValueKind::Bool)) {
@@ -91,10 +97,13 @@ void Summary::add(const Value& value, const std::string& customerKey) {
       sum_ = min_ = max_ = value;
       return;
     }
-    if (!sum_.isError()) sum_ = runtime::add(sum_, value);
+    if (!sum_.isError())
+      sum_ = runtime::add(sum_, value);
     bool unordered = false;
-    if (runtime::compare(value, min_, unordered) < 0 && !unordered) min_ = value;
-    if (runtime::compare(value, max_, unordered) > 0 && !unordered) max_ = value;
+    if (runtime::compare(value, min_, unordered) < 0 && !unordered)
+      min_ = value;
+    if (runtime::compare(value, max_, unordered) > 0 && !unordered)
+      max_ = value;
     return;
   }
   std::string text = runtime::literalText(value);
@@ -120,22 +129,25 @@ void Summary::print(std::ostream& out) const {
     case Shape::Bool:
       line("true", std::to_string(trues_));
       line("false", std::to_string(falses_));
-      if (nulls_ > 0) line("null", std::to_string(nulls_));
+      if (nulls_ > 0)
+        line("null", std::to_string(nulls_));
       break;
     case Shape::Number:
       line("count", std::to_string(numbers_));
       if (numbers_ > 0) {
-        line("sum", sum_.isError() ? "error: " + sum_.asError().message
-                                   : runtime::literalText(sum_));
+        line("sum",
+             sum_.isError() ? "error: " + sum_.asError().message : runtime::literalText(sum_));
         line("min", runtime::literalText(min_));
         line("max", runtime::literalText(max_));
       }
-      if (nulls_ > 0) line("null", std::to_string(nulls_));
+      if (nulls_ > 0)
+        line("null", std::to_string(nulls_));
       break;
     case Shape::Distinct: {
       size_t shown = std::min(distinct_.size(), kDistinctShown);
       size_t width = 0;
-      for (size_t i = 0; i < shown; ++i) width = std::max(width, distinct_[i].first.size());
+      for (size_t i = 0; i < shown; ++i)
+        width = std::max(width, distinct_[i].first.size());
       for (size_t i = 0; i < shown; ++i) {
         out << "  " << distinct_[i].first << std::string(width - distinct_[i].first.size() + 2, ' ')
             << distinct_[i].second << "\n";
@@ -148,7 +160,10 @@ void Summary::print(std::ostream& out) const {
       break;
     }
   }
-  line("error", std::to_string(errors_) + (errors_ > 0 ? "  (first: " + firstError_ + ")" : ""));
+  std::string errors = std::to_string(errors_);
+  if (errors_ > 0)
+    errors += "  (first: " + firstError_ + ")";
+  line("error", errors);
 }
 
 }  // namespace crm::repl

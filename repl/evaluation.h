@@ -45,9 +45,9 @@ std::vector<const ir::Node*> customerFields(const ir::Program& program, const ir
 // `value  : type` for a value, `error: message` for an error.
 std::string describeValue(const runtime::Value& value, const ast::Type* type);
 
-// Counts of a value over many customers, printed by type: for bool how
-// many are true, false and errors; for numbers the count, sum, minimum
-// and maximum; otherwise the first distinct values with their counts.
+// Counts of a value over many customers, printed by type. A bool gets how
+// many are true, false and errors, and a number the count, sum, minimum
+// and maximum. Other types get their first distinct values with counts.
 class Summary {
  public:
   explicit Summary(const ast::Type* type);

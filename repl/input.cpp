@@ -5,7 +5,9 @@
 namespace crm::repl {
 namespace {
 
-bool isNameChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+bool isNameChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+}
 
 // Skips a string literal starting at `i` (at its quote); returns the index
 // after it, or npos when a triple-quoted string is still open. A single-line
@@ -29,10 +31,11 @@ size_t skipString(std::string_view text, size_t i, bool raw) {
 // Whether `text` ends with a token after which an expression must go on.
 bool endsWithOperator(std::string_view text) {
   static constexpr std::string_view kOperators[] = {
-      "&&", "||", "??", "?.", "==", "!=", "<=", ">=", "->", "+", "-", "*",
-      "/",  "%",  "<",  ">",  "!",  "?",  ":",  ",",  ".", "="};
+      "&&", "||", "??", "?.", "==", "!=", "<=", ">=", "->", "+", "-",
+      "*",  "/",  "%",  "<",  ">",  "!",  "?",  ":",  ",",  ".", "="};
   for (std::string_view op : kOperators) {
-    if (text.size() >= op.size() && text.substr(text.size() - op.size()) == op) return true;
+    if (text.size() >= op.size() && text.substr(text.size() - op.size()) == op)
+      return true;
   }
   // A word operator, as in `x in` or `t.at within`.
   for (std::string_view word : {std::string_view("in"), std::string_view("within")}) {
@@ -48,7 +51,8 @@ bool endsWithOperator(std::string_view text) {
 
 bool needsMoreInput(std::string_view text) {
   size_t first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos || text[first] == ':') return false;
+  if (first == std::string_view::npos || text[first] == ':')
+    return false;
 
   int depth = 0;
   std::string code;  // the text without comments and strings, for the last token
@@ -62,7 +66,8 @@ bool needsMoreInput(std::string_view text) {
     }
     if (c == '"' || c == '\'') {
       size_t end = skipString(text, i, raw);
-      if (end == std::string_view::npos) return true;
+      if (end == std::string_view::npos)
+        return true;
       code += "\"\"";
       i = end;
     } else if (text.substr(i, 2) == "//") {
@@ -70,24 +75,29 @@ bool needsMoreInput(std::string_view text) {
       i = end == std::string_view::npos ? text.size() : end;
     } else if (text.substr(i, 2) == "/*") {
       size_t end = text.find("*/", i + 2);
-      if (end == std::string_view::npos) return true;
+      if (end == std::string_view::npos)
+        return true;
       code += ' ';
       i = end + 2;
     } else {
-      if (c == '(' || c == '[' || c == '{') ++depth;
-      if (c == ')' || c == ']' || c == '}') --depth;
+      if (c == '(' || c == '[' || c == '{')
+        ++depth;
+      if (c == ')' || c == ']' || c == '}')
+        --depth;
       code += c;
       ++i;
     }
   }
-  if (depth > 0) return true;
+  if (depth > 0)
+    return true;
   size_t last = code.find_last_not_of(" \t\r\n");
   return last != std::string::npos && endsWithOperator(std::string_view(code).substr(0, last + 1));
 }
 
 size_t wordStart(std::string_view line, size_t cursor) {
   size_t start = cursor;
-  while (start > 0 && (isNameChar(line[start - 1]) || line[start - 1] == '.')) --start;
+  while (start > 0 && (isNameChar(line[start - 1]) || line[start - 1] == '.'))
+    --start;
   return start;
 }
 

@@ -1,4 +1,4 @@
-// How `crm repl` reads its input before checking it: whether the lines
+// Input scanning for `crm repl` before the checker runs: whether the lines
 // typed so far form a whole input, and which word a completion replaces.
 #pragma once
 

@@ -24,8 +24,10 @@ class PlainReader : public LineReader {
 
   ReadResult read(bool) override {
     ReadResult result;
-    if (!std::getline(in_, result.line)) return result;
-    if (!result.line.empty() && result.line.back() == '\r') result.line.pop_back();
+    if (!std::getline(in_, result.line))
+      return result;
+    if (!result.line.empty() && result.line.back() == '\r')
+      result.line.pop_back();
     result.status = ReadStatus::Line;
     return result;
   }
@@ -117,9 +119,7 @@ class TerminalReader : public LineReader {
     return CC_NEWLINE;
   }
 
-  static unsigned char complete(EditLine* editor, int) {
-    return of(editor).completeWord(editor);
-  }
+  static unsigned char complete(EditLine* editor, int) { return of(editor).completeWord(editor); }
 
   unsigned char completeWord(EditLine* editor) {
     const LineInfo* info = el_line(editor);
@@ -127,19 +127,22 @@ class TerminalReader : public LineReader {
     auto cursor = static_cast<size_t>(info->cursor - info->buffer);
     size_t start = 0;
     std::vector<std::string> matches = session_.completions(line, cursor, start);
-    if (matches.empty()) return CC_REFRESH_BEEP;
+    if (matches.empty())
+      return CC_REFRESH_BEEP;
     std::string_view word = line.substr(start, cursor - start);
     std::string common = matches.front();
     for (const auto& match : matches) {
       size_t same = 0;
-      while (same < common.size() && same < match.size() && common[same] == match[same]) ++same;
+      while (same < common.size() && same < match.size() && common[same] == match[same])
+        ++same;
       common.resize(same);
     }
     if (common.size() > word.size() && common.compare(0, word.size(), word) == 0) {
       el_insertstr(editor, common.substr(word.size()).c_str());
       return CC_REFRESH;
     }
-    if (matches.size() == 1) return CC_REFRESH;
+    if (matches.size() == 1)
+      return CC_REFRESH;
     listMatches(matches);
     return CC_REDISPLAY;
   }
@@ -147,7 +150,8 @@ class TerminalReader : public LineReader {
   // Prints the matches in columns under the line being edited.
   static void listMatches(const std::vector<std::string>& matches) {
     size_t width = 0;
-    for (const auto& match : matches) width = std::max(width, match.size());
+    for (const auto& match : matches)
+      width = std::max(width, match.size());
     width += 2;
     size_t columns = std::max<size_t>(1, 80 / width);
     std::string text = "\n";
@@ -175,7 +179,8 @@ class TerminalReader : public LineReader {
   }
 
   void saveHistory() {
-    if (!historyWritable_) return;
+    if (!historyWritable_)
+      return;
     // libedit writes its format to a FILE with a descriptor (it fails on a
     // memory stream), so the text goes through an anonymous temporary file
     // and then to the history file atomically.
@@ -224,8 +229,8 @@ std::unique_ptr<LineReader> plainReader(std::istream& in) {
   return std::make_unique<PlainReader>(in);
 }
 
-std::unique_ptr<LineReader> terminalReader(const Session& session,
-                                           const std::string& historyPath, std::ostream& err) {
+std::unique_ptr<LineReader> terminalReader(const Session& session, const std::string& historyPath,
+                                           std::ostream& err) {
   return std::make_unique<TerminalReader>(session, historyPath, err);
 }
 

@@ -23,7 +23,7 @@ struct ReadResult {
 class LineReader {
  public:
   virtual ~LineReader() = default;
-  // Reads one line; `continuation` asks for the prompt of a line that
+  // Reads one line. `continuation` selects the prompt of a line that
   // continues an input.
   virtual ReadResult read(bool continuation) = 0;
   // Records a whole input, possibly several lines, as one history entry.
@@ -33,12 +33,12 @@ class LineReader {
 // Plain lines from `in`, for scripts and pipes.
 std::unique_ptr<LineReader> plainReader(std::istream& in);
 
-// libedit on standard input and output. The history is read from
-// `historyPath` (when it exists) and written back after each input; a
-// history that cannot be read or written gets one warning on `err`, and
-// the session goes on. `session` supplies the completions.
-std::unique_ptr<LineReader> terminalReader(const Session& session,
-                                           const std::string& historyPath, std::ostream& err);
+// libedit on standard input and output, with completions from `session`.
+// The history is read from `historyPath` when it exists, and written back
+// after each input. A history that cannot be read or written gets one
+// warning on `err`, and the session goes on without it.
+std::unique_ptr<LineReader> terminalReader(const Session& session, const std::string& historyPath,
+                                           std::ostream& err);
 
 // The history file: $CRM_HISTORY, else $HOME/.crm_history; none without
 // either.

@@ -14,7 +14,9 @@ namespace {
 
 std::atomic<bool> interruptRequested{false};
 
-void onInterrupt(int) { interruptRequested.store(true); }
+void onInterrupt(int) {
+  interruptRequested.store(true);
+}
 
 bool isBlank(const std::string& line) {
   return line.find_first_not_of(" \t\r\n") == std::string::npos;
@@ -32,24 +34,30 @@ void runLoop(Session& session, LineReader& reader, std::ostream& out, std::ostre
     }
     bool end = read.status == ReadStatus::End;
     if (!end) {
-      if (input.empty() && isBlank(read.line)) continue;
-      if (!input.empty()) input += "\n";
+      if (input.empty() && isBlank(read.line))
+        continue;
+      if (!input.empty())
+        input += "\n";
       input += read.line;
       // An empty line ends an input that is still open, which then gets
       // its error from the checker.
-      if (!isBlank(read.line) && needsMoreInput(input)) continue;
+      if (!isBlank(read.line) && needsMoreInput(input))
+        continue;
     }
     if (!isBlank(input)) {
-      while (!input.empty() && (input.back() == '\n' || input.back() == ' ')) input.pop_back();
+      while (!input.empty() && (input.back() == '\n' || input.back() == ' '))
+        input.pop_back();
       reader.remember(input);
       interruptRequested.store(false);
       bool goOn = session.handle(input, out, err);
       out.flush();
       err.flush();
-      if (!goOn) return;
+      if (!goOn)
+        return;
     }
     input.clear();
-    if (end) return;
+    if (end)
+      return;
   }
 }
 

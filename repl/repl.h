@@ -9,9 +9,10 @@
 
 namespace crm::repl {
 
-// Reads inputs from `reader` until :quit or the end of input, joining lines
-// while needsMoreInput() holds and until an empty line, and hands each
-// whole input to `session`. A cancelled read drops the input being typed.
+// Reads inputs from `reader` until :quit or the end of input, and hands
+// each whole input to `session`. Lines are joined while needsMoreInput()
+// is true, until an empty line. A cancelled read drops the input being
+// typed.
 void runLoop(Session& session, LineReader& reader, std::ostream& out, std::ostream& err);
 
 // The whole interactive or scripted session on standard input: libedit and

@@ -2,8 +2,8 @@
 // input, and accumulating declarations.
 #include "repl/session.h"
 
-#include <chrono>
 #include <cctype>
+#include <chrono>
 #include <set>
 #include <sstream>
 
@@ -27,27 +27,30 @@ double secondsSince(Clock::time_point start) {
 
 std::string_view trim(std::string_view text) {
   size_t first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) return {};
+  if (first == std::string_view::npos)
+    return {};
   size_t last = text.find_last_not_of(" \t\r\n");
   return text.substr(first, last - first + 1);
 }
 
-bool isNameStart(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; }
+bool isNameStart(char c) {
+  return std::isalpha(static_cast<unsigned char>(c)) || c == '_';
+}
 
 // Whether `text` starts like a declaration: a declaration keyword followed
 // by a name, a string or a block, as in `segment x = ...` or
 // `customer entity C`. `customer.age > 1` is an expression.
 bool looksLikeDeclaration(std::string_view text) {
   static const std::set<std::string_view> kKeywords = {
-      "segment", "let",      "recommend", "entity", "enum",     "record",   "source",
-      "trigger", "channel",  "campaign",  "pressure", "test",   "import",   "customer",
-      "catalog", "event"};
+      "segment", "let",      "recommend", "entity", "enum",   "record",   "source",  "trigger",
+      "channel", "campaign", "pressure",  "test",   "import", "customer", "catalog", "event"};
   size_t end = 0;
-  while (end < text.size() && (std::isalnum(static_cast<unsigned char>(text[end])) ||
-                               text[end] == '_')) {
+  while (end < text.size() &&
+         (std::isalnum(static_cast<unsigned char>(text[end])) || text[end] == '_')) {
     ++end;
   }
-  if (kKeywords.count(text.substr(0, end)) == 0) return false;
+  if (kKeywords.count(text.substr(0, end)) == 0)
+    return false;
   size_t next = text.find_first_not_of(" \t\r\n", end);
   return next != std::string_view::npos &&
          (isNameStart(text[next]) || text[next] == '"' || text[next] == '{');
@@ -65,7 +68,9 @@ driver::CheckOptions checkOptions() {
 Session::Session(SessionOptions options) : options_(std::move(options)) {}
 Session::~Session() = default;
 
-bool Session::start(std::ostream& err) { return loadWorkspace(options_.scriptPath, err); }
+bool Session::start(std::ostream& err) {
+  return loadWorkspace(options_.scriptPath, err);
+}
 
 driver::ExpressionInput Session::baseInput(const std::vector<SessionDeclaration>& declarations,
                                            std::optional<std::string_view> current) const {
@@ -77,7 +82,8 @@ driver::ExpressionInput Session::baseInput(const std::vector<SessionDeclaration>
   for (const auto& declaration : declarations) {
     input.inlineScripts.push_back({kSessionFile, declaration.text});
   }
-  if (current) input.inlineScripts.push_back({kInputFile, std::string(*current)});
+  if (current)
+    input.inlineScripts.push_back({kInputFile, std::string(*current)});
   return input;
 }
 
@@ -85,10 +91,11 @@ void Session::report(const driver::Compilation& compilation, std::ostream& err) 
   std::vector<diag::Diagnostic> shown;
   for (auto& diagnostic : compilation.diagnostics->sorted()) {
     // The script's own warnings were shown when it was loaded.
-    bool inScript = diagnostic.range.valid() && workspace_ != nullptr &&
-                    workspace_->fileTexts.count(
-                        compilation.sources.file(diagnostic.range.file).path()) != 0;
-    if (diagnostic.severity == diag::Severity::Error || !inScript) shown.push_back(diagnostic);
+    bool inScript =
+        diagnostic.range.valid() && workspace_ != nullptr &&
+        workspace_->fileTexts.count(compilation.sources.file(diagnostic.range.file).path()) != 0;
+    if (diagnostic.severity == diag::Severity::Error || !inScript)
+      shown.push_back(diagnostic);
   }
   diag::renderHuman(err, compilation.sources, shown, {false});
 }
@@ -99,7 +106,8 @@ bool Session::loadWorkspace(const std::optional<std::string>& path, std::ostream
   auto checked = driver::checkExpression(input, checkOptions());
   const driver::Compilation& compilation = *checked.compilation;
   diag::renderHuman(err, compilation.sources, compilation.diagnostics->sorted(), {false});
-  if (compilation.hasErrors()) return false;
+  if (compilation.hasErrors())
+    return false;
 
   auto workspace = std::make_unique<Workspace>();
   workspace->scriptPath = path;
@@ -126,7 +134,8 @@ bool Session::loadWorkspace(const std::optional<std::string>& path, std::ostream
     runtime::Table* customers = program->customerEntity.empty()
                                     ? nullptr
                                     : workspace->store->table(program->customerEntity);
-    if (customers != nullptr && !customers->hasKeyIndex()) customers->buildKeyIndex();
+    if (customers != nullptr && !customers->hasKeyIndex())
+      customers->buildKeyIndex();
     workspace->customers = customers;
   }
   collectNames(scripts, *workspace);
@@ -140,7 +149,8 @@ bool Session::loadWorkspace(const std::optional<std::string>& path, std::ostream
   customerRow_.reset();
   if (!selectedKey.empty() && workspace_->customers != nullptr) {
     customerRow_ = workspace_->customers->findRow(selectedKey);
-    if (!customerRow_) err << "customer " << selectedKey << " is gone; none is selected\n";
+    if (!customerRow_)
+      err << "customer " << selectedKey << " is gone; none is selected\n";
   }
   keepDeclarationsThatCheck(err);
   return true;
@@ -160,7 +170,8 @@ void Session::collectNames(const std::vector<const ast::Script*>& scripts,
           break;
         case ast::DeclKind::Entity: {
           const auto& entity = ast::as<ast::EntityDecl>(*decl);
-          if (entity.role != ast::EntityRole::Customer) break;
+          if (entity.role != ast::EntityRole::Customer)
+            break;
           for (const auto& field : entity.fields) {
             workspace.customerFields.push_back(field.name.text);
           }
@@ -175,7 +186,8 @@ void Session::collectNames(const std::vector<const ast::Script*>& scripts,
 
 void Session::keepDeclarationsThatCheck(std::ostream& err) {
   std::ostringstream ignored;
-  if (declarations_.empty() || checkDeclarations(declarations_, std::nullopt, ignored)) return;
+  if (declarations_.empty() || checkDeclarations(declarations_, std::nullopt, ignored))
+    return;
   std::vector<SessionDeclaration> kept;
   for (const auto& declaration : declarations_) {
     auto trial = kept;
@@ -197,7 +209,8 @@ std::unique_ptr<driver::Compilation> Session::checkDeclarations(
     std::ostream& err) const {
   auto checked = driver::checkExpression(baseInput(declarations, current), checkOptions());
   report(*checked.compilation, err);
-  if (checked.compilation->hasErrors()) return nullptr;
+  if (checked.compilation->hasErrors())
+    return nullptr;
   return std::move(checked.compilation);
 }
 
@@ -211,12 +224,15 @@ std::unique_ptr<CompiledInput> Session::compile(std::string_view text, CompileMo
   result->checked = driver::checkExpression(input, checkOptions());
   const driver::Compilation& compilation = *result->checked.compilation;
   report(compilation, err);
-  if (compilation.hasErrors() || result->checked.expression == nullptr) return nullptr;
+  if (compilation.hasErrors() || result->checked.expression == nullptr)
+    return nullptr;
   result->type = result->checked.type;
-  if (mode == CompileMode::CheckOnly) return result;
+  if (mode == CompileMode::CheckOnly)
+    return result;
 
   std::vector<const ast::Script*> scripts;
-  for (const auto& script : compilation.scripts) scripts.push_back(script.get());
+  for (const auto& script : compilation.scripts)
+    scripts.push_back(script.get());
   result->lowered =
       lower::lowerExpression(scripts, *result->checked.expression, result->checked.variables);
   interp::foldConstants(*result->lowered.program);
@@ -243,7 +259,8 @@ std::unique_ptr<CompiledInput> Session::compile(std::string_view text, CompileMo
 
 bool Session::handle(std::string_view input, std::ostream& out, std::ostream& err) {
   std::string_view text = trim(input);
-  if (text.empty()) return true;
+  if (text.empty())
+    return true;
   timings_ = {};
   auto start = Clock::now();
   bool goOn = true;
@@ -256,7 +273,8 @@ bool Session::handle(std::string_view input, std::ostream& out, std::ostream& er
   } else {
     evaluate(text, out, err);
   }
-  if (timing_ && goOn && !text.starts_with(":time")) printTimings(secondsSince(start), out);
+  if (timing_ && goOn && !text.starts_with(":time"))
+    printTimings(secondsSince(start), out);
   return goOn;
 }
 
@@ -271,7 +289,8 @@ void Session::printTimings(double total, std::ostream& out) const {
   out << "time: " << ms(total);
   if (timings_.check > 0) {
     out << " (check " << ms(timings_.check);
-    if (timings_.compile > 0) out << ", compile " << ms(timings_.compile);
+    if (timings_.compile > 0)
+      out << ", compile " << ms(timings_.compile);
     out << ", evaluate " << ms(timings_.evaluate) << ")";
   }
   out << "\n";
@@ -305,7 +324,8 @@ void Session::declare(std::string_view text, std::ostream& out, std::ostream& er
   std::set<std::string> replaced;
   for (const auto& declaration : declarations_) {
     bool again = false;
-    for (const auto& each : added) again = again || each.name == declaration.name;
+    for (const auto& each : added)
+      again = again || each.name == declaration.name;
     if (again) {
       replaced.insert(declaration.name);
     } else {
@@ -313,10 +333,12 @@ void Session::declare(std::string_view text, std::ostream& out, std::ostream& er
     }
   }
   auto compilation = checkDeclarations(trial, text, err);
-  if (compilation == nullptr) return;
+  if (compilation == nullptr)
+    return;
 
   for (const auto& script : compilation->scripts) {
-    if (compilation->sources.file(script->file).path() != kInputFile) continue;
+    if (compilation->sources.file(script->file).path() != kInputFile)
+      continue;
     for (const auto& decl : script->decls) {
       out << (replaced.count(decl->name.text) != 0 ? "replaced " : "defined ")
           << ast::spelling(decl->kind) << " " << decl->name.text;

@@ -23,7 +23,7 @@ namespace crm::repl {
 
 struct SessionOptions {
   std::optional<std::string> scriptPath;  // none: expressions without data
-  int64_t asOf = 0;  // the value of `now`, in microseconds since the epoch
+  int64_t asOf = 0;                       // the value of `now`, in microseconds since the epoch
   run::Engine engine = run::Engine::Jit;
   load::LoadOptions load;
 };
@@ -35,15 +35,16 @@ struct SessionDeclaration {
   std::string text;
 };
 
-// What a script and its data give the session. Replaced whole by :load and
-// :reload, and only once the new script checked and its data loaded.
+// The part of a session that comes from a script and its data. :load and
+// :reload replace it whole, and only once the new script checked and its
+// data loaded.
 struct Workspace {
   std::optional<std::string> scriptPath;
   // The text of each script file as first read, so that later inputs are
   // checked against the program whose data is loaded, even when a file
   // changes on disk.
   std::map<std::string, std::string> fileTexts;
-  std::unique_ptr<runtime::Store> store;  // null without a script
+  std::unique_ptr<runtime::Store> store;      // null without a script
   const runtime::Table* customers = nullptr;  // null without customer data
   // For completion: names of lets, segments, recommendations, campaigns and
   // channels, and the customer entity's fields.
@@ -66,11 +67,10 @@ class Session {
   // Returns false after :quit.
   bool handle(std::string_view input, std::ostream& out, std::ostream& err);
 
-  // The words that can replace the word ending at `cursor` of `line`, each
-  // whole (`customer.age`, not `age`), sorted; `start` is set to where the
-  // word begins.
-  std::vector<std::string> completions(std::string_view line, size_t cursor,
-                                       size_t& start) const;
+  // Returns the words that can replace the word ending at `cursor` of
+  // `line`, sorted. Each is whole (`customer.age`, not `age`), and `start`
+  // is set to where the replaced word begins.
+  std::vector<std::string> completions(std::string_view line, size_t cursor, size_t& start) const;
 
   // A flag that SIGINT sets: a loop over customers stops when it is set.
   void setInterruptFlag(const std::atomic<bool>* flag) { interrupt_ = flag; }
@@ -117,8 +117,8 @@ class Session {
   // Checks the script with `declarations` and `current`. Prints the
   // diagnostics; null when there were errors.
   std::unique_ptr<driver::Compilation> checkDeclarations(
-      const std::vector<SessionDeclaration>& declarations,
-      std::optional<std::string_view> current, std::ostream& err) const;
+      const std::vector<SessionDeclaration>& declarations, std::optional<std::string_view> current,
+      std::ostream& err) const;
   // A compiled bool expression for :count and :sample, or null after
   // printing why not.
   std::unique_ptr<CompiledInput> compileCondition(const char* command, std::string_view text,

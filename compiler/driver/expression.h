@@ -38,8 +38,8 @@ struct ExpressionInput {
   std::optional<std::string> scriptPath;
   std::vector<Declaration> declarations;  // reported as the file `<declarations>`
   // Scripts given as text and checked with `scriptPath` as one program, so
-  // that each sees the other's declarations, such as the declarations typed
-  // into `crm repl`. Their imports are not read.
+  // that the declarations of each are visible to the others, such as the
+  // declarations typed into `crm repl`. Their imports are not read.
   std::vector<SourceInput> inlineScripts;
   // Texts to use instead of reading the files at these paths: the script
   // path as given, and each import's path joined to its importer's folder.

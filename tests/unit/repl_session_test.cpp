@@ -218,8 +218,7 @@ TEST_P(ReplSessionTest, ErrorWithCaretThenCorrectInput) {
   EXPECT_NE(bad.err.find("<input>:1:10: error[E0104]: `Customer` has no field `agee`"),
             std::string::npos)
       << bad.err;
-  EXPECT_NE(bad.err.find("1 | customer.agee > 3\n  |          ^~~~"), std::string::npos)
-      << bad.err;
+  EXPECT_NE(bad.err.find("1 | customer.agee > 3\n  |          ^~~~"), std::string::npos) << bad.err;
   EXPECT_NE(bad.err.find("help: did you mean `age`?"), std::string::npos);
   EXPECT_EQ(input(":count adult").out, "2 of 5 customers\n");
 }
@@ -311,8 +310,8 @@ TEST_P(ReplSessionTest, ReloadKeepsDeclarationsThatStillCheck) {
   input("segment parisian = customer.city == \"Paris\"");
   input("segment teen = (customer.age ?? 0) < 18 && customer.vip");
   input(":customer c3");
-  write("shop.crm", std::string(kScript).replace(std::string(kScript).find("  vip: bool\n"), 12,
-                                                 ""));
+  write("shop.crm",
+        std::string(kScript).replace(std::string(kScript).find("  vip: bool\n"), 12, ""));
   write("customers.csv", "id,age,city\nc3,17,Paris\nc6,40,Paris\n");
   write("orders.csv", "order_id,customer_id,at,total\no3,c3,2026-03-01T09:00:00Z,5.25\n");
   std::ostringstream out;
@@ -408,22 +407,17 @@ TEST_P(ReplInputTest, NeedsMoreInput) {
 
 INSTANTIATE_TEST_SUITE_P(
     Cases, ReplInputTest,
-    ::testing::Values(InputCase{"Complete", "1 + 2", false},
-                      InputCase{"OpenParenthesis", "segment s = (a", true},
-                      InputCase{"OpenBracket", "[1,\n2", true},
-                      InputCase{"OpenBrace", "{'a': 1", true},
-                      InputCase{"ClosedBrackets", "[1, (2)]", false},
-                      InputCase{"TrailingOperator", "a &&", true},
-                      InputCase{"TrailingAssign", "let x =", true},
-                      InputCase{"TrailingDot", "customer.", true},
-                      InputCase{"TrailingIn", "x in", true},
-                      InputCase{"NameEndingInIn", "spend_in", false},
-                      InputCase{"BracketInString", "'(' + \"[\"", false},
-                      InputCase{"OperatorInComment", "1 // and +", false},
-                      InputCase{"OpenTripleQuote", "'''abc", true},
-                      InputCase{"OpenBlockComment", "1 /* note", true},
-                      InputCase{"Command", ":count (a", false},
-                      InputCase{"Blank", "   ", false}),
+    ::testing::Values(
+        InputCase{"Complete", "1 + 2", false}, InputCase{"OpenParenthesis", "segment s = (a", true},
+        InputCase{"OpenBracket", "[1,\n2", true}, InputCase{"OpenBrace", "{'a': 1", true},
+        InputCase{"ClosedBrackets", "[1, (2)]", false}, InputCase{"TrailingOperator", "a &&", true},
+        InputCase{"TrailingAssign", "let x =", true}, InputCase{"TrailingDot", "customer.", true},
+        InputCase{"TrailingIn", "x in", true}, InputCase{"NameEndingInIn", "spend_in", false},
+        InputCase{"BracketInString", "'(' + \"[\"", false},
+        InputCase{"OperatorInComment", "1 // and +", false},
+        InputCase{"OpenTripleQuote", "'''abc", true},
+        InputCase{"OpenBlockComment", "1 /* note", true}, InputCase{"Command", ":count (a", false},
+        InputCase{"Blank", "   ", false}),
     [](const auto& info) { return info.param.name; });
 
 }  // namespace

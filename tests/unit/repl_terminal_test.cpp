@@ -45,7 +45,8 @@ class Terminal {
       kill(pid_, SIGKILL);
       waitpid(pid_, nullptr, 0);
     }
-    if (master_ >= 0) close(master_);
+    if (master_ >= 0)
+      close(master_);
   }
 
   bool started() const { return pid_ > 0; }
@@ -66,12 +67,17 @@ class Terminal {
       }
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
           deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) return false;
-      struct pollfd descriptor {master_, POLLIN, 0};
-      if (poll(&descriptor, 1, static_cast<int>(left.count())) <= 0) return false;
+      if (left.count() <= 0)
+        return false;
+      struct pollfd descriptor {
+        master_, POLLIN, 0
+      };
+      if (poll(&descriptor, 1, static_cast<int>(left.count())) <= 0)
+        return false;
       char buffer[4096];
       ssize_t count = read(master_, buffer, sizeof buffer);
-      if (count <= 0) return false;
+      if (count <= 0)
+        return false;
       output_.append(buffer, static_cast<size_t>(count));
     }
   }
@@ -81,10 +87,14 @@ class Terminal {
     std::string rest;
     char buffer[4096];
     while (true) {
-      struct pollfd descriptor {master_, POLLIN, 0};
-      if (poll(&descriptor, 1, 10000) <= 0) break;
+      struct pollfd descriptor {
+        master_, POLLIN, 0
+      };
+      if (poll(&descriptor, 1, 10000) <= 0)
+        break;
       ssize_t count = read(master_, buffer, sizeof buffer);
-      if (count <= 0) break;
+      if (count <= 0)
+        break;
       output_.append(buffer, static_cast<size_t>(count));
     }
     // A process that does not end in time is killed, and the test fails.
@@ -104,7 +114,8 @@ class Terminal {
   }
 
   bool running() {
-    if (exited_) return false;
+    if (exited_)
+      return false;
     return waitpid(pid_, nullptr, WNOHANG) == 0;
   }
 
@@ -216,8 +227,9 @@ TEST_F(ReplTerminalTest, TabCompletesFieldAndName) {
   ASSERT_TRUE(terminal.waitFor("true  : bool")) << terminal.output();
   terminal.type(":quit\r");
   EXPECT_EQ(terminal.finish(), 0) << terminal.output();
-  EXPECT_NE(testing::readFile(history()).find("customer.city\\040==\\040\"Paris\"\\040&&\\040adult"),
-            std::string::npos);
+  EXPECT_NE(
+      testing::readFile(history()).find("customer.city\\040==\\040\"Paris\"\\040&&\\040adult"),
+      std::string::npos);
 }
 
 TEST_F(ReplTerminalTest, TabListsSeveralMatches) {
@@ -263,8 +275,8 @@ TEST_F(ReplTerminalTest, UnwritableHistoryWarnsAndGoesOn) {
 }
 
 TEST_F(ReplTerminalTest, PipedInputHasNoPrompt) {
-  std::string command = std::string(CRM_BINARY) + " repl " + path("shop.crm") +
-                        " > " + path("out.txt") + " 2>&1";
+  std::string command =
+      std::string(CRM_BINARY) + " repl " + path("shop.crm") + " > " + path("out.txt") + " 2>&1";
   FILE* pipe = popen(command.c_str(), "w");
   ASSERT_NE(pipe, nullptr);
   std::fputs(":count adult\nsegment s =\n  customer.city == \"Lyon\"\n:count s\n", pipe);
