@@ -115,7 +115,8 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   CLI::App* replCommand = app.add_subcommand(
       "repl", "Evaluate expressions, segments and counts interactively over a script's data");
   replCommand->add_option("script", repl.script, "The .crm script whose data to load");
-  replCommand->add_option("--as-of", repl.asOf, "The value of `now` (default: the current time)");
+  CLI::Option* replAsOf = replCommand->add_option(
+      "--as-of", repl.asOf, "The value of `now` (default: the current time)");
   replCommand->add_option("--engine", repl.engine, "Evaluation engine: jit (default) or interp")
       ->check(CLI::IsMember({"jit", "interp"}));
   replCommand->add_option("--source", repl.load.sources,
@@ -157,6 +158,7 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
       return runEval(eval, out, err);
     }
     if (replCommand->parsed()) {
+      repl.asOfGiven = replAsOf->count() > 0;
       return runRepl(repl, out, err);
     }
   } catch (const std::exception& error) {

@@ -88,6 +88,7 @@ int runEval(const EvalArguments& arguments, std::ostream& out, std::ostream& err
 struct ReplArguments {
   std::string script;  // empty: expressions without data
   std::string asOf;
+  bool asOfGiven = false;
   std::string engine = "jit";
   LoadArguments load;  // the script field is unused
 };

@@ -16,7 +16,7 @@ int runRepl(const ReplArguments& arguments, std::ostream& out, std::ostream& err
   if (!arguments.script.empty())
     options.scriptPath = arguments.script;
   options.engine = arguments.engine == "interp" ? run::Engine::Interpreter : run::Engine::Jit;
-  if (arguments.asOf.empty()) {
+  if (!arguments.asOfGiven) {
     options.asOf = std::chrono::duration_cast<std::chrono::seconds>(
                        std::chrono::system_clock::now().time_since_epoch())
                        .count() *

@@ -1,12 +1,17 @@
 #include "repl/line_reader.h"
 
 #include <histedit.h>
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <cwchar>
 #include <fstream>
 #include <vector>
 
@@ -38,8 +43,9 @@ class PlainReader : public LineReader {
 
 class TerminalReader : public LineReader {
  public:
-  TerminalReader(const Session& session, std::string historyPath, std::ostream& err)
-      : session_(session), historyPath_(std::move(historyPath)), err_(err) {
+  TerminalReader(const Session& session, std::string historyPath, std::atomic<bool>* interrupt,
+                 std::ostream& err)
+      : session_(session), historyPath_(std::move(historyPath)), interrupt_(interrupt), err_(err) {
     editor_ = el_init("crm", stdin, stdout, stderr);
     history_ = history_init();
     HistEvent event;
@@ -52,6 +58,7 @@ class TerminalReader : public LineReader {
     }
 
     el_set(editor_, EL_CLIENTDATA, this);
+    el_set(editor_, EL_GETCFN, &TerminalReader::readCharacter);
     el_set(editor_, EL_EDITOR, "emacs");
     el_set(editor_, EL_HIST, history, history_);
     el_set(editor_, EL_PROMPT, &TerminalReader::prompt);
@@ -112,6 +119,57 @@ class TerminalReader : public LineReader {
     static char first[] = "crm> ";
     static char next[] = "...> ";
     return of(editor).continuation_ ? next : first;
+  }
+
+  // Reads one character from standard input. A SIGINT that arrives while
+  // no line is edited, such as between the end of an evaluation and the
+  // next prompt, when the terminal still generates signals, reads as Ctrl-C.
+  static int readCharacter(EditLine* editor, wchar_t* character) {
+    std::atomic<bool>* interrupt = of(editor).interrupt_;
+    sigset_t interruptOnly;
+    sigset_t original;
+    sigemptyset(&interruptOnly);
+    sigaddset(&interruptOnly, SIGINT);
+    // SIGINT stays blocked except inside ppoll(), so that it cannot arrive
+    // between the check of the flag and the wait.
+    pthread_sigmask(SIG_BLOCK, &interruptOnly, &original);
+    std::mbstate_t state{};
+    int result = -1;
+    while (true) {
+      if (interrupt != nullptr && interrupt->exchange(false)) {
+        *character = L'\x03';
+        result = 1;
+        break;
+      }
+      struct pollfd input {
+        STDIN_FILENO, POLLIN, 0
+      };
+      if (ppoll(&input, 1, nullptr, &original) < 0) {
+        if (errno == EINTR)
+          continue;
+        break;
+      }
+      char byte = 0;
+      ssize_t count = ::read(STDIN_FILENO, &byte, 1);
+      if (count < 0 && errno == EINTR)
+        continue;
+      if (count <= 0) {
+        result = count == 0 ? 0 : -1;
+        break;
+      }
+      size_t decoded = std::mbrtowc(character, &byte, 1, &state);
+      if (decoded == static_cast<size_t>(-2))
+        continue;  // more bytes of one character
+      if (decoded == static_cast<size_t>(-1)) {
+        // An invalid byte is passed on as it is, and the checker reports it.
+        state = {};
+        *character = static_cast<unsigned char>(byte);
+      }
+      result = 1;
+      break;
+    }
+    pthread_sigmask(SIG_SETMASK, &original, nullptr);
+    return result;
   }
 
   static unsigned char cancel(EditLine* editor, int) {
@@ -215,6 +273,7 @@ class TerminalReader : public LineReader {
 
   const Session& session_;
   std::string historyPath_;
+  std::atomic<bool>* interrupt_;
   std::ostream& err_;
   EditLine* editor_ = nullptr;
   History* history_ = nullptr;
@@ -230,8 +289,8 @@ std::unique_ptr<LineReader> plainReader(std::istream& in) {
 }
 
 std::unique_ptr<LineReader> terminalReader(const Session& session, const std::string& historyPath,
-                                           std::ostream& err) {
-  return std::make_unique<TerminalReader>(session, historyPath, err);
+                                           std::atomic<bool>* interrupt, std::ostream& err) {
+  return std::make_unique<TerminalReader>(session, historyPath, interrupt, err);
 }
 
 std::optional<std::string> historyPath() {

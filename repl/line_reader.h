@@ -3,6 +3,7 @@
 // without prompts, when it is not.
 #pragma once
 
+#include <atomic>
 #include <istream>
 #include <memory>
 #include <optional>
@@ -36,9 +37,10 @@ std::unique_ptr<LineReader> plainReader(std::istream& in);
 // libedit on standard input and output, with completions from `session`.
 // The history is read from `historyPath` when it exists, and written back
 // after each input. A history that cannot be read or written gets one
-// warning on `err`, and the session goes on without it.
+// warning on `err`, and the session goes on without it. When `interrupt`
+// is set while a line is read, the input is cancelled as by Ctrl-C.
 std::unique_ptr<LineReader> terminalReader(const Session& session, const std::string& historyPath,
-                                           std::ostream& err);
+                                           std::atomic<bool>* interrupt, std::ostream& err);
 
 // The history file: $CRM_HISTORY, else $HOME/.crm_history; none without
 // either.

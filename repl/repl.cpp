@@ -50,6 +50,8 @@ void runLoop(Session& session, LineReader& reader, std::ostream& out, std::ostre
       reader.remember(input);
       interruptRequested.store(false);
       bool goOn = session.handle(input, out, err);
+      // A Ctrl-C that stopped this input does not cancel the next one.
+      interruptRequested.store(false);
       out.flush();
       err.flush();
       if (!goOn)
@@ -77,7 +79,7 @@ void runOnStandardInput(Session& session, std::ostream& out, std::ostream& err) 
   sigaction(SIGINT, &action, &previous);
   session.setInterruptFlag(&interruptRequested);
 
-  auto reader = terminalReader(session, historyPath().value_or(""), err);
+  auto reader = terminalReader(session, historyPath().value_or(""), &interruptRequested, err);
   runLoop(session, *reader, out, err);
 
   session.setInterruptFlag(nullptr);

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "cli/cli.h"
 #include "repl/input.h"
 #include "tests/support/engines.h"
 
@@ -422,3 +423,41 @@ INSTANTIATE_TEST_SUITE_P(
 
 }  // namespace
 }  // namespace crm::repl
+
+namespace crm::cli {
+namespace {
+
+int runRepl(std::vector<std::string> arguments, std::string& err) {
+  arguments.insert(arguments.begin(), {"crm", "repl"});
+  std::vector<const char*> argv;
+  for (const auto& argument : arguments)
+    argv.push_back(argument.c_str());
+  std::ostringstream out;
+  std::ostringstream errors;
+  int code = runCli(static_cast<int>(argv.size()), argv.data(), out, errors);
+  err = errors.str();
+  return code;
+}
+
+TEST(ReplCliTest, UsageErrorsExitTwo) {
+  std::string err;
+  EXPECT_EQ(runRepl({"--as-of", ""}, err), kUsageError);
+  EXPECT_EQ(err, "crm: --as-of takes an RFC 3339 timestamp such as 2018-03-01T00:00:00Z, not ''\n");
+  EXPECT_EQ(runRepl({"--as-of", "yesterday"}, err), kUsageError);
+  EXPECT_EQ(runRepl({"--engine", "fast"}, err), kUsageError);
+  EXPECT_EQ(runRepl({"--source", "nopath"}, err), kUsageError);
+  EXPECT_EQ(err, "crm: --source takes NAME=PATH, not 'nopath'\n");
+}
+
+TEST(ReplCliTest, InvalidScriptExitsOne) {
+  std::string err;
+  EXPECT_EQ(runRepl({"/nonexistent/shop.crm"}, err), kInvalidInput);
+  EXPECT_NE(err.find("error[E0001]: cannot read `/nonexistent/shop.crm`"), std::string::npos)
+      << err;
+  std::string script = std::string(CRM_SOURCE_DIR) + "/examples/high_value.crm";
+  EXPECT_EQ(runRepl({script, "--source", "nothing=x.csv"}, err), kInvalidInput);
+  EXPECT_EQ(err, "crm: --source names `nothing`, which " + script + " does not declare\n");
+}
+
+}  // namespace
+}  // namespace crm::cli

@@ -6,6 +6,7 @@
 #include <pty.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -82,6 +83,25 @@ class Terminal {
     }
   }
 
+  // Waits for `text` and then for libedit to take the terminal out of
+  // canonical mode. Keys typed before that are seen by the terminal's line
+  // discipline, which turns Ctrl-D into an end of file and Ctrl-C into a
+  // signal, instead of by libedit.
+  bool prompt(const std::string& text = "crm> ") {
+    if (!waitFor(text))
+      return false;
+    auto deadline = std::chrono::steady_clock::now() + kTimeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      struct termios modes {};
+      // On a pseudo-terminal's master side, tcgetattr() reads the modes
+      // that the child side uses.
+      if (tcgetattr(master_, &modes) == 0 && (modes.c_lflag & ICANON) == 0)
+        return true;
+      usleep(2000);
+    }
+    return false;
+  }
+
   // Waits for the process to end; returns its exit status, or -1.
   int finish() {
     std::string rest;
@@ -112,6 +132,8 @@ class Terminal {
     exited_ = true;
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   }
+
+  void interrupt() { kill(pid_, SIGINT); }
 
   bool running() {
     if (exited_)
@@ -155,13 +177,16 @@ class ReplTerminalTest : public ::testing::Test {
 TEST_F(ReplTerminalTest, UpArrowRecallsHistory) {
   Terminal terminal(path("shop.crm"), path("home"), history());
   ASSERT_TRUE(terminal.started());
-  ASSERT_TRUE(terminal.waitFor("crm> ")) << terminal.output();
+  ASSERT_TRUE(terminal.prompt()) << terminal.output();
   terminal.type("40 + 2\r");
   ASSERT_TRUE(terminal.waitFor("42  : int")) << terminal.output();
+  ASSERT_TRUE(terminal.prompt()) << terminal.output();
   terminal.type(":count adult\r");
   ASSERT_TRUE(terminal.waitFor("1 of 3 customers")) << terminal.output();
+  ASSERT_TRUE(terminal.prompt()) << terminal.output();
   terminal.type("\x1b[A\x1b[A\r");  // Up twice: `40 + 2`
   ASSERT_TRUE(terminal.waitFor("42  : int")) << terminal.output();
+  ASSERT_TRUE(terminal.prompt()) << terminal.output();
   terminal.type(":quit\r");
   EXPECT_EQ(terminal.finish(), 0) << terminal.output();
   EXPECT_EQ(testing::readFile(history()),
@@ -171,31 +196,35 @@ TEST_F(ReplTerminalTest, UpArrowRecallsHistory) {
 TEST_F(ReplTerminalTest, HistoryPersistsAcrossSessions) {
   {
     Terminal terminal(path("shop.crm"), path("home"), history());
-    ASSERT_TRUE(terminal.waitFor("crm> ")) << terminal.output();
+    ASSERT_TRUE(terminal.prompt()) << terminal.output();
     terminal.type("6 * 7\r");
     ASSERT_TRUE(terminal.waitFor("42  : int")) << terminal.output();
+    ASSERT_TRUE(terminal.prompt()) << terminal.output();
     terminal.type("\x04");  // Ctrl-D
     EXPECT_EQ(terminal.finish(), 0) << terminal.output();
   }
   Terminal terminal(path("shop.crm"), path("home"), history());
-  ASSERT_TRUE(terminal.waitFor("crm> ")) << terminal.output();
+  ASSERT_TRUE(terminal.prompt()) << terminal.output();
   terminal.type("\x1b[A\r");
   ASSERT_TRUE(terminal.waitFor("42  : int")) << terminal.output();
+  ASSERT_TRUE(terminal.prompt()) << terminal.output();
   terminal.type("\x04");
   EXPECT_EQ(terminal.finish(), 0);
 }
 
 TEST_F(ReplTerminalTest, MultiLineDeclarationIsOneEntry) {
   Terminal terminal(path("shop.crm"), path("home"), history());
-  ASSERT_TRUE(terminal.waitFor("crm> ")) << terminal.output();
+  ASSERT_TRUE(terminal.prompt()) << terminal.output();
   terminal.type("segment parisian = (\r");
-  ASSERT_TRUE(terminal.waitFor("...> ")) << terminal.output();
+  ASSERT_TRUE(terminal.prompt("...> ")) << terminal.output();
   terminal.type("customer.city == \"Paris\" &&\r");
-  ASSERT_TRUE(terminal.waitFor("...> ")) << terminal.output();
+  ASSERT_TRUE(terminal.prompt("...> ")) << terminal.output();
   terminal.type("adult)\r");
   ASSERT_TRUE(terminal.waitFor("defined segment parisian")) << terminal.output();
+  ASSERT_TRUE(terminal.prompt()) << terminal.output();
   terminal.type(":count parisian\r");
   ASSERT_TRUE(terminal.waitFor("1 of 3 customers")) << terminal.output();
+  ASSERT_TRUE(terminal.prompt()) << terminal.output();
   terminal.type(":quit\r");
   EXPECT_EQ(terminal.finish(), 0) << terminal.output();
   EXPECT_EQ(testing::readFile(history()),
@@ -206,25 +235,28 @@ TEST_F(ReplTerminalTest, MultiLineDeclarationIsOneEntry) {
 
 TEST_F(ReplTerminalTest, SyntaxErrorThenCorrectInput) {
   Terminal terminal(path("shop.crm"), path("home"), history());
-  ASSERT_TRUE(terminal.waitFor("crm> ")) << terminal.output();
+  ASSERT_TRUE(terminal.prompt()) << terminal.output();
   terminal.type("1 + + )\r");
   ASSERT_TRUE(terminal.waitFor("<input>:1:")) << terminal.output();
   ASSERT_TRUE(terminal.waitFor("error[E0010]")) << terminal.output();
   ASSERT_TRUE(terminal.waitFor("^")) << terminal.output();
-  ASSERT_TRUE(terminal.waitFor("crm> ")) << terminal.output();
+  ASSERT_TRUE(terminal.prompt()) << terminal.output();
   terminal.type("1 + 2\r");
   ASSERT_TRUE(terminal.waitFor("3  : int")) << terminal.output();
+  ASSERT_TRUE(terminal.prompt()) << terminal.output();
   terminal.type(":quit\r");
   EXPECT_EQ(terminal.finish(), 0) << terminal.output();
 }
 
 TEST_F(ReplTerminalTest, TabCompletesFieldAndName) {
   Terminal terminal(path("shop.crm"), path("home"), history());
-  ASSERT_TRUE(terminal.waitFor("crm> ")) << terminal.output();
+  ASSERT_TRUE(terminal.prompt()) << terminal.output();
   terminal.type(":customer c1\r");
   ASSERT_TRUE(terminal.waitFor("customer c1")) << terminal.output();
+  ASSERT_TRUE(terminal.prompt()) << terminal.output();
   terminal.type("customer.ci\t == \"Paris\" && adu\t\r");
   ASSERT_TRUE(terminal.waitFor("true  : bool")) << terminal.output();
+  ASSERT_TRUE(terminal.prompt()) << terminal.output();
   terminal.type(":quit\r");
   EXPECT_EQ(terminal.finish(), 0) << terminal.output();
   EXPECT_NE(
@@ -234,7 +266,7 @@ TEST_F(ReplTerminalTest, TabCompletesFieldAndName) {
 
 TEST_F(ReplTerminalTest, TabListsSeveralMatches) {
   Terminal terminal(path("shop.crm"), path("home"), history());
-  ASSERT_TRUE(terminal.waitFor("crm> ")) << terminal.output();
+  ASSERT_TRUE(terminal.prompt()) << terminal.output();
   terminal.type("customer.\t");
   ASSERT_TRUE(terminal.waitFor("customer.age")) << terminal.output();
   ASSERT_TRUE(terminal.waitFor("customer.city")) << terminal.output();
@@ -245,16 +277,24 @@ TEST_F(ReplTerminalTest, TabListsSeveralMatches) {
 
 TEST_F(ReplTerminalTest, CtrlCCancelsInput) {
   Terminal terminal(path("shop.crm"), path("home"), history());
-  ASSERT_TRUE(terminal.waitFor("crm> ")) << terminal.output();
+  ASSERT_TRUE(terminal.prompt()) << terminal.output();
   terminal.type("100 +\r");
-  ASSERT_TRUE(terminal.waitFor("...> ")) << terminal.output();
+  ASSERT_TRUE(terminal.prompt("...> ")) << terminal.output();
   terminal.type("\x03");
-  ASSERT_TRUE(terminal.waitFor("crm> ")) << terminal.output();
+  ASSERT_TRUE(terminal.prompt()) << terminal.output();
   EXPECT_TRUE(terminal.running());
   terminal.type("2 + 2\r");
   ASSERT_TRUE(terminal.waitFor("4  : int")) << terminal.output();
+  ASSERT_TRUE(terminal.prompt()) << terminal.output();
   terminal.type("half typed\x03");
-  ASSERT_TRUE(terminal.waitFor("crm> ")) << terminal.output();
+  ASSERT_TRUE(terminal.prompt()) << terminal.output();
+  // SIGINT from outside the terminal cancels the line too.
+  terminal.type("7 *");
+  ASSERT_TRUE(terminal.waitFor("7 *")) << terminal.output();
+  terminal.interrupt();
+  ASSERT_TRUE(terminal.waitFor("^C")) << terminal.output();
+  ASSERT_TRUE(terminal.prompt()) << terminal.output();
+  EXPECT_TRUE(terminal.running());
   terminal.type(":quit\r");
   EXPECT_EQ(terminal.finish(), 0) << terminal.output();
   EXPECT_EQ(terminal.output().find("error"), std::string::npos) << terminal.output();
@@ -263,12 +303,14 @@ TEST_F(ReplTerminalTest, CtrlCCancelsInput) {
 
 TEST_F(ReplTerminalTest, UnwritableHistoryWarnsAndGoesOn) {
   Terminal terminal(path("shop.crm"), path("home"), path("missing/folder/history"));
-  ASSERT_TRUE(terminal.waitFor("crm> ")) << terminal.output();
+  ASSERT_TRUE(terminal.prompt()) << terminal.output();
   terminal.type("1 + 1\r");
   ASSERT_TRUE(terminal.waitFor("crm: warning: cannot write the history file")) << terminal.output();
   ASSERT_TRUE(terminal.waitFor("2  : int")) << terminal.output();
+  ASSERT_TRUE(terminal.prompt()) << terminal.output();
   terminal.type("2 + 2\r");
   ASSERT_TRUE(terminal.waitFor("4  : int")) << terminal.output();
+  ASSERT_TRUE(terminal.prompt()) << terminal.output();
   terminal.type(":quit\r");
   EXPECT_EQ(terminal.finish(), 0) << terminal.output();
   EXPECT_FALSE(std::filesystem::exists(path("missing")));
