@@ -125,7 +125,6 @@ class TerminalReader : public LineReader {
   // no line is edited, such as between the end of an evaluation and the
   // next prompt, when the terminal still generates signals, reads as Ctrl-C.
   static int readCharacter(EditLine* editor, wchar_t* character) {
-    std::atomic<bool>* interrupt = of(editor).interrupt_;
     sigset_t interruptOnly;
     sigset_t original;
     sigemptyset(&interruptOnly);
@@ -133,43 +132,46 @@ class TerminalReader : public LineReader {
     // SIGINT stays blocked except inside ppoll(), so that it cannot arrive
     // between the check of the flag and the wait.
     pthread_sigmask(SIG_BLOCK, &interruptOnly, &original);
+    int result = readUnblocked(of(editor).interrupt_, original, character);
+    pthread_sigmask(SIG_SETMASK, &original, nullptr);
+    return result;
+  }
+
+  // Returns 1 with a character, 0 at the end of input or -1 on an error,
+  // as libedit's EL_GETCFN expects.
+  static int readUnblocked(std::atomic<bool>* interrupt, const sigset_t& waitMask,
+                           wchar_t* character) {
     std::mbstate_t state{};
-    int result = -1;
     while (true) {
       if (interrupt != nullptr && interrupt->exchange(false)) {
         *character = L'\x03';
-        result = 1;
-        break;
+        return 1;
       }
+
       struct pollfd input {
         STDIN_FILENO, POLLIN, 0
       };
-      if (ppoll(&input, 1, nullptr, &original) < 0) {
+      if (ppoll(&input, 1, nullptr, &waitMask) < 0) {
         if (errno == EINTR)
           continue;
-        break;
+        return -1;
       }
       char byte = 0;
       ssize_t count = ::read(STDIN_FILENO, &byte, 1);
       if (count < 0 && errno == EINTR)
         continue;
-      if (count <= 0) {
-        result = count == 0 ? 0 : -1;
-        break;
-      }
+      if (count <= 0)
+        return count == 0 ? 0 : -1;
+
       size_t decoded = std::mbrtowc(character, &byte, 1, &state);
       if (decoded == static_cast<size_t>(-2))
         continue;  // more bytes of one character
       if (decoded == static_cast<size_t>(-1)) {
         // An invalid byte is passed on as it is, and the checker reports it.
-        state = {};
         *character = static_cast<unsigned char>(byte);
       }
-      result = 1;
-      break;
+      return 1;
     }
-    pthread_sigmask(SIG_SETMASK, &original, nullptr);
-    return result;
   }
 
   static unsigned char cancel(EditLine* editor, int) {

@@ -44,6 +44,11 @@ bool looksLikeDeclaration(std::string_view text) {
   static const std::set<std::string_view> kKeywords = {
       "segment", "let",      "recommend", "entity", "enum",   "record",   "source",  "trigger",
       "channel", "campaign", "pressure",  "test",   "import", "customer", "catalog", "event"};
+  // Comment lines may come first.
+  while (text.starts_with("//")) {
+    size_t lineEnd = text.find('\n');
+    text = lineEnd == std::string_view::npos ? std::string_view() : trim(text.substr(lineEnd));
+  }
   size_t end = 0;
   while (end < text.size() &&
          (std::isalnum(static_cast<unsigned char>(text[end])) || text[end] == '_')) {

@@ -172,9 +172,11 @@ TEST_P(ReplSessionTest, DeclarationsAccumulate) {
   EXPECT_EQ(input("let paris_spend = parisian ? spend : 0.00").out,
             "defined let paris_spend  : decimal\n");
   EXPECT_EQ(input(":count parisian").out, "2 of 5 customers\n");
+  EXPECT_EQ(input("// spend in Paris only\nlet paris_only = parisian").out,
+            "defined let paris_only  : bool\n");
   EXPECT_EQ(input(":customer c1").out, "customer c1\n");
   EXPECT_EQ(input("paris_spend").out, "30.50  : decimal\n");
-  ASSERT_EQ(session_->declarations().size(), 2u);
+  ASSERT_EQ(session_->declarations().size(), 3u);
   EXPECT_EQ(session_->declarations()[0].name, "parisian");
   EXPECT_EQ(session_->declarations()[1].kind, "let");
 }
