@@ -188,6 +188,7 @@ void Session::count(std::string_view text, std::ostream& out, std::ostream& err)
   const runtime::Table& customers = *workspace_->customers;
   interp::Interpreter interpreter(compiled->program(), store(), options_.asOf);
   interpreter.setNativeCode(compiled->native.get());
+
   size_t matches = 0;
   size_t errors = 0;
   std::string firstError;
@@ -206,6 +207,7 @@ void Session::count(std::string_view text, std::ostream& out, std::ostream& err)
       ++matches;
     }
   }
+
   out << matches << " of " << customers.rowCount << " customers\n";
   if (errors > 0)
     out << errors << " errors (first: " << firstError << ")\n";
