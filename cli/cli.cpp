@@ -170,6 +170,22 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   fmtCommand->add_flag("--check", fmt.check,
                        "List the files that are not in the layout and exit with 1 if any");
 
+
+  ReplArguments repl;
+  CLI::App* replCommand = app.add_subcommand(
+      "repl", "Evaluate expressions, segments and counts interactively over a script's data");
+  replCommand->add_option("script", repl.script, "The .crm script whose data to load");
+  CLI::Option* replAsOf = replCommand->add_option(
+      "--as-of", repl.asOf, "The value of `now` (default: the current time)");
+  replCommand->add_option("--engine", repl.engine, "Evaluation engine: jit (default) or interp")
+      ->check(CLI::IsMember({"jit", "interp"}));
+  replCommand->add_option("--source", repl.load.sources,
+                          "Read a source from another path: NAME=PATH (repeatable)")
+      ->allow_extra_args(false);
+  replCommand->add_option("--max-bad-records", repl.load.maxBadRecords,
+                          "Skip up to N bad records instead of failing (default 0)")
+      ->check(CLI::Range(size_t{0}, size_t{1} << 40));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
@@ -210,6 +226,10 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
     }
     if (fmtCommand->parsed()) {
       return runFmt(fmt, out, err);
+    }
+    if (replCommand->parsed()) {
+      repl.asOfGiven = replAsOf->count() > 0;
+      return runRepl(repl, out, err);
     }
   } catch (const std::exception& error) {
     err << "crm: internal error: " << error.what() << "\n"

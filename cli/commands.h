@@ -142,4 +142,14 @@ struct TestArguments {
 
 int runTest(const TestArguments& arguments, std::ostream& out, std::ostream& err);
 
+struct ReplArguments {
+  std::string script;  // empty: expressions without data
+  std::string asOf;
+  bool asOfGiven = false;
+  std::string engine = "jit";
+  LoadArguments load;  // the script field is unused
+};
+
+int runRepl(const ReplArguments& arguments, std::ostream& out, std::ostream& err);
+
 }  // namespace crm::cli

@@ -5,7 +5,6 @@
 #include <nlohmann/json.hpp>
 #include <utf8proc.h>
 
-#include <cstdio>
 #include <cstdlib>
 
 #include "cli/cli.h"
@@ -18,65 +17,13 @@
 #include "loader/loader.h"
 #include "runtime/time.h"
 #include "runtime/value_json.h"
+#include "runtime/value_literal.h"
 
 namespace crm::cli {
 namespace {
 
 using runtime::Value;
 using runtime::ValueKind;
-
-// The value as an expression would write it: strings quoted and escaped,
-// so that `["a, b"]` and `["a", "b"]` print apart.
-std::string literal(const Value& value) {
-  switch (value.kind()) {
-    case ValueKind::String: {
-      std::string out = "\"";
-      for (char c : value.asString()) {
-        switch (c) {
-          case '"': out += "\\\""; break;
-          case '\\': out += "\\\\"; break;
-          case '\n': out += "\\n"; break;
-          case '\r': out += "\\r"; break;
-          case '\t': out += "\\t"; break;
-          default:
-            if (static_cast<unsigned char>(c) < 0x20) {
-              char escape[8];
-              std::snprintf(escape, sizeof escape, "\\x%02x", static_cast<unsigned char>(c));
-              out += escape;
-            } else {
-              out += c;
-            }
-        }
-      }
-      return out + "\"";
-    }
-    case ValueKind::List: {
-      std::string out = "[";
-      for (size_t i = 0; i < value.listSize(); ++i) {
-        out += (i > 0 ? ", " : "") + literal(value.listAt(i));
-      }
-      return out + "]";
-    }
-    case ValueKind::Map: {
-      std::string out = "{";
-      bool first = true;
-      for (const auto& [key, item] : value.asMap().entries) {
-        out += (first ? "" : ", ") + literal(key) + ": " + literal(item);
-        first = false;
-      }
-      return out + "}";
-    }
-    case ValueKind::Row:
-      return value.table()->name + "(" + literal(Value::string(runtime::displayText(value))) + ")";
-    case ValueKind::Date:
-    case ValueKind::Timestamp:
-    case ValueKind::Duration:
-      return std::string(runtime::valueKindName(value.kind())) + "(\"" +
-             runtime::displayText(value) + "\")";
-    default:
-      return runtime::displayText(value);
-  }
-}
 
 // Whether a bound value has the run-time shape of a declared type.
 bool fitsType(const Value& value, const ast::Type* type) {
@@ -156,7 +103,7 @@ int report(const EvalArguments& arguments, std::ostream& out, const Value& value
     out << "{\"value\":" << runtime::encodeTagged(value) << ",\"type\":"
         << nlohmann::json(typeName).dump() << "}\n";
   } else {
-    out << literal(value) << "  : " << typeName << "\n";
+    out << runtime::literalText(value) << "  : " << typeName << "\n";
   }
   return kSuccess;
 }

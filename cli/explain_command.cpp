@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "run/explain.h"
 #include "run/history_run.h"
 #include "run/prepare.h"
 #include "run/run.h"
@@ -17,33 +18,6 @@ namespace {
 
 bool shown(const run::TraceStep& step, const std::string& campaign) {
   return campaign.empty() || step.campaign.empty() || step.campaign == campaign;
-}
-
-void printText(std::ostream& out, const ir::Program& program, const run::RunResult& result,
-               const std::string& customer, const std::string& asOf, const std::string& campaign) {
-  out << "customer " << customer << " as of " << asOf << "\n";
-  bool segments = false;
-  for (const auto& step : result.trace) {
-    if (step.stage != "segment" && step.stage != "error") continue;
-    if (!segments) out << "\nsegments\n";
-    segments = true;
-    out << "  " << step.name << ": " << step.outcome;
-    if (!step.detail.empty()) out << " (" << step.detail << ")";
-    out << "\n";
-  }
-  for (const auto& declared : program.campaigns) {
-    if (!campaign.empty() && declared.name != campaign) continue;
-    out << "\ncampaign " << declared.name << "\n";
-    bool any = false;
-    for (const auto& step : result.trace) {
-      if (step.campaign != declared.name) continue;
-      any = true;
-      out << "  " << step.stage << " " << step.name << ": " << step.outcome;
-      if (!step.detail.empty()) out << " (" << step.detail << ")";
-      out << "\n";
-    }
-    if (!any) out << "  not evaluated: an earlier error stopped the customer\n";
-  }
 }
 
 nlohmann::json toJson(const ir::Program& program, const run::RunResult& result,
@@ -143,7 +117,7 @@ int runExplain(const ExplainArguments& arguments, std::ostream& out, std::ostrea
                .dump(2)
         << "\n";
   } else {
-    printText(out, program, result, arguments.customer, asOfText, arguments.campaign);
+    run::printTrace(out, program, result, arguments.customer, asOfText, arguments.campaign);
   }
   return kSuccess;
 }

@@ -9,7 +9,6 @@
 namespace crm::driver {
 namespace {
 
-constexpr const char* kExpressionFile = "<expr>";
 constexpr const char* kDeclarationsFile = "<declarations>";
 constexpr const char* kTypeHelp =
     "write a CEL type such as `int`, `string`, `dyn`, `list(int)` or `map(string, int)`";
@@ -199,7 +198,7 @@ ExpressionCompilation checkExpression(const ExpressionInput& input, const CheckO
     compilation.diagnostics->allow(code);
   }
   runWithLargeStack([&] {
-    internal::ScriptLoader loader{compilation, options, {}, {}, {}};
+    internal::ScriptLoader loader{compilation, options, {}, {}, {}, &input.fileTexts};
     sema::Program program;
     ast::Script* root = nullptr;
     if (input.scriptPath) {
@@ -209,10 +208,20 @@ ExpressionCompilation checkExpression(const ExpressionInput& input, const CheckO
         program.rootHasBrokenDeclarations = loader.withBrokenDeclarations.count(root) != 0;
       }
     }
+    for (const auto& inlineScript : input.inlineScripts) {
+      const auto& file = compilation.sources.add(inlineScript.path, inlineScript.text.value_or(""));
+      auto parsed = parse::parseFile(file, *compilation.diagnostics, options.limits);
+      compilation.scripts.push_back(std::make_unique<ast::Script>(std::move(parsed.script)));
+      program.scripts.push_back(compilation.scripts.back().get());
+      program.brokenNames.insert(program.brokenNames.end(), parsed.brokenNames.begin(),
+                                 parsed.brokenNames.end());
+    }
     program.externals = declare(input.declarations, compilation);
-    const auto& file = compilation.sources.add(kExpressionFile, input.text);
-    compilation.expression =
-        parse::parseExpression(file, *compilation.diagnostics, options.limits);
+    if (input.text) {
+      const auto& file = compilation.sources.add(input.textName, *input.text);
+      compilation.expression =
+          parse::parseExpression(file, *compilation.diagnostics, options.limits);
+    }
 
     // Without the script, names that it declares would only be reported as
     // unknown, so the expression is not checked.

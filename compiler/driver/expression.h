@@ -4,6 +4,7 @@
 // docs/language.md describes the rules.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,12 +28,22 @@ struct Declaration {
 };
 
 struct ExpressionInput {
-  std::string text;  // the expression, reported as the file `<expr>`
+  // The expression, reported as the file `textName`. Without it only the
+  // scripts are checked.
+  std::optional<std::string> text;
+  std::string textName = "<expr>";
   // Checks the expression in the scope of this script and its imports: their
   // lets and segments, `customer` and `catalog` are visible. The script is
   // checked as a root, with its own diagnostics.
   std::optional<std::string> scriptPath;
   std::vector<Declaration> declarations;  // reported as the file `<declarations>`
+  // Scripts given as text and checked with `scriptPath` as one program, so
+  // that the declarations of each are visible to the others, such as the
+  // declarations typed into `crm repl`. Their imports are not read.
+  std::vector<SourceInput> inlineScripts;
+  // Texts to use instead of reading the files at these paths: the script
+  // path as given, and each import's path joined to its importer's folder.
+  std::map<std::string, std::string> fileTexts;
 };
 
 struct ExpressionCompilation {

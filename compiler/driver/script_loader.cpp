@@ -17,8 +17,15 @@ ast::Script* ScriptLoader::load(const std::string& path,
     return found->second;
   }
   std::string contents;
+  const std::string* snapshot = nullptr;
+  if (fileTexts != nullptr) {
+    auto found = fileTexts->find(path);
+    if (found != fileTexts->end()) snapshot = &found->second;
+  }
   if (text) {
     contents = *text;
+  } else if (snapshot != nullptr) {
+    contents = *snapshot;
   } else if (!readFile(path, importedAt, contents)) {
     return nullptr;
   }

@@ -19,6 +19,8 @@ struct ScriptLoader {
   std::map<std::string, ast::Script*> byPath;
   std::map<const ast::Script*, std::vector<std::string>> brokenNames;
   std::set<const ast::Script*> withBrokenDeclarations;
+  // Texts to use instead of reading files, by path; may be null.
+  const std::map<std::string, std::string>* fileTexts = nullptr;
 
   // Reads and parses `path` once; returns null when it cannot be read.
   ast::Script* load(const std::string& path, const std::optional<std::string>& text,
