@@ -21,7 +21,7 @@ bool shown(const run::TraceStep& step, const std::string& campaign) {
 }
 
 nlohmann::json toJson(const ir::Program& program, const run::RunResult& result,
-                      const runtime::Table& customers, const std::string& customer,
+                      const std::string& customer,
                       const std::string& asOf, const std::string& campaign,
                       std::optional<uint32_t> row) {
   nlohmann::json json;
@@ -54,7 +54,6 @@ nlohmann::json toJson(const ir::Program& program, const run::RunResult& result,
     }
     json["decisions"].push_back(std::move(entry));
   }
-  (void)customers;
   return json;
 }
 
@@ -113,7 +112,7 @@ int runExplain(const ExplainArguments& arguments, std::ostream& out, std::ostrea
   }
   std::string asOfText = runtime::formatTimestamp(asOf);
   if (arguments.format == "json") {
-    out << toJson(program, result, customers, arguments.customer, asOfText, arguments.campaign, row)
+    out << toJson(program, result, arguments.customer, asOfText, arguments.campaign, row)
                .dump(2)
         << "\n";
   } else {

@@ -229,6 +229,7 @@ int runRun(const RunArguments& arguments, std::ostream& out, std::ostream& err) 
   if (!arguments.history.empty()) {
     session.runId = arguments.runId.empty() ? run::defaultRunId(compilation.sources, asOf)
                                             : arguments.runId;
+    session.scriptHash = run::scriptHash(compilation.sources);
     std::string error;
     if (!run::openHistorySession(arguments.history, arguments.commit,
                                  static_cast<int>(arguments.lockTimeout * 1000), program, asOf,

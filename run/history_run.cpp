@@ -34,8 +34,8 @@ int64_t historyHorizon(const ir::Program& program, int64_t asOf) {
   return asOf - reach;
 }
 
-std::string defaultRunId(const source::SourceManager& sources, int64_t asOf) {
-  // FNV-1a over the texts and the instant.
+std::string scriptHash(const source::SourceManager& sources) {
+  // FNV-1a over the texts, each followed by a zero byte.
   uint64_t hash = 14695981039346656037ULL;
   auto mix = [&](std::string_view bytes) {
     for (unsigned char c : bytes) {
@@ -47,11 +47,13 @@ std::string defaultRunId(const source::SourceManager& sources, int64_t asOf) {
     mix(sources.file(id).text());
     mix(std::string_view("\0", 1));
   }
-  mix(runtime::formatTimestamp(asOf));
-  char text[40];
-  std::snprintf(text, sizeof text, "%s-%016llx", runtime::formatTimestamp(asOf).c_str(),
-                static_cast<unsigned long long>(hash));
+  char text[20];
+  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(hash));
   return text;
+}
+
+std::string defaultRunId(const source::SourceManager& sources, int64_t asOf) {
+  return runtime::formatTimestamp(asOf) + "-" + scriptHash(sources);
 }
 
 bool openHistorySession(const std::string& location, bool commit, int lockTimeoutMs,
@@ -99,7 +101,7 @@ bool commitRun(HistorySession& session, const ir::Program& program, const runtim
   history::RunRecord record;
   record.runId = session.runId;
   record.asOf = asOf;
-  record.scriptHash = session.runId.substr(session.runId.rfind('-') + 1);
+  record.scriptHash = session.scriptHash;
   if (!session.history->append(record, sendsOf(program, store, result), error) ||
       !session.history->commit(error)) {
     session.history->rollback();

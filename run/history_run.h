@@ -19,6 +19,7 @@ namespace crm::run {
 struct HistorySession {
   std::unique_ptr<history::History> history;
   std::string runId;
+  std::string scriptHash;  // recorded with the run
   bool alreadyCommitted = false;  // a run with this id is in the history
   std::vector<history::Contact> contacts;
   std::map<std::string, double> conversionRates;
@@ -32,8 +33,11 @@ struct HistorySession {
 // `asOf`: older messages are not read. Trigger answers are always read.
 int64_t historyHorizon(const ir::Program& program, int64_t asOf);
 
-// A run id that names the run: a hash of the scripts' text and the as-of,
-// so that repeating a run reuses its id.
+// A hash of the scripts' text, as 16 hexadecimal digits.
+std::string scriptHash(const source::SourceManager& sources);
+
+// A run id that names the run: the as-of and the scripts' hash, so that
+// repeating a run reuses its id.
 std::string defaultRunId(const source::SourceManager& sources, int64_t asOf);
 
 // Opens the history and reads it within the run's transaction, which holds
