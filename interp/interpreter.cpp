@@ -658,6 +658,12 @@ Value Interpreter::builtin(const Node& node) {
   }
   stdlib::BuiltinContext context;
   context.now = now_;
+  context.store = store_;
+  context.activity = &program_.activity;
+  if (customers_ != nullptr && customerSet_) {
+    context.customers = customers_;
+    context.customer = customerRow_;
+  }
   stdlib::Builtin chosen = node.builtin;
   if (!node.overloads.empty()) {
     auto it = std::find_if(node.overloads.begin(), node.overloads.end(), [&](stdlib::Builtin b) {
@@ -691,11 +697,7 @@ bool foldable(const Node& node) {
     case Op::Within:  // reads the run's instant
       return false;
     case Op::Builtin:
-      // These read the run's instant.
-      return node.builtin != stdlib::Builtin::DaysSinceTimestamp &&
-             node.builtin != stdlib::Builtin::DaysSinceDate &&
-             node.builtin != stdlib::Builtin::DaysUntilTimestamp &&
-             node.builtin != stdlib::Builtin::DaysUntilDate;
+      return !stdlib::readsRunState(node.builtin);
     default:
       return true;
   }

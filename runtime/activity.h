@@ -1,0 +1,35 @@
+// Where a customer's activity with the catalog is in the store: the lists
+// that the recommendation functions (favourite, purchased, viewed, ...)
+// read. Lowering derives it from the schema (see docs/language.md, section
+// 8, "Recommendations").
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "runtime/value.h"
+
+namespace crm::runtime {
+
+enum class ActivityKind : uint8_t { Purchase, Cart, View };
+
+// A list field of the customer entity whose elements reference the catalog.
+struct ActivityList {
+  uint32_t customerColumn = 0;  // the list field of the customer table
+  uint32_t productColumn = 0;   // the catalog reference of the element
+  uint32_t timeColumn = 0;      // the element's `at`
+  // The event list: its elements' `type` or `event_type` field; -1 for a
+  // list of purchase lines.
+  int typeColumn = -1;
+  const EnumInfo* typeEnum = nullptr;  // when the type field is an enum
+};
+
+struct ActivitySchema {
+  std::vector<std::string> levels;  // the catalog's, broadest first
+  std::vector<ActivityList> purchases;
+  bool hasEvents = false;
+  ActivityList events;
+};
+
+}  // namespace crm::runtime
