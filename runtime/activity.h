@@ -19,10 +19,12 @@ struct ActivityList {
   uint32_t customerColumn = 0;  // the list field of the customer table
   uint32_t productColumn = 0;   // the catalog reference of the element
   uint32_t timeColumn = 0;      // the element's `at`
-  // The event list: its elements' `type` or `event_type` field; -1 for a
-  // list of purchase lines.
+  // The event list: its elements' `type`, `event_type` or `kind` field;
+  // -1 for a list of purchase lines, or for events without such a field,
+  // which all count as views.
   int typeColumn = -1;
   const EnumInfo* typeEnum = nullptr;  // when the type field is an enum
+  bool events = false;  // the list of the event entity
 };
 
 struct ActivitySchema {

@@ -46,8 +46,8 @@ void visitList(const ActivityList& list, const Table& customers, uint32_t row,
   if (product.kind != ColumnKind::Reference || time.kind != ColumnKind::Timestamp) return;
   for (uint32_t i = children.offsets[row]; i < children.offsets[row + 1]; ++i) {
     if (product.isNull(i) || time.isNull(i) || product.ints[i] < 0) continue;
-    Activity activity{ActivityKind::Purchase, static_cast<uint32_t>(product.ints[i]),
-                      time.ints[i]};
+    Activity activity{list.events ? ActivityKind::View : ActivityKind::Purchase,
+                      static_cast<uint32_t>(product.ints[i]), time.ints[i]};
     if (list.typeColumn >= 0 && !eventKind(eventType(list, elements, i), activity.kind)) continue;
     visit(activity);
   }

@@ -30,7 +30,7 @@ std::optional<ActivityFieldList> activityList(const ast::RecordDecl& element,
 }
 
 void findEventType(const ast::RecordDecl& element, ActivityFieldList& list) {
-  for (const char* name : {"type", "event_type"}) {
+  for (const char* name : {"type", "event_type", "kind"}) {
     const ast::FieldDecl* field = element.field(name);
     if (field == nullptr || field->type == nullptr) continue;
     const Type* type = field->type->unwrapped();

@@ -3,8 +3,9 @@
 // field whose elements are entities (other than the event entity) with a
 // field that references the catalog and a timestamp field `at`. The event
 // list is the customer's list of the event entity, when its elements have
-// the same two fields; their `type` or `event_type` field (a string or an
-// enum) says whether an event is a view, a cart addition or a purchase.
+// the same two fields. Their first string or enum field named `type`,
+// `event_type` or `kind` says whether an event is a view, a cart addition
+// or a purchase.
 #pragma once
 
 #include <optional>

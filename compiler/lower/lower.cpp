@@ -168,6 +168,7 @@ void Lowering::lowerActivity() {
   if (fields.events) {
     schema.hasEvents = true;
     schema.events = convert(*fields.events);
+    schema.events.events = true;
   }
 }
 
