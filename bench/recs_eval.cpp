@@ -7,8 +7,9 @@
 //
 //   crm_recs_eval [--data-dir DIR] [--engine interp|jit] [--work DIR]
 //
-// DIR holds completejourney/ and, when present, rees46_ecommerce_events/
-// (default: $CRM_DATA_DIR, else ../shared/data beside the checkout). The
+// DIR contains completejourney/ and, when present, rees46_ecommerce_events/.
+// It defaults to $CRM_DATA_DIR, else the folder shared/data beside the
+// checkout. The
 // methods are `let` declarations of a script that this program writes into
 // --work, one per method, evaluated per customer as `crm run` evaluates
 // them. docs/recommendations.md explains the method and the results.

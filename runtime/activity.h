@@ -1,7 +1,7 @@
-// Where a customer's activity with the catalog is in the store: the lists
-// that the recommendation functions (favourite, purchased, viewed, ...)
-// read. Lowering derives it from the schema (see docs/language.md, section
-// 8, "Recommendations").
+// The positions in the store of a customer's activity with the catalog:
+// the lists that the recommendation functions (favourite, purchased,
+// viewed, ...) read. Lowering derives them from the schema, by the rules of
+// docs/language.md, section 8, "Recommendations".
 #pragma once
 
 #include <cstdint>

@@ -255,6 +255,22 @@ Value popular(Builtin builtin, const Value* arguments, size_t count,
 
 // ------------------------------------------------------------ bought_together
 
+// The catalog rows of a product or a list of products, leaving out those
+// missing from the catalog.
+std::vector<uint32_t> catalogRows(const Value& products, const runtime::Table& catalog) {
+  std::vector<uint32_t> rows;
+  if (!products.is(ValueKind::List)) {
+    int64_t row = catalogRow(products, catalog);
+    if (row >= 0) rows.push_back(static_cast<uint32_t>(row));
+    return rows;
+  }
+  for (size_t i = 0; i < products.listSize(); ++i) {
+    int64_t row = catalogRow(products.listAt(i), catalog);
+    if (row >= 0) rows.push_back(static_cast<uint32_t>(row));
+  }
+  return rows;
+}
+
 // The k products with the highest summed cosine to the given ones, leaving
 // the given ones out; ties go to the more popular product.
 Value boughtTogether(Builtin builtin, const Value* arguments, const BuiltinContext& context) {
@@ -263,17 +279,8 @@ Value boughtTogether(Builtin builtin, const Value* arguments, const BuiltinConte
   Value wrong = requireCount(builtin, arguments[1], "count");
   if (wrong.isError()) return wrong;
   const runtime::Table& catalog = *context.store->catalog;
-  std::vector<uint32_t> given;
-  if (builtin == Builtin::BoughtTogetherProduct) {
-    int64_t row = catalogRow(arguments[0], catalog);
-    if (row >= 0) given.push_back(static_cast<uint32_t>(row));
-  } else {
-    if (!arguments[0].is(ValueKind::List)) return invalid("`bought_together` takes a list of products");
-    for (size_t i = 0; i < arguments[0].listSize(); ++i) {
-      int64_t row = catalogRow(arguments[0].listAt(i), catalog);
-      if (row >= 0) given.push_back(static_cast<uint32_t>(row));
-    }
-  }
+  std::vector<uint32_t> given = catalogRows(arguments[0], catalog);
+
   auto index = recs::coPurchases(*context.store, *context.activity, context.now);
   auto ranking = recs::popularity(*context.store, *context.activity, context.now, -1);
   std::unordered_map<uint32_t, double> scores;
@@ -283,6 +290,7 @@ Value boughtTogether(Builtin builtin, const Value* arguments, const BuiltinConte
     }
   }
   for (uint32_t product : given) scores.erase(product);
+
   std::vector<std::pair<uint32_t, double>> ranked(scores.begin(), scores.end());
   std::sort(ranked.begin(), ranked.end(), [&](const auto& a, const auto& b) {
     if (a.second != b.second) return a.second > b.second;

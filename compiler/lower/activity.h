@@ -4,7 +4,7 @@
 // field that references the catalog and a timestamp field `at`. The event
 // list is the customer's list of the event entity, when its elements have
 // the same two fields. Their first string or enum field named `type`,
-// `event_type` or `kind` says whether an event is a view, a cart addition
+// `event_type` or `kind` tells whether an event is a view, a cart addition
 // or a purchase.
 #pragma once
 

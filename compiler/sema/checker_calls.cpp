@@ -523,8 +523,11 @@ bool Checker::checkRecommendationCall(ast::Call& call, const stdlib::Signature& 
     if (!activity.events || (signature.id == "carted" && activity.events->typeField < 0)) {
       diagnostics_.report(diag::Code::E0108, call.function.range,
                           "`" + name + "` reads the customer's events, but the customer has no list "
-                          "of an event entity with a catalog reference, an `at` timestamp" +
-                              std::string(signature.id == "carted" ? " and a `type` field" : ""))
+                          "of an event entity with " +
+                              std::string(signature.id == "carted"
+                                              ? "a catalog reference, an `at` timestamp and a "
+                                                "`type` field"
+                                              : "a catalog reference and an `at` timestamp"))
           .withHelp("declare `event entity E key ... { product: " +
                     (catalog_ != nullptr ? catalog_->name.text : std::string("Product")) +
                     ", at: timestamp, type: string }` and a field `events: list<E>` in the customer");

@@ -1,5 +1,5 @@
 // The recommendation functions on a small hand-made catalog and history
-// whose answers are worked out by hand in the comments: ties, an empty
+// whose results are worked out by hand in the comments: ties, an empty
 // history, a product missing from the catalog, a category under two
 // departments, windows that leave old activity out, and the order of every
 // list. Each value is computed on every engine.
