@@ -304,6 +304,25 @@ Value boughtTogether(Builtin builtin, const Value* arguments, const BuiltinConte
 
 // ------------------------------------------------------------ similar
 
+// The products of a node by popularity over all purchases up to `now`,
+// sorted once per run and shared.
+std::shared_ptr<const std::vector<uint32_t>> nodeByPopularity(const runtime::Store& store,
+                                                              const Hierarchy& tree,
+                                                              const recs::Popularity& ranking,
+                                                              int64_t now, size_t level,
+                                                              uint32_t node) {
+  std::string key = "node by popularity " + std::to_string(now) + " " + std::to_string(level) +
+                    " " + std::to_string(node);
+  auto sorted = store.derived(key, [&]() -> std::shared_ptr<const void> {
+    auto rows = std::make_shared<std::vector<uint32_t>>(tree.productsOf(level, node));
+    std::sort(rows->begin(), rows->end(), [&](uint32_t a, uint32_t b) {
+      return ranking.position[a] < ranking.position[b];
+    });
+    return rows;
+  });
+  return std::static_pointer_cast<const std::vector<uint32_t>>(sorted);
+}
+
 // Products of the product's narrowest node, then of that node's parent, and
 // so on up, each group by popularity; the product itself is left out.
 Value similar(Builtin builtin, const Value* arguments, const BuiltinContext& context) {
@@ -325,23 +344,17 @@ Value similar(Builtin builtin, const Value* arguments, const BuiltinContext& con
     node = tree.nodeOf(static_cast<size_t>(level), static_cast<uint32_t>(product));
     if (node != Hierarchy::kNone) break;
   }
-  std::vector<uint32_t> chosen;
-  std::vector<bool> taken(catalog.rowCount, false);
-  taken[static_cast<size_t>(product)] = true;
-  for (; level >= 0 && node != Hierarchy::kNone && chosen.size() < k; --level) {
-    std::vector<uint32_t> group;
-    for (uint32_t row : tree.productsOf(static_cast<size_t>(level), node)) {
-      if (!taken[row]) group.push_back(row);
-    }
-    std::sort(group.begin(), group.end(), [&](uint32_t a, uint32_t b) {
-      return ranking->position[a] < ranking->position[b];
-    });
-    for (size_t i = 0; i < group.size() && chosen.size() < k; ++i) {
-      chosen.push_back(group[i]);
-      taken[group[i]] = true;
+  std::vector<uint32_t> chosen{static_cast<uint32_t>(product)};
+  for (; level >= 0 && node != Hierarchy::kNone && chosen.size() <= k; --level) {
+    auto group = nodeByPopularity(*context.store, tree, *ranking, context.now,
+                                  static_cast<size_t>(level), node);
+    for (size_t i = 0; i < group->size() && chosen.size() <= k; ++i) {
+      uint32_t row = (*group)[i];
+      if (std::find(chosen.begin(), chosen.end(), row) == chosen.end()) chosen.push_back(row);
     }
     node = tree.parentOf(static_cast<size_t>(level), node);
   }
+  chosen.erase(chosen.begin());
   return productList(catalog, chosen);
 }
 
