@@ -17,8 +17,11 @@ enum class ActivityKind : uint8_t { Purchase, Cart, View };
 // A list field of the customer entity whose elements reference the catalog.
 struct ActivityList {
   uint32_t customerColumn = 0;  // the list field of the customer table
-  uint32_t productColumn = 0;   // the catalog reference of the element
-  uint32_t timeColumn = 0;      // the element's `at`
+  uint32_t productColumn = 0;   // the catalog reference of the element, or of its lines
+  uint32_t timeColumn = 0;      // the element's time
+  // For a list of orders: the order's list of lines, whose product column
+  // is productColumn; -1 for a list of purchase lines.
+  int linesColumn = -1;
   // The event list: its elements' `type`, `event_type` or `kind` field;
   // -1 for a list of purchase lines, or for events without such a field,
   // which all count as views.

@@ -18,10 +18,15 @@ using runtime::Table;
 
 // The kind of an event from its type text; false for other types.
 bool eventKind(std::string_view type, ActivityKind& kind) {
-  if (type == "view") kind = ActivityKind::View;
-  else if (type == "cart") kind = ActivityKind::Cart;
-  else if (type == "purchase") kind = ActivityKind::Purchase;
-  else return false;
+  if (type == "view" || type == "product_view") {
+    kind = ActivityKind::View;
+  } else if (type == "cart" || type == "add_to_cart") {
+    kind = ActivityKind::Cart;
+  } else if (type == "purchase") {
+    kind = ActivityKind::Purchase;
+  } else {
+    return false;
+  }
   return true;
 }
 
@@ -36,21 +41,50 @@ std::string_view eventType(const ActivityList& list, const Table& elements, uint
   return {};
 }
 
-void visitList(const ActivityList& list, const Table& customers, uint32_t row,
-               const std::function<void(const Activity&)>& visit) {
+// The catalog row a reference column names at `row`, or -1 when it is null
+// or names no row.
+int64_t productAt(const Column& product, uint32_t row) {
+  return product.isNull(row) ? -1 : product.ints[row];
+}
+
+// Calls `visit(product, at, element)` for each element of one customer's
+// list that names a catalog row and has a time. For a list of orders, each
+// line of the order is one call, with the order's row and time.
+void visitElements(const ActivityList& list, const Table& customers, uint32_t row,
+                   const std::function<void(uint32_t, int64_t, uint32_t)>& visit) {
   const Column& children = customers.columns[list.customerColumn];
   if (children.kind != ColumnKind::Children || children.target == nullptr) return;
   const Table& elements = *children.target;
-  const Column& product = elements.columns[list.productColumn];
   const Column& time = elements.columns[list.timeColumn];
-  if (product.kind != ColumnKind::Reference || time.kind != ColumnKind::Timestamp) return;
+  if (time.kind != ColumnKind::Timestamp) return;
+  const Column* lines = list.linesColumn >= 0
+                            ? &elements.columns[static_cast<size_t>(list.linesColumn)]
+                            : nullptr;
+  if (lines != nullptr && (lines->kind != ColumnKind::Children || lines->target == nullptr)) return;
+  const Table& products = lines != nullptr ? *lines->target : elements;
+  const Column& product = products.columns[list.productColumn];
+  if (product.kind != ColumnKind::Reference) return;
   for (uint32_t i = children.offsets[row]; i < children.offsets[row + 1]; ++i) {
-    if (product.isNull(i) || time.isNull(i) || product.ints[i] < 0) continue;
-    Activity activity{list.events ? ActivityKind::View : ActivityKind::Purchase,
-                      static_cast<uint32_t>(product.ints[i]), time.ints[i]};
-    if (list.typeColumn >= 0 && !eventKind(eventType(list, elements, i), activity.kind)) continue;
-    visit(activity);
+    if (time.isNull(i)) continue;
+    uint32_t first = lines != nullptr ? lines->offsets[i] : i;
+    uint32_t last = lines != nullptr ? lines->offsets[i + 1] : i + 1;
+    for (uint32_t j = first; j < last; ++j) {
+      int64_t catalogRow = productAt(product, j);
+      if (catalogRow >= 0) visit(static_cast<uint32_t>(catalogRow), time.ints[i], i);
+    }
   }
+}
+
+void visitList(const ActivityList& list, const Table& customers, uint32_t row,
+               const std::function<void(const Activity&)>& visit) {
+  const Table* elements = customers.columns[list.customerColumn].target;
+  visitElements(list, customers, row, [&](uint32_t product, int64_t at, uint32_t element) {
+    Activity activity{list.events ? ActivityKind::View : ActivityKind::Purchase, product, at};
+    if (list.typeColumn >= 0 && !eventKind(eventType(list, *elements, element), activity.kind)) {
+      return;
+    }
+    visit(activity);
+  });
 }
 
 std::string keyOf(const Table& table, uint32_t row) { return table.keyText(row); }
@@ -73,26 +107,23 @@ std::shared_ptr<const T> cached(const Store& store, const std::string& key,
       store.derived(key, [&]() -> std::shared_ptr<const void> { return build(); }));
 }
 
-// The distinct products of each basket: the purchase lines of one customer
-// and one purchase list that share the line entity's key.
+// The distinct products of each basket: the lines of one order, or the
+// purchase lines of one customer and one list that share the line entity's
+// key.
 void forEachBasket(const Store& store, const runtime::ActivitySchema& schema, int64_t now,
                    const std::function<void(std::vector<uint32_t>&)>& visit) {
   const Table& customers = *store.customers;
   std::unordered_map<std::string, std::vector<uint32_t>> baskets;
   for (const ActivityList& list : schema.purchases) {
-    const Column& children = customers.columns[list.customerColumn];
-    if (children.kind != ColumnKind::Children || children.target == nullptr) continue;
-    const Table& lines = *children.target;
-    const Column& product = lines.columns[list.productColumn];
-    const Column& time = lines.columns[list.timeColumn];
+    const Table* elements = customers.columns[list.customerColumn].target;
     for (uint32_t row = 0; row < customers.rowCount; ++row) {
       baskets.clear();
-      for (uint32_t i = children.offsets[row]; i < children.offsets[row + 1]; ++i) {
-        if (product.isNull(i) || time.isNull(i) || product.ints[i] < 0 || time.ints[i] > now) {
-          continue;
-        }
-        baskets[lines.keyText(i)].push_back(static_cast<uint32_t>(product.ints[i]));
-      }
+      visitElements(list, customers, row, [&](uint32_t product, int64_t at, uint32_t element) {
+        if (at > now) return;
+        std::string key = list.linesColumn >= 0 ? std::to_string(element)
+                                                : elements->keyText(element);
+        baskets[key].push_back(product);
+      });
       for (auto& [key, products] : baskets) {
         std::sort(products.begin(), products.end());
         products.erase(std::unique(products.begin(), products.end()), products.end());

@@ -6,27 +6,55 @@ namespace {
 using ast::Type;
 using ast::TypeKind;
 
-// The element entity's catalog reference and `at`, or nullopt without them.
+// The position of the first field of `record` that references the catalog.
+std::optional<size_t> catalogField(const ast::RecordDecl& record, const ast::EntityDecl& catalog) {
+  for (size_t i = 0; i < record.fields.size(); ++i) {
+    const Type* type = record.fields[i].type;
+    if (type != nullptr && type->unwrapped()->is(TypeKind::Entity) &&
+        type->unwrapped()->decl == &catalog) {
+      return i;
+    }
+  }
+  return std::nullopt;
+}
+
+// The element's time: its timestamp field `at`, else its first timestamp
+// field.
+std::optional<size_t> timeField(const ast::RecordDecl& record) {
+  std::optional<size_t> first;
+  for (size_t i = 0; i < record.fields.size(); ++i) {
+    const Type* type = record.fields[i].type;
+    if (type == nullptr || !type->unwrapped()->is(TypeKind::Timestamp)) continue;
+    if (record.fields[i].name.text == "at") return i;
+    if (!first) first = i;
+  }
+  return first;
+}
+
+// The element's catalog reference and time, or, for an order, its time and
+// its list of lines that reference the catalog; nullopt without them.
 std::optional<ActivityFieldList> activityList(const ast::RecordDecl& element,
                                               const ast::EntityDecl& catalog) {
   ActivityFieldList list;
-  bool product = false;
-  bool time = false;
+  auto time = timeField(element);
+  if (!time) return std::nullopt;
+  list.timeField = *time;
+  if (auto product = catalogField(element, catalog)) {
+    list.productField = *product;
+    return list;
+  }
   for (size_t i = 0; i < element.fields.size(); ++i) {
     const Type* type = element.fields[i].type;
-    if (type == nullptr) continue;
-    type = type->unwrapped();
-    if (!product && type->is(TypeKind::Entity) && type->decl == &catalog) {
-      list.productField = i;
-      product = true;
-    }
-    if (element.fields[i].name.text == "at" && type->is(TypeKind::Timestamp)) {
-      list.timeField = i;
-      time = true;
+    if (type == nullptr || !type->unwrapped()->is(TypeKind::List)) continue;
+    const Type* line = type->unwrapped()->element;
+    if (line == nullptr || !line->is(TypeKind::Entity) || line->decl == nullptr) continue;
+    if (auto product = catalogField(ast::as<ast::RecordDecl>(*line->decl), catalog)) {
+      list.linesField = static_cast<int>(i);
+      list.productField = *product;
+      return list;
     }
   }
-  if (!product || !time) return std::nullopt;
-  return list;
+  return std::nullopt;
 }
 
 void findEventType(const ast::RecordDecl& element, ActivityFieldList& list) {

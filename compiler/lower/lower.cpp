@@ -160,6 +160,7 @@ void Lowering::lowerActivity() {
     list.productColumn = static_cast<uint32_t>(fields.productField);
     list.timeColumn = static_cast<uint32_t>(fields.timeField);
     list.typeColumn = fields.typeField;
+    list.linesColumn = fields.linesField;
     if (fields.typeEnum != nullptr) list.typeEnum = enumInfo(fields.typeEnum);
     return list;
   };

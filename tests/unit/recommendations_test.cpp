@@ -317,6 +317,139 @@ TEST_P(RecommendationsTest, LoadReportsTheCategoryUnderTwoDepartments) {
 
 INSTANTIATE_TEST_SUITE_P(Engines, RecommendationsTest, ::testing::ValuesIn(testing::kEngines));
 
+// Orders with lines, whose time is `ordered_at`, and events whose kind is
+// an enum with other names for views and cart additions.
+const char* const kOrderSchema = R"(
+enum Kind { page_view, product_view, add_to_cart, search }
+customer entity Customer key id {
+  id: string
+  orders: list<Order>
+  events: list<Event>
+}
+entity Order key order_id {
+  order_id: string
+  customer_id: string
+  ordered_at: timestamp
+  lines: list<OrderLine>
+}
+entity OrderLine key order_id {
+  order_id: string
+  product: Product
+}
+event entity Event key event_id {
+  event_id: string
+  customer_id: string
+  kind: Kind
+  product: Product?
+  at: timestamp
+}
+catalog entity Product key sku levels(department) {
+  sku: string
+  department: string
+}
+source customers: Customer from csv("customers.csv") {}
+source orders: Order from csv("orders.csv") { parent: customer_id }
+source lines: OrderLine from csv("lines.csv") { parent: order_id }
+source events: Event from csv("events.csv") { parent: customer_id }
+source products: Product from csv("products.csv") {}
+
+let bought = purchased(30d)
+let together = bought_together(catalog.filter(p, p.sku == "a1"), 5)
+let seen = viewed(30d)
+let in_cart = carted(30d)
+let fav = favourite("department", 30d)
+)";
+
+class OrderLinesTest : public ::testing::TestWithParam<run::Engine> {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("crm_order_lines_test_" + std::to_string(::getpid()) + "_" +
+            std::to_string(reinterpret_cast<uintptr_t>(this)));
+    fs::create_directories(dir_);
+    write("customers.csv", "id\nc1\nc2\n");
+    // c1: o1 {a1, b1} two days old, o2 {a1, c1} a day old; c2: o3 {b1} in
+    // the future, which no function reads.
+    write("orders.csv",
+          "order_id,customer_id,ordered_at\n"
+          "o1,c1,2024-06-28T00:00:00Z\n"
+          "o2,c1,2024-06-29T00:00:00Z\n"
+          "o3,c2,2024-07-05T00:00:00Z\n");
+    write("lines.csv", "order_id,product\no1,a1\no1,b1\no2,a1\no2,c1\no3,b1\no3,a1\n");
+    write("events.csv",
+          "event_id,customer_id,kind,product,at\n"
+          "e1,c2,product_view,c1,2024-06-29T00:00:00Z\n"
+          "e2,c2,page_view,,2024-06-29T01:00:00Z\n"
+          "e3,c2,add_to_cart,b1,2024-06-29T02:00:00Z\n"
+          "e4,c2,search,a1,2024-06-29T03:00:00Z\n");
+    write("products.csv", "sku,department\na1,food\nb1,food\nc1,toys\n");
+    write("script.crm", kOrderSchema);
+    prepared_ = run::prepareScript((dir_ / "script.crm").string(), load::LoadOptions{});
+    ASSERT_NE(prepared_.program, nullptr) << testing::summarize(*prepared_.compilation);
+    ASSERT_TRUE(prepared_.ok());
+    if (GetParam() == run::Engine::Jit) {
+      jit::Options jitOptions;
+      jitOptions.optLevel = 0;
+      std::string error;
+      compiled_ = jit::compile(*prepared_.program, prepared_.store.get(), jitOptions, error);
+      ASSERT_NE(compiled_, nullptr) << error;
+    }
+    runtime::Table* customers = prepared_.store->table("Customer");
+    if (!customers->hasKeyIndex()) customers->buildKeyIndex();
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  void write(const std::string& name, const std::string& text) {
+    std::ofstream(dir_ / name, std::ios::binary) << text;
+  }
+
+  // The let's value as text: a list of keys joined by spaces, a string,
+  // "null" or the error message.
+  std::string let(const std::string& name, const std::string& customer) {
+    const ir::Program& program = *prepared_.program;
+    interp::Interpreter interpreter(program, prepared_.store.get(), now_);
+    interpreter.setNativeCode(compiled_.get());
+    interpreter.setCustomer(prepared_.store->table("Customer")->findRow(customer).value_or(0));
+    for (uint32_t i = 0; i < program.declarations.size(); ++i) {
+      if (program.declarations[i].name != name) continue;
+      Value value = interpreter.declaration(i);
+      if (value.isError()) return "error: " + value.asError().message;
+      if (value.isNull()) return "null";
+      if (!value.is(ValueKind::List)) return runtime::displayText(value);
+      std::string keys;
+      for (size_t j = 0; j < value.listSize(); ++j) {
+        keys += (j > 0 ? " " : "") + runtime::displayText(value.listAt(j));
+      }
+      return keys;
+    }
+    return "no let " + name;
+  }
+
+  fs::path dir_;
+  run::Prepared prepared_;
+  std::unique_ptr<jit::CompiledProgram> compiled_;
+  int64_t now_ = *runtime::parseTimestamp("2024-06-30T00:00:00Z");
+};
+
+TEST_P(OrderLinesTest, OrdersAreBasketsOfTheirLines) {
+  EXPECT_EQ(let("bought", "c1"), "a1 c1 b1");
+  EXPECT_EQ(let("fav", "c1"), "food");
+  // o1 and o2 each pair a1 with one product; o3 is after now.
+  EXPECT_EQ(let("together", "c1"), "b1 c1");
+  EXPECT_EQ(let("bought", "c2"), "");
+}
+
+TEST_P(OrderLinesTest, EventKindsHaveOtherNames) {
+  // product_view is a view and add_to_cart a cart addition; page_view has
+  // no product, and search is no kind that counts.
+  EXPECT_EQ(let("seen", "c2"), "c1");
+  EXPECT_EQ(let("in_cart", "c2"), "b1");
+  // One cart addition (3) beats one view (1).
+  EXPECT_EQ(let("fav", "c2"), "food");
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, OrderLinesTest, ::testing::ValuesIn(testing::kEngines));
+
 // The checker's side: level names, the catalog and the event list.
 struct CheckCase {
   const char* name;
