@@ -116,19 +116,29 @@ void forEachBasket(const Store& store, const runtime::ActivitySchema& schema, in
   std::unordered_map<std::string, std::vector<uint32_t>> baskets;
   for (const ActivityList& list : schema.purchases) {
     const Table* elements = customers.columns[list.customerColumn].target;
+    auto distinct = [&](std::vector<uint32_t>& products) {
+      std::sort(products.begin(), products.end());
+      products.erase(std::unique(products.begin(), products.end()), products.end());
+      visit(products);
+    };
     for (uint32_t row = 0; row < customers.rowCount; ++row) {
       baskets.clear();
+      // The lines of one order come one after the other.
+      std::vector<uint32_t> order;
+      uint32_t orderRow = UINT32_MAX;
       visitElements(list, customers, row, [&](uint32_t product, int64_t at, uint32_t element) {
         if (at > now) return;
-        std::string key = list.linesColumn >= 0 ? std::to_string(element)
-                                                : elements->keyText(element);
-        baskets[key].push_back(product);
+        if (list.linesColumn < 0) {
+          baskets[elements->keyText(element)].push_back(product);
+          return;
+        }
+        if (element != orderRow && !order.empty()) distinct(order);
+        if (element != orderRow) order.clear();
+        orderRow = element;
+        order.push_back(product);
       });
-      for (auto& [key, products] : baskets) {
-        std::sort(products.begin(), products.end());
-        products.erase(std::unique(products.begin(), products.end()), products.end());
-        visit(products);
-      }
+      if (!order.empty()) distinct(order);
+      for (auto& [key, products] : baskets) distinct(products);
     }
   }
 }
@@ -185,39 +195,83 @@ std::shared_ptr<const Popularity> popularity(const Store& store,
   });
 }
 
+namespace {
+
+// The baskets as one array of products and the start of each basket, and
+// the number of baskets of each product. Baskets of more than
+// kMaxBasketProducts products count for their products but are not kept.
+struct Baskets {
+  std::vector<uint32_t> products;
+  std::vector<size_t> starts{0};
+  std::vector<uint32_t> perProduct;
+};
+
+Baskets collectBaskets(const Store& store, const runtime::ActivitySchema& schema, int64_t now) {
+  Baskets baskets;
+  baskets.perProduct.assign(store.catalog->rowCount, 0);
+  if (store.customers == nullptr) return baskets;
+  forEachBasket(store, schema, now, [&](std::vector<uint32_t>& products) {
+    for (uint32_t product : products) ++baskets.perProduct[product];
+    if (products.size() < 2 || products.size() > kMaxBasketProducts) return;
+    baskets.products.insert(baskets.products.end(), products.begin(), products.end());
+    baskets.starts.push_back(baskets.products.size());
+  });
+  return baskets;
+}
+
+// For each product, the baskets (indexes into Baskets::starts) that hold it.
+std::vector<std::vector<uint32_t>> basketsOfProducts(const Baskets& baskets, size_t products) {
+  std::vector<std::vector<uint32_t>> result(products);
+  for (uint32_t basket = 0; basket + 1 < baskets.starts.size(); ++basket) {
+    for (size_t i = baskets.starts[basket]; i < baskets.starts[basket + 1]; ++i) {
+      result[baskets.products[i]].push_back(basket);
+    }
+  }
+  return result;
+}
+
+}  // namespace
+
 std::shared_ptr<const CoPurchases> coPurchases(const Store& store,
                                                const runtime::ActivitySchema& schema,
                                                int64_t now) {
   return cached<CoPurchases>(store, "co-purchases " + std::to_string(now), [&] {
-    const Table& catalog = *store.catalog;
-    std::vector<uint32_t> baskets(catalog.rowCount, 0);
-    std::unordered_map<uint64_t, uint32_t> pairs;
-    if (store.customers != nullptr) {
-      forEachBasket(store, schema, now, [&](std::vector<uint32_t>& products) {
-        for (uint32_t product : products) ++baskets[product];
-        if (products.size() > kMaxBasketProducts) return;
-        for (size_t i = 0; i < products.size(); ++i) {
-          for (size_t j = i + 1; j < products.size(); ++j) {
-            ++pairs[uint64_t{products[i]} << 32 | products[j]];
-          }
-        }
-      });
-    }
-    auto result = std::make_shared<CoPurchases>();
-    result->neighbours.resize(catalog.rowCount);
-    for (const auto& [pair, count] : pairs) {
-      auto a = static_cast<uint32_t>(pair >> 32);
-      auto b = static_cast<uint32_t>(pair & 0xffffffffU);
-      double score = count / std::sqrt(static_cast<double>(baskets[a]) * baskets[b]);
-      result->neighbours[a].push_back({b, score});
-      result->neighbours[b].push_back({a, score});
-    }
+    const size_t productCount = store.catalog->rowCount;
+    Baskets baskets = collectBaskets(store, schema, now);
+    std::vector<std::vector<uint32_t>> basketsOf = basketsOfProducts(baskets, productCount);
     std::shared_ptr<const Popularity> popular = popularity(store, schema, now, -1);
-    for (auto& list : result->neighbours) {
-      std::sort(list.begin(), list.end(), [&](const Neighbour& x, const Neighbour& y) {
+    auto result = std::make_shared<CoPurchases>();
+    result->neighbours.resize(productCount);
+
+    // Counts the partners of one product at a time in a dense array, which
+    // touches memory far less than a map of every pair.
+    std::vector<uint32_t> together(productCount, 0);
+    std::vector<uint32_t> partners;
+    for (uint32_t product = 0; product < productCount; ++product) {
+      partners.clear();
+      for (uint32_t basket : basketsOf[product]) {
+        for (size_t i = baskets.starts[basket]; i < baskets.starts[basket + 1]; ++i) {
+          uint32_t partner = baskets.products[i];
+          if (partner != product && together[partner]++ == 0) partners.push_back(partner);
+        }
+      }
+      std::vector<Neighbour>& list = result->neighbours[product];
+      list.reserve(partners.size());
+      for (uint32_t partner : partners) {
+        double score = together[partner] / std::sqrt(static_cast<double>(baskets.perProduct[product]) *
+                                                     baskets.perProduct[partner]);
+        list.push_back({partner, score});
+        together[partner] = 0;
+      }
+      auto better = [&](const Neighbour& x, const Neighbour& y) {
         if (x.score != y.score) return x.score > y.score;
         return popular->position[x.product] < popular->position[y.product];
-      });
+      };
+      size_t kept = std::min(list.size(), kMaxNeighbours);
+      std::partial_sort(list.begin(), list.begin() + static_cast<std::ptrdiff_t>(kept), list.end(),
+                        better);
+      list.resize(kept);
+      list.shrink_to_fit();
     }
     return std::shared_ptr<const CoPurchases>(std::move(result));
   });

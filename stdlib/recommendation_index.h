@@ -45,7 +45,8 @@ struct Neighbour {
 };
 
 struct CoPurchases {
-  std::vector<std::vector<Neighbour>> neighbours;  // per catalog row, best first
+  // Per catalog row, best first, at most kMaxNeighbours.
+  std::vector<std::vector<Neighbour>> neighbours;
 };
 
 const runtime::Hierarchy& hierarchy(const runtime::Store& store,
@@ -65,5 +66,9 @@ std::shared_ptr<const CoPurchases> coPurchases(const runtime::Store& store,
 // Baskets with more distinct products than this add no pairs, which keeps
 // the pair count linear in the data for a few huge baskets.
 inline constexpr size_t kMaxBasketProducts = 200;
+
+// Each product keeps its best partners only, so that a call sums a few
+// short lists however many baskets a product is in.
+inline constexpr size_t kMaxNeighbours = 100;
 
 }  // namespace crm::stdlib::recs

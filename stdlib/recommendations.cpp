@@ -283,15 +283,28 @@ Value boughtTogether(Builtin builtin, const Value* arguments, const BuiltinConte
 
   auto index = recs::coPurchases(*context.store, *context.activity, context.now);
   auto ranking = recs::popularity(*context.store, *context.activity, context.now, -1);
-  std::unordered_map<uint32_t, double> scores;
+  std::vector<std::pair<uint32_t, double>> scores;
   for (uint32_t product : given) {
     for (const recs::Neighbour& neighbour : index->neighbours[product]) {
-      scores[neighbour.product] += neighbour.score;
+      scores.emplace_back(neighbour.product, neighbour.score);
     }
   }
-  for (uint32_t product : given) scores.erase(product);
+  // Sums the scores of each candidate, in the order of `given`.
+  std::stable_sort(scores.begin(), scores.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<std::pair<uint32_t, double>> ranked;
+  for (const auto& [product, score] : scores) {
+    if (!ranked.empty() && ranked.back().first == product) {
+      ranked.back().second += score;
+    } else {
+      ranked.emplace_back(product, score);
+    }
+  }
+  std::sort(given.begin(), given.end());
+  std::erase_if(ranked, [&](const auto& entry) {
+    return std::binary_search(given.begin(), given.end(), entry.first);
+  });
 
-  std::vector<std::pair<uint32_t, double>> ranked(scores.begin(), scores.end());
   std::sort(ranked.begin(), ranked.end(), [&](const auto& a, const auto& b) {
     if (a.second != b.second) return a.second > b.second;
     return ranking->position[a.first] < ranking->position[b.first];
