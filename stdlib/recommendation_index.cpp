@@ -267,10 +267,10 @@ std::shared_ptr<const CoPurchases> coPurchases(const Store& store,
         if (x.score != y.score) return x.score > y.score;
         return popular->position[x.product] < popular->position[y.product];
       };
-      size_t kept = std::min(list.size(), kMaxNeighbours);
-      std::partial_sort(list.begin(), list.begin() + static_cast<std::ptrdiff_t>(kept), list.end(),
+      size_t keptCount = std::min(list.size(), kMaxNeighbours);
+      std::partial_sort(list.begin(), list.begin() + static_cast<std::ptrdiff_t>(keptCount), list.end(),
                         better);
-      list.resize(kept);
+      list.resize(keptCount);
       list.shrink_to_fit();
     }
     return std::shared_ptr<const CoPurchases>(std::move(result));

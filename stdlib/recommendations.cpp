@@ -196,7 +196,6 @@ Value history(Builtin builtin, const Value* arguments, const BuiltinContext& con
   });
   const runtime::Table& catalog = *context.store->catalog;
   std::vector<std::pair<uint32_t, int64_t>> products(latest.begin(), latest.end());
-  std::vector<std::string> keys;
   std::sort(products.begin(), products.end(), [&](const auto& a, const auto& b) {
     if (a.second != b.second) return a.second > b.second;
     return catalog.keyText(a.first) < catalog.keyText(b.first);
@@ -271,25 +270,25 @@ std::vector<uint32_t> catalogRows(const Value& products, const runtime::Table& c
   return rows;
 }
 
-// The k products with the highest summed cosine to the given ones, leaving
-// the given ones out; ties go to the more popular product.
+// The k products with the highest summed cosine to the input products,
+// leaving the inputs out; ties go to the more popular product.
 Value boughtTogether(Builtin builtin, const Value* arguments, const BuiltinContext& context) {
   Value missing = requireData(builtin, context, false);
   if (missing.isError()) return missing;
   Value wrong = requireCount(builtin, arguments[1], "count");
   if (wrong.isError()) return wrong;
   const runtime::Table& catalog = *context.store->catalog;
-  std::vector<uint32_t> given = catalogRows(arguments[0], catalog);
+  std::vector<uint32_t> inputs = catalogRows(arguments[0], catalog);
 
   auto index = recs::coPurchases(*context.store, *context.activity, context.now);
   auto ranking = recs::popularity(*context.store, *context.activity, context.now, -1);
   std::vector<std::pair<uint32_t, double>> scores;
-  for (uint32_t product : given) {
+  for (uint32_t product : inputs) {
     for (const recs::Neighbour& neighbour : index->neighbours[product]) {
       scores.emplace_back(neighbour.product, neighbour.score);
     }
   }
-  // Sums the scores of each candidate, in the order of `given`.
+  // Sums the scores of each candidate, in the order of `inputs`.
   std::stable_sort(scores.begin(), scores.end(),
                    [](const auto& a, const auto& b) { return a.first < b.first; });
   std::vector<std::pair<uint32_t, double>> ranked;
@@ -300,9 +299,9 @@ Value boughtTogether(Builtin builtin, const Value* arguments, const BuiltinConte
       ranked.emplace_back(product, score);
     }
   }
-  std::sort(given.begin(), given.end());
+  std::sort(inputs.begin(), inputs.end());
   std::erase_if(ranked, [&](const auto& entry) {
-    return std::binary_search(given.begin(), given.end(), entry.first);
+    return std::binary_search(inputs.begin(), inputs.end(), entry.first);
   });
 
   std::sort(ranked.begin(), ranked.end(), [&](const auto& a, const auto& b) {
@@ -394,16 +393,16 @@ Value diverse(Builtin builtin, const Value* arguments, const BuiltinContext& con
   auto k = static_cast<size_t>(arguments[1].asInt());
   auto per = static_cast<size_t>(arguments[3].asInt());
   std::unordered_map<uint32_t, size_t> perNode;
-  std::vector<Value> kept;
-  for (size_t i = 0; i < list.listSize() && kept.size() < k; ++i) {
+  std::vector<Value> diverseItems;
+  for (size_t i = 0; i < list.listSize() && diverseItems.size() < k; ++i) {
     Value item = list.listAt(i);
     int64_t row = catalogRow(item, catalog);
     uint32_t node = row < 0 ? Hierarchy::kNone
                             : tree.nodeOf(static_cast<size_t>(level), static_cast<uint32_t>(row));
     if (perNode[node]++ >= per) continue;
-    kept.push_back(std::move(item));
+    diverseItems.push_back(std::move(item));
   }
-  return Value::list(std::move(kept));
+  return Value::list(std::move(diverseItems));
 }
 
 Value take(Builtin builtin, const Value* arguments) {
