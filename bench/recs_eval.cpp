@@ -112,7 +112,8 @@ Dataset prepareCompleteJourney(const fs::path& data, const fs::path& work,
   size_t time = columnIndex(header, "transaction_timestamp");
 
   std::vector<std::string> lines;
-  std::map<std::string, std::map<std::string, std::string>> basketTimes;  // household -> basket -> time
+  // household -> basket -> time
+  std::map<std::string, std::map<std::string, std::string>> basketTimes;
   for (std::string line; std::getline(in, line);) {
     auto fields = splitCsvLine(line);
     if (fields.size() != header.size()) continue;
@@ -155,8 +156,8 @@ Dataset prepareCompleteJourney(const fs::path& data, const fs::path& work,
        " + popular(365d).take(10)).distinct().take(10)"},
   };
   dataset.script = work / "cj_eval.crm";
-  writeFile(dataset.script, "import \"" + (sourceDir / "examples" / "completejourney.crm").string() +
-                                "\"\n" + letsOf(dataset.methods));
+  fs::path schema = sourceDir / "examples" / "completejourney.crm";
+  writeFile(dataset.script, "import \"" + schema.string() + "\"\n" + letsOf(dataset.methods));
   // The other sources stay the bundled copies, whose products are a subset
   // of the full catalog.
   dataset.load.sourcePaths["products_csv"] = (folder / "products.csv").string();
@@ -336,7 +337,8 @@ int main(int argc, char** argv) {
   std::string dataDir = defaultDataDir(sourceDir).string();
   std::string engine = "interp";
   std::string work = (fs::temp_directory_path() / "crm-recs-eval").string();
-  app.add_option("--data-dir", dataDir, "folder that holds completejourney/ (default: $CRM_DATA_DIR)");
+  app.add_option("--data-dir", dataDir,
+                 "folder that contains completejourney/ (default: $CRM_DATA_DIR)");
   app.add_option("--engine", engine, "evaluation engine")->check(CLI::IsMember({"interp", "jit"}));
   app.add_option("--work", work, "folder for the held-out data and the scripts");
   CLI11_PARSE(app, argc, argv);

@@ -190,8 +190,8 @@ const Table* Store::table(std::string_view name) const {
   return nullptr;
 }
 
-std::shared_ptr<const void> Store::derived(
-    const std::string& key, const std::function<std::shared_ptr<const void>()>& build) const {
+std::shared_ptr<const void> Store::derived(const std::string& key,
+                                           const DerivedBuilder& build) const {
   std::lock_guard<std::recursive_mutex> lock(derived_->mutex);
   auto found = derived_->entries.find(key);
   if (found != derived_->entries.end()) return found->second;

@@ -147,8 +147,8 @@ class Store {
   // between the threads of a run, such as the catalog hierarchy and the
   // co-purchase counts of the recommendation functions. Returns the entry
   // of `key`, calling `build` under a lock the first time.
-  std::shared_ptr<const void> derived(const std::string& key,
-                                      const std::function<std::shared_ptr<const void>()>& build) const;
+  using DerivedBuilder = std::function<std::shared_ptr<const void>()>;
+  std::shared_ptr<const void> derived(const std::string& key, const DerivedBuilder& build) const;
 
  private:
   struct DerivedCache {

@@ -258,8 +258,10 @@ std::shared_ptr<const CoPurchases> coPurchases(const Store& store,
       std::vector<Neighbour>& list = result->neighbours[product];
       list.reserve(partners.size());
       for (uint32_t partner : partners) {
-        double score = together[partner] / std::sqrt(static_cast<double>(baskets.perProduct[product]) *
-                                                     baskets.perProduct[partner]);
+        double both = together[partner];
+        double each = static_cast<double>(baskets.perProduct[product]) *
+                      static_cast<double>(baskets.perProduct[partner]);
+        double score = both / std::sqrt(each);
         list.push_back({partner, score});
         together[partner] = 0;
       }
@@ -268,8 +270,8 @@ std::shared_ptr<const CoPurchases> coPurchases(const Store& store,
         return popular->position[x.product] < popular->position[y.product];
       };
       size_t keptCount = std::min(list.size(), kMaxNeighbours);
-      std::partial_sort(list.begin(), list.begin() + static_cast<std::ptrdiff_t>(keptCount), list.end(),
-                        better);
+      auto keptEnd = list.begin() + static_cast<std::ptrdiff_t>(keptCount);
+      std::partial_sort(list.begin(), keptEnd, list.end(), better);
       list.resize(keptCount);
       list.shrink_to_fit();
     }

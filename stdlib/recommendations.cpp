@@ -55,10 +55,10 @@ Value requireWindow(Builtin builtin, const Value& window) {
 }
 
 Value requireCount(Builtin builtin, const Value& count, const char* what) {
-  if (!count.is(ValueKind::Int)) return invalid(std::string("the ") + what + " of " + name(builtin) + " must be an int");
+  std::string role = std::string("the ") + what + " of " + name(builtin);
+  if (!count.is(ValueKind::Int)) return invalid(role + " must be an int");
   if (count.asInt() < 0) {
-    return invalid(std::string("the ") + what + " of " + name(builtin) + " must be 0 or more, not " +
-                   std::to_string(count.asInt()));
+    return invalid(role + " must be 0 or more, not " + std::to_string(count.asInt()));
   }
   return Value::null();
 }

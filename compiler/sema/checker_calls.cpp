@@ -425,8 +425,9 @@ const Type* Checker::checkBuiltin(ast::Call& call, const Type* receiver) {
     Bindings bindings;
     if (mentionsCatalog(*signature)) {
       if (catalog_ == nullptr) {
-        diagnostics_.report(diag::Code::E0108, call.function.range,
-                            "`" + name + "` works on the catalog, but no catalog entity is declared")
+        diagnostics_.report(
+                        diag::Code::E0108, call.function.range,
+                        "`" + name + "` works on the catalog, but no catalog entity is declared")
             .withHelp("declare one with `catalog entity NAME key FIELD levels(A > B) { ... }`");
         return types_.error();
       }
@@ -495,16 +496,20 @@ bool Checker::checkRecommendationCall(ast::Call& call, const stdlib::Signature& 
   if (level >= 0 && catalog_ != nullptr) {
     const ast::Expr& argument = *call.arguments[static_cast<size_t>(level)];
     std::string levels;
-    for (const auto& known : catalog_->levels) levels += (levels.empty() ? "`" : ", `") + known.text + "`";
-    std::string help = levels.empty()
-                           ? "declare the levels on the catalog entity, as in `levels(department > category)`"
-                           : "the levels of `" + catalog_->name.text + "` are " + levels;
+    for (const auto& known : catalog_->levels) {
+      levels += (levels.empty() ? "`" : ", `") + known.text + "`";
+    }
+    std::string help =
+        levels.empty()
+            ? "declare the levels on the catalog entity, as in `levels(department > category)`"
+            : "the levels of `" + catalog_->name.text + "` are " + levels;
     const ast::Literal* literal = argument.kind == ast::ExprKind::Literal
                                       ? &ast::as<ast::Literal>(argument)
                                       : nullptr;
     if (literal == nullptr || literal->literalKind != ast::LiteralKind::String) {
-      diagnostics_.report(diag::Code::E0115, argument.range,
-                          "the level of `" + name + "` must be a string literal naming a catalog level")
+      diagnostics_.report(
+                      diag::Code::E0115, argument.range,
+                      "the level of `" + name + "` must be a string literal naming a catalog level")
           .withHelp(help);
       return false;
     }
@@ -522,15 +527,16 @@ bool Checker::checkRecommendationCall(ast::Call& call, const stdlib::Signature& 
     auto activity = lower::findActivityFields(customer_, catalog_);
     if (!activity.events || (signature.id == "carted" && activity.events->typeField < 0)) {
       diagnostics_.report(diag::Code::E0108, call.function.range,
-                          "`" + name + "` reads the customer's events, but the customer has no list "
-                          "of an event entity with " +
+                          "`" + name + "` reads the customer's events, but the customer has "
+                          "no list of an event entity with " +
                               std::string(signature.id == "carted"
                                               ? "a catalog reference, an `at` timestamp and a "
                                                 "`type` field"
                                               : "a catalog reference and an `at` timestamp"))
           .withHelp("declare `event entity E key ... { product: " +
                     (catalog_ != nullptr ? catalog_->name.text : std::string("Product")) +
-                    ", at: timestamp, type: string }` and a field `events: list<E>` in the customer");
+                    ", at: timestamp, type: string }` and a field `events: list<E>` in the "
+                    "customer");
       return false;
     }
   }

@@ -292,7 +292,8 @@ TEST_P(RecommendationsTest, InvalidArgumentsAreErrors) {
             Keys{"error: the window of `purchased` must not be negative, not -86400s"});
   EXPECT_EQ(text("bad_weight", "c1"),
             "error: `favourite` weighs 'purchase', 'cart' and 'view', not 'click'");
-  EXPECT_EQ(keys("negative_take", "c1"), Keys{"error: the count of `take` must be 0 or more, not -1"});
+  EXPECT_EQ(keys("negative_take", "c1"),
+            Keys{"error: the count of `take` must be 0 or more, not -1"});
   EXPECT_EQ(keys("zero_per", "c1"),
             Keys{"error: the `per` count of `diverse` must be 1 or more, not 0"});
 }
