@@ -425,9 +425,9 @@ const Type* Checker::checkBuiltin(ast::Call& call, const Type* receiver) {
     Bindings bindings;
     if (mentionsCatalog(*signature)) {
       if (catalog_ == nullptr) {
-        diagnostics_.report(
-                        diag::Code::E0108, call.function.range,
-                        "`" + name + "` works on the catalog, but no catalog entity is declared")
+        diagnostics_
+            .report(diag::Code::E0108, call.function.range,
+                    "`" + name + "` works on the catalog, but no catalog entity is declared")
             .withHelp("declare one with `catalog entity NAME key FIELD levels(A > B) { ... }`");
         return types_.error();
       }
@@ -507,9 +507,9 @@ bool Checker::checkRecommendationCall(ast::Call& call, const stdlib::Signature& 
                                       ? &ast::as<ast::Literal>(argument)
                                       : nullptr;
     if (literal == nullptr || literal->literalKind != ast::LiteralKind::String) {
-      diagnostics_.report(
-                      diag::Code::E0115, argument.range,
-                      "the level of `" + name + "` must be a string literal naming a catalog level")
+      diagnostics_
+          .report(diag::Code::E0115, argument.range,
+                  "the level of `" + name + "` must be a string literal naming a catalog level")
           .withHelp(help);
       return false;
     }
