@@ -428,7 +428,10 @@ const Type* Checker::checkBuiltin(ast::Call& call, const Type* receiver) {
         diagnostics_
             .report(diag::Code::E0108, call.function.range,
                     "`" + name + "` works on the catalog, but no catalog entity is declared")
-            .withHelp("declare one with `catalog entity NAME key FIELD levels(A > B) { ... }`");
+            .withHelp(hasSchema()
+                          ? "declare one with `catalog entity NAME key FIELD levels(A > B) { ... }`"
+                          : "check the expression in a script's scope, as `crm eval --script "
+                            "FILE` does");
         return types_.error();
       }
       bindings.emplace("P", types_.named(TypeKind::Entity, catalog_));

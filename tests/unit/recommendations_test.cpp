@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "compiler/driver/expression.h"
 #include "interp/interpreter.h"
 #include "jit/jit.h"
 #include "run/prepare.h"
@@ -516,6 +517,17 @@ let bought = purchased(7d)
   auto compilation = testing::checkText(script);
   EXPECT_EQ(errorsOf(*compilation), (std::vector<std::string>{"E0108"}))
       << testing::summarize(*compilation);
+}
+
+TEST(RecommendationCheck, ExpressionWithoutScriptNeedsOne) {
+  driver::ExpressionInput input;
+  input.text = "popular(30d).take(3)";
+  driver::ExpressionCompilation result = driver::checkExpression(input);
+  EXPECT_EQ(errorsOf(*result.compilation), (std::vector<std::string>{"E0108"}));
+  auto diagnostics = result.compilation->diagnostics->sorted();
+  ASSERT_EQ(diagnostics.size(), 1u);
+  EXPECT_EQ(diagnostics[0].help,
+            "check the expression in a script's scope, as `crm eval --script FILE` does");
 }
 
 }  // namespace
