@@ -12,6 +12,7 @@
 #include "interp/interpreter.h"
 #include "jit/jit.h"
 #include "run/prepare.h"
+#include "run/run.h"
 #include "runtime/time.h"
 #include "tests/support/engines.h"
 #include "tests/support/test_support.h"
@@ -87,6 +88,13 @@ let negative_window = purchased(-(1d))
 let bad_weight = favourite("department", 30d, {"click": 1})
 let negative_take = popular(30d).take(-1)
 let zero_per = popular(30d).diverse(3, "department", 0)
+
+channel web { reachable: true }
+campaign offers {
+  audience: true
+  channels: web
+  offer: fallback(bought_together(purchased(365d), 3), popular(30d).take(3))
+}
 )";
 
 // now is 2024-06-30T00:00:00Z; 30d reaches back to 2024-05-31.
@@ -315,6 +323,29 @@ TEST_P(RecommendationsTest, LoadReportsTheCategoryUnderTwoDepartments) {
   EXPECT_NE(printed.str().find("category 'fruit': 'food' 3 products (kept), 'toys' 1 product"),
             std::string::npos)
       << printed.str();
+}
+
+TEST_P(RecommendationsTest, DecisionsDoNotDependOnThreads) {
+  auto decisions = [&](unsigned threads) {
+    run::RunOptions options;
+    options.engine = GetParam();
+    options.asOf = now_;
+    options.threads = threads;
+    run::RunResult result = run::runProgram(*prepared_.program, *prepared_.store, options);
+    return run::formatDecisions(run::OutputFormat::Jsonl, *prepared_.program,
+                                *prepared_.store, result, now_);
+  };
+  std::string one = decisions(1);
+  EXPECT_EQ(decisions(2), one);
+  EXPECT_EQ(decisions(4), one);
+  // c1 bought a1, b1, c1 and a2; of their partners only b2 is new. c3 has
+  // no purchases, so it gets the best sellers.
+  EXPECT_NE(one.find(R"("customer":"c1","campaign":"offers","status":"send","channel":"web","offer":["b2"])"),
+            std::string::npos)
+      << one;
+  EXPECT_NE(one.find(R"("customer":"c3","campaign":"offers","status":"send","channel":"web","offer":["a1","b1","c1"])"),
+            std::string::npos)
+      << one;
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, RecommendationsTest, ::testing::ValuesIn(testing::kEngines));
