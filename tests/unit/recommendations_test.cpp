@@ -1,5 +1,5 @@
-// The recommendation functions on a small hand-made catalog and history
-// whose results are worked out by hand in the comments: ties, an empty
+// The recommendation functions on a small hand-made catalog and history.
+// The comments work out each result by hand. The cases cover ties, an empty
 // history, a product missing from the catalog, a category under two
 // departments, windows that leave old activity out, and the order of every
 // list. Each value is computed on every engine.
@@ -255,7 +255,7 @@ TEST_P(RecommendationsTest, PopularCountsBuyersInTheWindow) {
   // equal counts go by key. a2 was bought in January only.
   EXPECT_EQ(keys("popular_30d", "c3"), (Keys{"a1", "b1", "c1", "b2"}));
   EXPECT_EQ(keys("popular_toys", "c3"), Keys{"c1"});
-  // d1 is in fruit too but nobody bought it.
+  // d1 is in fruit too, but no customer bought it.
   EXPECT_EQ(keys("popular_fruit", "c3"), Keys{"a1"});
   EXPECT_EQ(keys("popular_unknown_node", "c3"), Keys{});
   // c1's favourite department is food; c3 has none, so all products count.
@@ -335,17 +335,17 @@ TEST_P(RecommendationsTest, DecisionsDoNotDependOnThreads) {
     return run::formatDecisions(run::OutputFormat::Jsonl, *prepared_.program,
                                 *prepared_.store, result, now_);
   };
-  std::string one = decisions(1);
-  EXPECT_EQ(decisions(2), one);
-  EXPECT_EQ(decisions(4), one);
+  std::string single = decisions(1);
+  EXPECT_EQ(decisions(2), single);
+  EXPECT_EQ(decisions(4), single);
   // c1 bought a1, b1, c1 and a2; of their partners only b2 is new. c3 has
   // no purchases, so it gets the best sellers.
-  EXPECT_NE(one.find(R"("customer":"c1","campaign":"offers","status":"send","channel":"web","offer":["b2"])"),
+  EXPECT_NE(single.find(R"("customer":"c1","campaign":"offers","status":"send","channel":"web","offer":["b2"])"),
             std::string::npos)
-      << one;
-  EXPECT_NE(one.find(R"("customer":"c3","campaign":"offers","status":"send","channel":"web","offer":["a1","b1","c1"])"),
+      << single;
+  EXPECT_NE(single.find(R"("customer":"c3","campaign":"offers","status":"send","channel":"web","offer":["a1","b1","c1"])"),
             std::string::npos)
-      << one;
+      << single;
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, RecommendationsTest, ::testing::ValuesIn(testing::kEngines));
