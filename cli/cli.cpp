@@ -2,9 +2,32 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cmath>
+
 #include "cli/commands.h"
 
 namespace crm::cli {
+
+namespace {
+
+// CLI::Range lets NaN through, since NaN compares false with both bounds.
+const CLI::Validator kNumber(
+    [](const std::string& text) {
+      try {
+        double value = std::stod(text);
+        return std::isfinite(value) ? std::string() : "'" + text + "' is not a finite number";
+      } catch (const std::exception&) {
+        return "'" + text + "' is not a number";
+      }
+    },
+    "NUMBER");
+
+// An option that names a file or database must not be empty.
+const CLI::Validator kNotEmpty(
+    [](const std::string& text) { return text.empty() ? std::string("must not be empty") : ""; },
+    "TEXT");
+
+}  // namespace
 
 int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
   CLI::App app{"crm: check, load and run CRM marketing rules written in .crm scripts",
@@ -72,7 +95,8 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   runCommand->add_option("--cache-dir", run.cacheDir,
                          "Keep the JIT's compiled code in this folder for later runs");
   runCommand->add_option("--history", run.history,
-                         "The contact history: an SQLite file, or a postgresql:// URI");
+                         "The contact history: an SQLite file, or a postgresql:// URI")
+      ->check(kNotEmpty);
   runCommand->add_flag("--commit", run.commit,
                        "Append the run's messages to the history (needs --history)");
   runCommand->add_option("--run-id", run.runId,
@@ -80,7 +104,7 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
                          "--as-of, so a repeated run is not appended twice)");
   runCommand->add_option("--lock-timeout", run.lockTimeout,
                          "Seconds to wait for another committing run (default 60)")
-      ->check(CLI::Range(0.0, 86400.0));
+      ->check(kNumber & CLI::Range(0.0, 86400.0));
   runCommand->add_flag("--dump-ir", run.dumpIr,
                        "Print the JIT's optimised LLVM IR of the script instead of running it");
   runCommand->add_option("--source", run.load.sources,
@@ -134,7 +158,8 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   explainCommand->add_option("--format", explain.format, "Output format: text or json")
       ->check(CLI::IsMember({"text", "json"}));
   explainCommand->add_option("--history", explain.history,
-                             "The contact history to read: an SQLite file or a postgresql:// URI");
+                             "The contact history to read: an SQLite file or a postgresql:// URI")
+      ->check(kNotEmpty);
   explainCommand->add_option("--engine", explain.engine, "Evaluation engine: jit (default) or interp")
       ->check(CLI::IsMember({"jit", "interp"}));
   explainCommand->add_option("--source", explain.load.sources,
@@ -159,7 +184,7 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
                         "Report the segments, campaigns and channels the tests exercised");
   testCommand->add_option("--min-coverage", test.minCoverage,
                           "Fail when the coverage is below this percentage (0 to 100)")
-      ->check(CLI::Range(0.0, 100.0));
+      ->check(kNumber & CLI::Range(0.0, 100.0));
 
   FmtArguments fmt;
   CLI::App* fmtCommand = app.add_subcommand(

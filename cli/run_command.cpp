@@ -264,11 +264,13 @@ int runRun(const RunArguments& arguments, std::ostream& out, std::ostream& err) 
     if (!arguments.commit) return "";
     std::string error;
     if (!run::commitRun(session, program, store, result, asOf, error)) return error;
+    size_t appended = run::sendsOf(program, store, result).size();
     historyNote = session.alreadyCommitted
                       ? "history: run " + session.runId +
                             " is already in the history; nothing appended\n"
-                      : "history: appended " + grouped(run::sendsOf(program, store, result).size()) +
-                            " messages as run " + session.runId + "\n";
+                      : "history: appended " + grouped(appended) +
+                            (appended == 1 ? " message" : " messages") + " as run " +
+                            session.runId + "\n";
     return "";
   };
   if (arguments.out.empty() || arguments.out == "-") {

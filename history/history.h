@@ -50,6 +50,9 @@ class History {
   // its messages, leaving out the messages of `excludeRun`.
   virtual bool conversionRates(const std::string& excludeRun,
                                std::map<std::string, double>& rates, std::string& error) = 0;
+  // The messages that run `runId` appended.
+  virtual bool runContacts(const std::string& runId, std::vector<Contact>& out,
+                           std::string& error) = 0;
   // Appends the run and its messages; visible once commit() returns.
   virtual bool append(const RunRecord& run, const std::vector<Contact>& sends,
                       std::string& error) = 0;

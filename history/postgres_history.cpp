@@ -4,7 +4,10 @@
 // releases at COMMIT, at ROLLBACK, or when the connection drops.
 #include <libpq-fe.h>
 
+#include <chrono>
+#include <cstdio>
 #include <memory>
+#include <thread>
 
 #include "history/history.h"
 
@@ -67,39 +70,50 @@ class PostgresHistory : public History {
   }
 
   bool setUp(std::string& error) {
-    Result result = run("SET client_min_messages = warning; SET client_encoding = 'UTF8'");
-    if (!ok(result, error)) return false;
-    // Creating the tables takes the same lock, so that two first runs do
-    // not race.
-    result = run(std::string("BEGIN; SELECT pg_advisory_xact_lock(") + kLockKey + "); " + kSchema +
-                 "; COMMIT");
-    if (!ok(result, error)) {
-      run("ROLLBACK");
-      return false;
-    }
-    return true;
+    return ok(run("SET client_min_messages = warning; SET client_encoding = 'UTF8'"), error);
   }
 
   bool begin(bool write, int lockTimeoutMs, std::string& error) override {
     if (!ok(run("BEGIN ISOLATION LEVEL READ COMMITTED"), error)) return false;
     open_ = true;
-    if (!write) return true;
-    std::string timeout = "SET LOCAL lock_timeout = " + std::to_string(lockTimeoutMs);
-    if (!ok(run(timeout), error)) return false;
-    Result result = run(std::string("SELECT pg_advisory_xact_lock(") + kLockKey + ")");
-    if (PQresultStatus(result.get()) != PGRES_TUPLES_OK) {
-      const char* state = PQresultErrorField(result.get(), PG_DIAG_SQLSTATE);
-      if (state != nullptr && std::string(state) == "55P03") {
-        error = "the contact history is locked by another run (waited " +
-                std::to_string(lockTimeoutMs / 1000.0).substr(0, 4) +
-                " s); try again when it finishes, or raise --lock-timeout";
-      } else {
-        ok(result, error);
+    if (!write) {
+      Result tables = run("SELECT to_regclass('crm_contacts') IS NOT NULL");
+      if (!ok(tables, error)) return false;
+      if (std::string(PQgetvalue(tables.get(), 0, 0)) != "t") {
+        error = "the contact history in PostgreSQL has no crm tables yet; a run with --commit "
+                "creates them";
+        rollback();
+        return false;
       }
-      rollback();
-      return false;
+      return true;
     }
-    return true;
+    // The server's lock_timeout does not bound a wait for an advisory
+    // lock, so the run tries for the lock until its own deadline.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(lockTimeoutMs);
+    while (true) {
+      Result result = run(std::string("SELECT pg_try_advisory_xact_lock(") + kLockKey + ")");
+      if (!ok(result, error)) {
+        rollback();
+        return false;
+      }
+      if (std::string(PQgetvalue(result.get(), 0, 0)) == "t") {
+        // The first committing run creates the tables, under the lock so
+        // that two first runs do not race.
+        if (!ok(run(kSchema), error)) {
+          rollback();
+          return false;
+        }
+        return true;
+      }
+      if (std::chrono::steady_clock::now() >= deadline) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    char waited[32];
+    std::snprintf(waited, sizeof waited, "%.2f", lockTimeoutMs / 1000.0);
+    error = std::string("the contact history is locked by another run (waited ") + waited +
+            " s); try again when it finishes, or raise --lock-timeout";
+    rollback();
+    return false;
   }
 
   bool hasRun(const std::string& runId, bool& found, std::string& error) override {
@@ -127,6 +141,12 @@ class PostgresHistory : public History {
         "ORDER BY send_at, customer, campaign",
         {std::to_string(from), excludeRun});
     if (!ok(result, error)) return false;
+    readContacts(result, out);
+    return true;
+  }
+
+ private:
+  void readContacts(const Result& result, std::vector<Contact>& out) {
     for (int row = 0; row < PQntuples(result.get()); ++row) {
       auto text = [&](int column) { return std::string(PQgetvalue(result.get(), row, column)); };
       Contact contact;
@@ -140,6 +160,18 @@ class PostgresHistory : public History {
       contact.runId = text(7);
       out.push_back(std::move(contact));
     }
+  }
+
+ public:
+
+  bool runContacts(const std::string& runId, std::vector<Contact>& out,
+                   std::string& error) override {
+    Result result = query(
+        "SELECT customer, campaign, channel, campaign_group, send_at, transactional, events, "
+        "run_id FROM crm_contacts WHERE run_id = $1",
+        {runId});
+    if (!ok(result, error)) return false;
+    readContacts(result, out);
     return true;
   }
 

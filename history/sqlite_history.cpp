@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include <filesystem>
+#include <optional>
 
 #include "history/history.h"
 
@@ -75,7 +76,9 @@ class SqliteHistory : public History {
   }
 
   bool setUp(bool create, std::string& error) {
-    if (!exec("PRAGMA journal_mode = WAL", error)) return false;
+    // Write-ahead logging lets runs that only read go on while one commits.
+    // Switching to it writes to the file, so only a committing run does.
+    if (create && !exec("PRAGMA journal_mode = WAL", error)) return false;
     int version = 0;
     {
       Statement statement;
@@ -143,35 +146,13 @@ class SqliteHistory : public History {
 
   bool contacts(int64_t from, const std::string& excludeRun, std::vector<Contact>& out,
                 std::string& error) override {
-    Statement statement;
-    if (!prepare("SELECT customer, campaign, channel, campaign_group, send_at, transactional, "
-                 "events, run_id FROM crm_contacts "
-                 "WHERE (send_at >= ? OR events <> '') AND run_id <> ? ORDER BY rowid",
-                 statement, error)) {
-      return false;
-    }
-    sqlite3_bind_int64(statement.handle, 1, from);
-    sqlite3_bind_text(statement.handle, 2, excludeRun.data(), static_cast<int>(excludeRun.size()),
-                      SQLITE_TRANSIENT);
-    auto text = [&](int column) {
-      const unsigned char* value = sqlite3_column_text(statement.handle, column);
-      return value == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(value));
-    };
-    int status;
-    while ((status = sqlite3_step(statement.handle)) == SQLITE_ROW) {
-      Contact contact;
-      contact.customer = text(0);
-      contact.campaign = text(1);
-      contact.channel = text(2);
-      contact.group = text(3);
-      contact.at = sqlite3_column_int64(statement.handle, 4);
-      contact.transactional = sqlite3_column_int(statement.handle, 5) != 0;
-      contact.events = splitLines(text(6));
-      contact.runId = text(7);
-      out.push_back(std::move(contact));
-    }
-    if (status != SQLITE_DONE) return fail(error);
-    return true;
+    return select("WHERE (send_at >= ? OR events <> '') AND run_id <> ?", excludeRun, from, out,
+                  error);
+  }
+
+  bool runContacts(const std::string& runId, std::vector<Contact>& out,
+                   std::string& error) override {
+    return select("WHERE run_id = ?", runId, std::nullopt, out, error);
   }
 
   bool conversionRates(const std::string& excludeRun, std::map<std::string, double>& rates,
@@ -255,6 +236,40 @@ class SqliteHistory : public History {
   }
 
  private:
+  // Reads the messages that `where` selects; its parameters are `from`,
+  // when given, then `runId`.
+  bool select(const std::string& where, const std::string& runId, std::optional<int64_t> from,
+              std::vector<Contact>& out, std::string& error) {
+    Statement statement;
+    std::string sql =
+        "SELECT customer, campaign, channel, campaign_group, send_at, transactional, events, "
+        "run_id FROM crm_contacts " + where + " ORDER BY rowid";
+    if (!prepare(sql.c_str(), statement, error)) return false;
+    int index = 1;
+    if (from) sqlite3_bind_int64(statement.handle, index++, *from);
+    sqlite3_bind_text(statement.handle, index, runId.data(), static_cast<int>(runId.size()),
+                      SQLITE_TRANSIENT);
+    auto text = [&](int column) {
+      const unsigned char* value = sqlite3_column_text(statement.handle, column);
+      return value == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(value));
+    };
+    int status;
+    while ((status = sqlite3_step(statement.handle)) == SQLITE_ROW) {
+      Contact contact;
+      contact.customer = text(0);
+      contact.campaign = text(1);
+      contact.channel = text(2);
+      contact.group = text(3);
+      contact.at = sqlite3_column_int64(statement.handle, 4);
+      contact.transactional = sqlite3_column_int(statement.handle, 5) != 0;
+      contact.events = splitLines(text(6));
+      contact.runId = text(7);
+      out.push_back(std::move(contact));
+    }
+    if (status != SQLITE_DONE) return fail(error);
+    return true;
+  }
+
   bool exec(const char* sql, std::string& error) {
     char* message = nullptr;
     if (sqlite3_exec(db_, sql, nullptr, nullptr, &message) != SQLITE_OK) {
@@ -293,7 +308,10 @@ std::unique_ptr<History> openSqlite(const std::string& path, bool create, std::s
     return nullptr;
   }
   sqlite3* db = nullptr;
-  int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX;
+  // A run that does not commit opens the file read-only and changes
+  // nothing in it.
+  int flags = (create ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY) |
+              SQLITE_OPEN_NOMUTEX;
   int status = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
   if (status != SQLITE_OK) {
     error = "cannot open the contact history " + path + ": " +

@@ -143,11 +143,9 @@ Value Interpreter::elementFires(const ir::Trigger& trigger, int64_t& dueAt) {
     Value holds = eval(*condition);
     if (holds.isError() || !holds.asBool()) return holds;
   }
+  // Without its time an element is never due: firing it at every run would
+  // answer events of any age.
   if (trigger.time == nullptr) {
-    if (trigger.after == nullptr && !trigger.hasUnless) {
-      dueAt = now_;
-      return Value::boolean(true);
-    }
     return Value::error(ErrorKind::InvalidArgument,
                         "trigger `" + trigger.name + "` needs an `at` field on its elements");
   }
@@ -680,6 +678,12 @@ Value Interpreter::builtin(const Node& node) {
   }
   stdlib::BuiltinContext context;
   context.now = now_;
+  context.store = store_;
+  context.activity = &program_.activity;
+  if (customers_ != nullptr && customerSet_) {
+    context.customers = customers_;
+    context.customer = customerRow_;
+  }
   stdlib::Builtin chosen = node.builtin;
   if (!node.overloads.empty()) {
     auto it = std::find_if(node.overloads.begin(), node.overloads.end(), [&](stdlib::Builtin b) {
@@ -713,11 +717,7 @@ bool foldable(const Node& node) {
     case Op::Within:  // reads the run's instant
       return false;
     case Op::Builtin:
-      // These read the run's instant.
-      return node.builtin != stdlib::Builtin::DaysSinceTimestamp &&
-             node.builtin != stdlib::Builtin::DaysSinceDate &&
-             node.builtin != stdlib::Builtin::DaysUntilTimestamp &&
-             node.builtin != stdlib::Builtin::DaysUntilDate;
+      return !stdlib::readsRunState(node.builtin);
     default:
       return true;
   }

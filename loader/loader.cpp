@@ -368,6 +368,11 @@ LoadResult loadProgram(const std::vector<const ast::Script*>& scripts,
     return result;
   }
   internal::linkTables(entities, sourcePlans, report, rejected);
+  for (const auto& plan : entities) {
+    if (plan.entity->role == ast::EntityRole::Catalog && !plan.entity->levels.empty()) {
+      report.hierarchy = describeHierarchy(*result.store, *plan.entity);
+    }
+  }
 
   report.rejectedCount = rejected.size();
   for (size_t i = 0; i < rejected.kept().size() && i < options.problemsKept; ++i) {
@@ -379,6 +384,31 @@ LoadResult loadProgram(const std::vector<const ast::Script*>& scripts,
     writeRejects(options.rejectsPath, rejected.kept(), report);
   }
   return result;
+}
+
+HierarchyStats describeHierarchy(const runtime::Store& store, const ast::EntityDecl& catalog) {
+  std::vector<std::string> levels;
+  for (const auto& level : catalog.levels) levels.push_back(level.text);
+  // The same entry that the recommendation functions read, so that it is
+  // built once (stdlib/recommendation_index.cpp).
+  auto built = std::static_pointer_cast<const runtime::Hierarchy>(
+      store.derived("hierarchy", [&]() -> std::shared_ptr<const void> {
+        return std::make_shared<const runtime::Hierarchy>(*store.catalog, levels);
+      }));
+  HierarchyStats stats;
+  stats.conflictsPerLevel.assign(levels.size(), 0);
+  for (size_t i = 0; i < levels.size(); ++i) {
+    size_t nodes = 0;
+    for (uint32_t node = 0; node < built->nodeCount(i); ++node) {
+      if (!built->productsOf(i, node).empty()) ++nodes;
+    }
+    stats.levels.emplace_back(levels[i], nodes);
+  }
+  for (const auto& conflict : built->conflicts()) {
+    ++stats.conflictsPerLevel[conflict.level];
+    if (stats.examples.size() < kHierarchyExamples) stats.examples.push_back(conflict);
+  }
+  return stats;
 }
 
 }  // namespace crm::load

@@ -7,12 +7,14 @@
 #include <cstddef>
 #include <map>
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
 
 #include "compiler/ast/ast.h"
 #include "compiler/source/source.h"
+#include "runtime/hierarchy.h"
 #include "runtime/store.h"
 #include "runtime/value.h"
 
@@ -64,6 +66,15 @@ struct SourceStats {
   double seconds = 0;
 };
 
+// The catalog hierarchy of `levels(...)`: nodes per level, and the nodes
+// whose products name more than one parent, which keep the parent with the
+// most products (runtime/hierarchy.h).
+struct HierarchyStats {
+  std::vector<std::pair<std::string, size_t>> levels;  // name, node count
+  std::vector<size_t> conflictsPerLevel;
+  std::vector<runtime::HierarchyConflict> examples;  // the first few, by level and name
+};
+
 struct LoadReport {
   std::vector<std::string> errors;  // problems that stop the load before any rule runs
   std::vector<Problem> problems;    // the first rejected records, in file order
@@ -71,6 +82,7 @@ struct LoadReport {
   size_t maxBadRecords = 0;
   std::vector<SourceStats> sources;
   std::vector<TableStats> tables;
+  std::optional<HierarchyStats> hierarchy;  // when the catalog declares levels
 
   bool ok() const { return errors.empty() && rejectedCount <= maxBadRecords; }
 };
@@ -111,6 +123,13 @@ LoadResult buildStore(const std::vector<const ast::Script*>& scripts,
 // The names in options.sourcePaths that no source of `scripts` declares.
 std::vector<std::string> undeclaredSources(const std::vector<const ast::Script*>& scripts,
                                            const LoadOptions& options);
+
+// How many nodes with several parents the report lists.
+inline constexpr size_t kHierarchyExamples = 5;
+
+// Builds the catalog hierarchy of `catalog`'s levels into the store's
+// derived data, and describes it for the report.
+HierarchyStats describeHierarchy(const runtime::Store& store, const ast::EntityDecl& catalog);
 
 // The report as text: per-source reading, per-entity rows and nulls, and the
 // problems kept.

@@ -13,6 +13,36 @@ std::string megabytes(size_t bytes) {
   return out.str();
 }
 
+void printHierarchy(std::ostream& out, const HierarchyStats& stats) {
+  out << "\ncatalog hierarchy:";
+  for (size_t i = 0; i < stats.levels.size(); ++i) {
+    out << (i > 0 ? " >" : "") << " " << stats.levels[i].first << " (" << stats.levels[i].second
+        << " nodes)";
+  }
+  out << "\n";
+  size_t total = 0;
+  for (size_t i = 0; i < stats.conflictsPerLevel.size(); ++i) {
+    if (stats.conflictsPerLevel[i] == 0) continue;
+    total += stats.conflictsPerLevel[i];
+    out << "  " << stats.conflictsPerLevel[i] << " " << stats.levels[i].first
+        << " nodes have products under more than one " << stats.levels[i - 1].first << "\n";
+  }
+  if (total == 0) return;
+  out << "  each such node keeps the parent with the most products (a tie: the first by name)";
+  out << (stats.examples.size() < total ? "; the first " + std::to_string(stats.examples.size())
+                                        : std::string())
+      << ":\n";
+  for (const auto& conflict : stats.examples) {
+    out << "    " << stats.levels[conflict.level].first << " '" << conflict.node << "': ";
+    for (size_t i = 0; i < conflict.parents.size(); ++i) {
+      const auto& [parent, products] = conflict.parents[i];
+      out << (i > 0 ? ", " : "") << "'" << parent << "' " << products
+          << (products == 1 ? " product" : " products") << (i == 0 ? " (kept)" : "");
+    }
+    out << "\n";
+  }
+}
+
 }  // namespace
 
 void printReport(std::ostream& out, const LoadReport& report) {
@@ -37,6 +67,7 @@ void printReport(std::ostream& out, const LoadReport& report) {
       out << "\n";
     }
   }
+  if (report.hierarchy) printHierarchy(out, *report.hierarchy);
   if (!report.errors.empty()) {
     out << "\n";
     for (const auto& error : report.errors) out << "error: " << error << "\n";

@@ -67,7 +67,7 @@ class Arbiter {
   void decide(size_t planIndex, Candidate& candidate);
   // Returns the cap that stops `candidate` on `option`, or -1.
   int cappedBy(size_t planIndex, const Candidate& candidate, const Option& option,
-               std::string& counted);
+               std::string& counted, size_t& fromHistory);
   bool exempt(const ir::Cap& cap, std::string_view campaign, std::string_view group,
               bool transactional) const;
   bool inScope(const ir::Cap& cap, const Message& message) const;
@@ -180,7 +180,7 @@ size_t Arbiter::capacityUsed(uint32_t channel, int64_t start, int64_t end) const
 }
 
 int Arbiter::cappedBy(size_t planIndex, const Candidate& candidate, const Option& option,
-                      std::string& counted) {
+                      std::string& counted, size_t& fromHistory) {
   const CustomerPlan& plan = plans_[planIndex];
   const ir::Campaign& campaign = program_.campaigns[candidate.decision.campaign];
   Message self{option.at, static_cast<int>(option.channel), campaign.name, campaign.group,
@@ -203,6 +203,7 @@ int Arbiter::cappedBy(size_t planIndex, const Candidate& candidate, const Option
       int64_t from = shiftPeriods(cap.period, current, 1 - cap.periods, zone);
       int64_t to = shiftPeriods(cap.period, current, 1, zone);
       collect(history_[planIndex], from, to);
+      fromHistory = times.size();
       collect(granted_[planIndex], from, to);
       capped = static_cast<int64_t>(times.size()) + 1 > limit;
       window = formatLocal(from, zone) + " to " + formatLocal(to, zone);
@@ -215,6 +216,7 @@ int Arbiter::cappedBy(size_t planIndex, const Candidate& candidate, const Option
       int64_t from = option.at - length + 1;
       int64_t to = option.at + length;
       collect(history_[planIndex], from, to);
+      fromHistory = times.size();
       collect(granted_[planIndex], from, to);
       size_t before = 0;
       for (int64_t t : times) before += t <= option.at ? 1 : 0;
@@ -271,12 +273,14 @@ void Arbiter::decide(size_t planIndex, Candidate& candidate) {
       step(plan, "capacity", channel.name, campaign.name, "room", counted);
     }
     std::string counted;
-    int cap = cappedBy(planIndex, candidate, option, counted);
+    size_t fromHistory = 0;
+    int cap = cappedBy(planIndex, candidate, option, counted, fromHistory);
     if (cap >= 0) {
       const ir::Cap& rule = program_.caps[cap];
       // The winner: the latest message of this run that the rule counts,
-      // or the history when the room was gone before the run.
-      std::string winner = "history";
+      // or the history when the room was gone before the run. A limit of
+      // zero has no winner.
+      std::string winner = fromHistory > 0 ? "history" : "";
       for (auto m = granted_[planIndex].rbegin(); m != granted_[planIndex].rend(); ++m) {
         if (inScope(rule, *m)) {
           winner = std::string(m->campaign);
@@ -284,7 +288,7 @@ void Arbiter::decide(size_t planIndex, Candidate& candidate) {
         }
       }
       step(plan, "cap", rule.text, campaign.name, "capped on " + channel.name,
-           counted + "; winner: " + winner);
+           counted + (winner.empty() ? "" : "; winner: " + winner));
       candidate.notes.push_back(channel.name + ": capped by `" + rule.text + "`");
       if (firstReason.empty()) {
         firstReason = "capped by `" + rule.text + "`";

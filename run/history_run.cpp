@@ -1,6 +1,8 @@
 #include "run/history_run.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <tuple>
 #include <limits>
 
 #include "runtime/time.h"
@@ -95,7 +97,27 @@ std::vector<history::Contact> sendsOf(const ir::Program& program, const runtime:
 bool commitRun(HistorySession& session, const ir::Program& program, const runtime::Store& store,
                const RunResult& result, int64_t asOf, std::string& error) {
   if (session.alreadyCommitted) {
+    // Only the same messages make the repeat a no-op: a run that decided
+    // differently (another as-of, script or data) under the id of a
+    // committed one would publish messages the history never holds.
+    std::vector<history::Contact> committed;
+    if (!session.history->runContacts(session.runId, committed, error)) return false;
     session.history->rollback();
+    auto key = [](const history::Contact& c) {
+      return std::make_tuple(c.customer, c.campaign, c.channel, c.at);
+    };
+    std::vector<std::tuple<std::string, std::string, std::string, int64_t>> before, now;
+    for (const auto& c : committed) before.push_back(key(c));
+    for (const auto& c : sendsOf(program, store, result)) now.push_back(key(c));
+    std::sort(before.begin(), before.end());
+    std::sort(now.begin(), now.end());
+    if (before != now) {
+      error = "run " + session.runId + " is already in the history with other messages (" +
+              std::to_string(before.size()) + " then, " + std::to_string(now.size()) +
+              " now), because its as-of, scripts or data changed; give this run its own "
+              "--run-id";
+      return false;
+    }
     return true;
   }
   history::RunRecord record;

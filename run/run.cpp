@@ -14,6 +14,7 @@
 #include "run/arbitrate.h"
 #include "run/schedule.h"
 #include "runtime/field_read.h"
+#include "runtime/time.h"
 #include "interp/interpreter.h"
 #include "jit/jit.h"
 #include "runtime/value.h"
@@ -325,6 +326,11 @@ void Worker::evaluateCampaign(uint32_t row, uint32_t index) {
     if (!zone_) return drop("error: unknown time zone");
   }
   int64_t requested = requestedTime(campaign, options_.asOf, *zone_);
+  if (requested > runtime::kMaxTimestamp) {
+    return dropWithError(Value::error(runtime::ErrorKind::InvalidArgument,
+                                      "the send time of campaign `" + campaign.name +
+                                          "` falls after the year 9999"));
+  }
   bool quiet = false;
   for (uint32_t channel : campaign.channels) {
     const ir::Channel& declared = program_.channels[channel];
@@ -360,6 +366,7 @@ void Worker::evaluateCampaign(uint32_t row, uint32_t index) {
       continue;
     }
     auto opening = nextOpening(declared, requested, *zone_, channelZone);
+    if (opening && *opening > runtime::kMaxTimestamp) opening.reset();
     if (!opening) {
       quiet = true;
       step("channel", declared.name, campaign.name, "never open",

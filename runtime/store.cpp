@@ -191,4 +191,14 @@ const Table* Store::table(std::string_view name) const {
   return nullptr;
 }
 
+std::shared_ptr<const void> Store::derived(const std::string& key,
+                                           const DerivedBuilder& build) const {
+  std::lock_guard<std::recursive_mutex> lock(derived_->mutex);
+  auto found = derived_->entries.find(key);
+  if (found != derived_->entries.end()) return found->second;
+  std::shared_ptr<const void> value = build();
+  derived_->entries.emplace(key, value);
+  return value;
+}
+
 }  // namespace crm::runtime

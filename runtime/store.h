@@ -6,8 +6,11 @@
 #pragma once
 
 #include <cstdint>
-#include <optional>
+#include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -143,8 +146,21 @@ class Store {
   const Table* catalog = nullptr;
   const Table* events = nullptr;
 
+  // Data that evaluation derives from the loaded tables once and shares
+  // between the threads of a run, such as the catalog hierarchy and the
+  // co-purchase counts of the recommendation functions. Returns the entry
+  // of `key`, calling `build` under a lock the first time.
+  using DerivedBuilder = std::function<std::shared_ptr<const void>()>;
+  std::shared_ptr<const void> derived(const std::string& key, const DerivedBuilder& build) const;
+
  private:
+  struct DerivedCache {
+    std::recursive_mutex mutex;  // a build may ask for another entry
+    std::map<std::string, std::shared_ptr<const void>> entries;
+  };
+
   std::vector<std::unique_ptr<Table>> tables_;
+  std::unique_ptr<DerivedCache> derived_ = std::make_unique<DerivedCache>();
 };
 
 }  // namespace crm::runtime

@@ -17,6 +17,7 @@
 #include "runtime/operators.h"
 #include "runtime/time.h"
 #include "runtime/time_zone.h"
+#include "stdlib/recommendations.h"
 
 namespace crm::stdlib {
 namespace {
@@ -155,6 +156,24 @@ constexpr Shape kShapes[] = {
     {Builtin::ListMax, "max", 1, {kList, kNone}},
     {Builtin::ListFirst, "first", 1, {kList, kNone}},
     {Builtin::ListLast, "last", 1, {kList, kNone}},
+    // The recommendation functions check their own arguments
+    // (stdlib/recommendations.cpp), because some take three or four.
+    {Builtin::Favourite, "favourite", 2, {kNone, kNone}},
+    {Builtin::FavouriteWeightsInt, "favourite", 3, {kNone, kNone}},
+    {Builtin::FavouriteWeightsDouble, "favourite", 3, {kNone, kNone}},
+    {Builtin::Purchased, "purchased", 1, {kNone, kNone}},
+    {Builtin::Viewed, "viewed", 1, {kNone, kNone}},
+    {Builtin::Carted, "carted", 1, {kNone, kNone}},
+    {Builtin::Popular, "popular", 1, {kNone, kNone}},
+    {Builtin::PopularWithin, "popular", 3, {kNone, kNone}},
+    {Builtin::PopularWithinOptional, "popular", 3, {kNone, kNone}},
+    {Builtin::BoughtTogetherList, "bought_together", 2, {kNone, kNone}},
+    {Builtin::BoughtTogetherProduct, "bought_together", 2, {kNone, kNone}},
+    {Builtin::Similar, "similar", 2, {kNone, kNone}},
+    {Builtin::ListDiverse, "diverse", 4, {kNone, kNone}},
+    {Builtin::Fallback, "fallback", 2, {kNone, kNone}},
+    {Builtin::ListFallback, "fallback", 2, {kNone, kNone}},
+    {Builtin::ListTake, "take", 2, {kNone, kNone}},
 };
 
 constexpr bool shapesFollowEnumOrder() {
@@ -1426,12 +1445,28 @@ std::string_view builtinId(Builtin builtin) {
   return index < std::size(kIds) ? kIds[index] : std::string_view();
 }
 
+bool readsRunState(Builtin builtin) {
+  switch (builtin) {
+    case Builtin::DaysSinceTimestamp:
+    case Builtin::DaysSinceDate:
+    case Builtin::DaysUntilTimestamp:
+    case Builtin::DaysUntilDate:
+      return true;
+    default:
+      return isRecommendationBuiltin(builtin) && builtin != Builtin::Fallback &&
+             builtin != Builtin::ListFallback && builtin != Builtin::ListTake;
+  }
+}
+
 runtime::Value callBuiltin(Builtin builtin, const runtime::Value* arguments, size_t count,
                            const BuiltinContext& context) {
   auto index = static_cast<size_t>(builtin);
   if (index >= std::size(kShapes)) {
     return Value::error(ErrorKind::InvalidArgument,
                         "unknown built-in function " + std::to_string(index));
+  }
+  if (isRecommendationBuiltin(builtin)) {
+    return callRecommendation(builtin, arguments, count, context);
   }
   Value invalid = checkArguments(kShapes[index], arguments, count);
   if (!invalid.isNull()) return invalid;

@@ -8,6 +8,8 @@
 #include <optional>
 #include <string_view>
 
+#include "runtime/activity.h"
+#include "runtime/store.h"
 #include "runtime/value.h"
 
 namespace crm::stdlib {
@@ -103,7 +105,23 @@ namespace crm::stdlib {
   X(ListMin, "list_min") \
   X(ListMax, "list_max") \
   X(ListFirst, "list_first") \
-  X(ListLast, "list_last")
+  X(ListLast, "list_last") \
+  X(Favourite, "favourite") \
+  X(FavouriteWeightsInt, "favourite_weights_int") \
+  X(FavouriteWeightsDouble, "favourite_weights_double") \
+  X(Purchased, "purchased") \
+  X(Viewed, "viewed") \
+  X(Carted, "carted") \
+  X(Popular, "popular") \
+  X(PopularWithin, "popular_within") \
+  X(PopularWithinOptional, "popular_within_optional") \
+  X(BoughtTogetherList, "bought_together_list") \
+  X(BoughtTogetherProduct, "bought_together_product") \
+  X(Similar, "similar") \
+  X(ListDiverse, "list_diverse") \
+  X(Fallback, "fallback") \
+  X(ListFallback, "list_fallback") \
+  X(ListTake, "list_take")
 
 enum class Builtin : uint16_t {
 #define CRM_BUILTIN_ENUM(name, id) name,
@@ -127,7 +145,17 @@ bool accepts(Builtin builtin, const runtime::Value* arguments, size_t count);
 // The state a built-in may read besides its arguments.
 struct BuiltinContext {
   int64_t now = 0;  // microseconds since the epoch
+  // The loaded data and the current customer, for the recommendation
+  // functions; null without data or outside a customer's evaluation.
+  const runtime::Store* store = nullptr;
+  const runtime::ActivitySchema* activity = nullptr;
+  const runtime::Table* customers = nullptr;
+  uint32_t customer = 0;
 };
+
+// Whether `builtin` reads the data, the customer or `now`, so that a call
+// with constant arguments must not be folded before the run.
+bool readsRunState(Builtin builtin);
 
 // Calls `builtin` with `arguments` (the receiver first for a method). An
 // error argument is the result; a failure is an error value of its kind.

@@ -25,7 +25,7 @@ const Signature& signatureOf(Builtin builtin) {
 }
 
 bool isTypeVariable(std::string_view pattern) {
-  return pattern == "T" || pattern == "K" || pattern == "V";
+  return pattern == "T" || pattern == "K" || pattern == "V" || pattern == "P";
 }
 
 // Whether `value` fits `pattern`, such as `int`, `list<T>`, `list<int>` or

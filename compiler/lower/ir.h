@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "compiler/ast/ast.h"
+#include "runtime/activity.h"
 #include "runtime/value.h"
 #include "stdlib/builtins.h"
 
@@ -221,6 +222,9 @@ struct Program {
   std::vector<std::string> problems;
   std::string customerEntity;  // the name of the customer entity's table; empty without one
   std::string catalogEntity;
+  // The catalog levels and the customer lists that the recommendation
+  // functions read.
+  runtime::ActivitySchema activity;
   std::vector<Declaration> declarations;
   std::vector<Recommend> recommends;
   std::vector<Channel> channels;

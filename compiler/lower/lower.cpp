@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "compiler/lower/activity.h"
 #include "runtime/decimal.h"
 #include "runtime/time.h"
 #include "stdlib/signatures.h"
@@ -56,6 +57,7 @@ class Lowering {
   const runtime::RecordInfo* recordInfo(const ast::RecordDecl& decl);
   Value enumConstant(const ast::Decl* decl, const std::string& value);
 
+  void lowerActivity();
   void lowerTrigger(const ast::TriggerDecl& decl);
   void lowerCampaign(const ast::CampaignDecl& decl);
   void lowerChannel(const ast::ChannelDecl& decl);
@@ -77,6 +79,7 @@ class Lowering {
   std::unordered_map<const ast::Decl*, const runtime::EnumInfo*> enums_;
   std::unordered_map<const ast::Decl*, const runtime::RecordInfo*> records_;
   const ast::EntityDecl* customer_ = nullptr;
+  const ast::EntityDecl* catalog_ = nullptr;
 
   std::vector<std::pair<std::string, uint32_t>> scope_;
   std::unordered_map<std::string, uint32_t> externals_;
@@ -122,6 +125,7 @@ void Lowering::collect(const std::vector<const ast::Script*>& scripts) {
             customer_ = &entity;
             program_.customerEntity = entity.name.text;
           } else if (entity.role == ast::EntityRole::Catalog) {
+            catalog_ = &entity;
             program_.catalogEntity = entity.name.text;
           }
           break;
@@ -158,7 +162,32 @@ std::string propertyName(const std::vector<ast::Property>& properties, const std
   return "";
 }
 
+void Lowering::lowerActivity() {
+  runtime::ActivitySchema& schema = program_.activity;
+  if (catalog_ != nullptr) {
+    for (const auto& level : catalog_->levels) schema.levels.push_back(level.text);
+  }
+  auto convert = [&](const ActivityFieldList& fields) {
+    runtime::ActivityList list;
+    list.customerColumn = static_cast<uint32_t>(fields.customerField);
+    list.productColumn = static_cast<uint32_t>(fields.productField);
+    list.timeColumn = static_cast<uint32_t>(fields.timeField);
+    list.typeColumn = fields.typeField;
+    list.linesColumn = fields.linesField;
+    if (fields.typeEnum != nullptr) list.typeEnum = enumInfo(fields.typeEnum);
+    return list;
+  };
+  ActivityFields fields = findActivityFields(customer_, catalog_);
+  for (const auto& purchases : fields.purchases) schema.purchases.push_back(convert(purchases));
+  if (fields.events) {
+    schema.hasEvents = true;
+    schema.events = convert(*fields.events);
+    schema.events.events = true;
+  }
+}
+
 void Lowering::lowerDeclarations() {
+  lowerActivity();
   for (const ast::Decl* decl : values_) {
     ir::Declaration lowered;
     lowered.name = decl->name.text;

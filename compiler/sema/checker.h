@@ -14,6 +14,7 @@
 
 #include "compiler/ast/ast.h"
 #include "compiler/diag/diagnostic.h"
+#include "stdlib/signatures.h"
 
 namespace crm::sema {
 
@@ -150,6 +151,7 @@ class Checker {
   const ast::Type* checkMacro(ast::Call& call, const ast::Type* receiver);
   const ast::Type* checkRecommendCall(ast::Call& call, const ast::RecommendDecl& decl);
   const ast::Type* checkBuiltin(ast::Call& call, const ast::Type* receiver);
+  bool checkRecommendationCall(ast::Call& call, const stdlib::Signature& signature);
   bool isMacroCall(const ast::Call& call) const;
 
   // scope.cpp

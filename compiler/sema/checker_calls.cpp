@@ -5,6 +5,7 @@
 
 #include "compiler/sema/checker.h"
 #include "compiler/sema/helpers.h"
+#include "compiler/lower/activity.h"
 #include "stdlib/signatures.h"
 
 namespace crm::sema::internal {
@@ -54,7 +55,30 @@ const Pattern& patternFor(std::string_view text) {
 
 using Bindings = std::map<std::string, const Type*>;
 
-bool isTypeVariable(const std::string& name) { return name == "T" || name == "K" || name == "V"; }
+// `P` stands for the catalog entity, which the checker binds before matching.
+bool isTypeVariable(const std::string& name) {
+  return name == "T" || name == "K" || name == "V" || name == "P";
+}
+
+bool mentionsCatalog(const stdlib::Signature& signature) {
+  auto mentions = [](std::string_view pattern) {
+    return pattern == "P" || pattern.find("<P>") != std::string_view::npos;
+  };
+  if (mentions(signature.receiver) || mentions(signature.result)) return true;
+  for (std::string_view parameter : signature.parameters) {
+    if (mentions(parameter)) return true;
+  }
+  return false;
+}
+
+// The position among the call's arguments of a level name, or -1.
+int levelArgument(std::string_view id) {
+  if (id == "favourite" || id == "favourite_weights_int" || id == "favourite_weights_double") {
+    return 0;
+  }
+  if (id == "popular_within" || id == "popular_within_optional" || id == "list_diverse") return 1;
+  return -1;
+}
 
 const Type* scalarNamed(const std::string& name, ast::TypeContext& types) {
   static const std::map<std::string, TypeKind> kScalars = {
@@ -399,6 +423,19 @@ const Type* Checker::checkBuiltin(ast::Call& call, const Type* receiver) {
   for (const stdlib::Signature* signature : candidates) {
     if (signature->parameters.size() != arguments.size()) continue;
     Bindings bindings;
+    if (mentionsCatalog(*signature)) {
+      if (catalog_ == nullptr) {
+        diagnostics_
+            .report(diag::Code::E0108, call.function.range,
+                    "`" + name + "` works on the catalog, but no catalog entity is declared")
+            .withHelp(hasSchema()
+                          ? "declare one with `catalog entity NAME key FIELD levels(A > B) { ... }`"
+                          : "check the expression in a script's scope, as `crm eval --script "
+                            "FILE` does");
+        return types_.error();
+      }
+      bindings.emplace("P", types_.named(TypeKind::Entity, catalog_));
+    }
     if (receiver != nullptr && !matches(patternFor(signature->receiver), receiver, bindings, types_)) {
       continue;
     }
@@ -414,7 +451,7 @@ const Type* Checker::checkBuiltin(ast::Call& call, const Type* receiver) {
     const Type* type = substitute(patternFor(signature->result), bindings, types_);
     if (!dynamic) {
       call.signature = signature;
-      return type;
+      return checkRecommendationCall(call, *signature) ? type : types_.error();
     }
     if (result == nullptr) {
       chosen = signature;
@@ -452,6 +489,61 @@ const Type* Checker::checkBuiltin(ast::Call& call, const Type* receiver) {
   }
   diagnostic.withHelp("the forms are: " + forms);
   return types_.error();
+}
+
+// The level argument of a recommendation function must be a string literal
+// naming a catalog level, and viewed() and carted() need the event list.
+bool Checker::checkRecommendationCall(ast::Call& call, const stdlib::Signature& signature) {
+  const std::string& name = call.function.text;
+  int level = levelArgument(signature.id);
+  if (level >= 0 && catalog_ != nullptr) {
+    const ast::Expr& argument = *call.arguments[static_cast<size_t>(level)];
+    std::string levels;
+    for (const auto& known : catalog_->levels) {
+      levels += (levels.empty() ? "`" : ", `") + known.text + "`";
+    }
+    std::string help =
+        levels.empty()
+            ? "declare the levels on the catalog entity, as in `levels(department > category)`"
+            : "the levels of `" + catalog_->name.text + "` are " + levels;
+    const ast::Literal* literal = argument.kind == ast::ExprKind::Literal
+                                      ? &ast::as<ast::Literal>(argument)
+                                      : nullptr;
+    if (literal == nullptr || literal->literalKind != ast::LiteralKind::String) {
+      diagnostics_
+          .report(diag::Code::E0115, argument.range,
+                  "the level of `" + name + "` must be a string literal naming a catalog level")
+          .withHelp(help);
+      return false;
+    }
+    bool known = false;
+    for (const auto& candidate : catalog_->levels) known = known || candidate.text == literal->text;
+    if (!known) {
+      diagnostics_.report(diag::Code::E0115, argument.range,
+                          "'" + literal->text + "' is not a level of the catalog `" +
+                              catalog_->name.text + "`")
+          .withHelp(help);
+      return false;
+    }
+  }
+  if (signature.id == "viewed" || signature.id == "carted") {
+    auto activity = lower::findActivityFields(customer_, catalog_);
+    if (!activity.events || (signature.id == "carted" && activity.events->typeField < 0)) {
+      diagnostics_.report(diag::Code::E0108, call.function.range,
+                          "`" + name + "` reads the customer's events, but the customer has "
+                          "no list of an event entity with " +
+                              std::string(signature.id == "carted"
+                                              ? "a catalog reference, an `at` timestamp and a "
+                                                "`type` field"
+                                              : "a catalog reference and an `at` timestamp"))
+          .withHelp("declare `event entity E key ... { product: " +
+                    (catalog_ != nullptr ? catalog_->name.text : std::string("Product")) +
+                    ", at: timestamp, type: string }` and a field `events: list<E>` in the "
+                    "customer");
+      return false;
+    }
+  }
+  return true;
 }
 
 }  // namespace crm::sema::internal

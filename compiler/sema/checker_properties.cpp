@@ -4,6 +4,7 @@
 #include <map>
 
 #include "compiler/sema/helpers.h"
+#include "runtime/time_zone.h"
 
 namespace crm::sema::internal {
 
@@ -160,6 +161,10 @@ void Checker::checkChannel(ast::ChannelDecl& decl) {
       diagnostics_.report(diag::Code::E0308, value.range,
                           "a channel's `time_zone` is a string literal such as "
                           "\"America/New_York\"");
+    } else if (!runtime::TimeZone::load(ast::as<ast::Literal>(value).text)) {
+      diagnostics_.report(diag::Code::E0308, value.range,
+                          "unknown time zone \"" + ast::as<ast::Literal>(value).text + "\"")
+          .withHelp("use an IANA name such as \"America/New_York\" or \"UTC\"");
     }
   }
   if (auto capacity = found.find("capacity"); capacity != found.end()) {

@@ -117,6 +117,8 @@ TEST(CheckerDeclarations, DomainRules) {
       {"channel send_days", "channel fax { reachable: true  send_days: mon, fry }", {"E0308"}},
       {"channel time_zone literal", "let z = \"UTC\"\nchannel fax { reachable: true  time_zone: z }",
        {"E0308"}},
+      {"channel time_zone unknown",
+       "channel fax { reachable: true  quiet: 10:00..20:00  time_zone: \"Not/AZone\" }", {"E0308"}},
       {"calendar periods", "pressure { at most 3 per 4 calendar days }", {}},
       {"calendar periods zero", "pressure { at most 3 per 0 calendar days }", {"E0303"}},
       {"calendar unit", "pressure { at most 3 per 2 calendar fortnights }", {"E0303"}},

@@ -28,6 +28,7 @@ struct ExampleRun {
 const ExampleRun kExamples[] = {
     {"welcome", "2017-01-10T12:00:00Z"},
     {"post_purchase", "2017-12-05T15:00:00Z"},
+    {"cross_sell", "2017-12-05T15:00:00Z"},
     {"winback", "2018-01-15T00:00:00Z"},
     {"high_value", "2018-02-01T15:00:00Z"},
     {"birthday", "2018-01-15T00:00:00Z"},

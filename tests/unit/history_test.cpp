@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <libpq-fe.h>
 #include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -205,6 +206,51 @@ TEST_F(HistoryTest, ACommittedRunIsAppendedOnceAndRepeatsItsDecisions) {
   EXPECT_EQ(countOf(slurp(path("next.jsonl")), R"("status":"send")"), 10u);
 }
 
+TEST_F(HistoryTest, ARunIdThatDecidedOtherwiseIsRefused) {
+  std::string history = path("history.db");
+  auto first = runArguments(history, "2024-03-05T12:00:00Z", path("first.jsonl"));
+  first.insert(first.end(), {"--run-id", "daily"});
+  ASSERT_EQ(crm(first, "first"), 0) << slurp(path("first.err"));
+  // The same id a day later decides other messages: publishing them would
+  // leave the history without them.
+  auto later = runArguments(history, "2024-03-06T12:00:00Z", path("later.jsonl"));
+  later.insert(later.end(), {"--run-id", "daily"});
+  EXPECT_EQ(crm(later, "later"), 1);
+  EXPECT_NE(slurp(path("later.err")).find("run daily is already in the history with other "
+                                          "messages (10 then, 10 now)"),
+            std::string::npos)
+      << slurp(path("later.err"));
+  EXPECT_FALSE(fs::exists(path("later.jsonl")));
+  EXPECT_EQ(contacts(history).size(), 10u);
+}
+
+TEST_F(HistoryTest, ARunWithoutCommitLeavesTheFileAsItWas) {
+  std::string history = path("history.db");
+  seed(history, "c0", 1, "2024-03-01T08:00:00Z");
+  std::string before = slurp(history);
+  fs::permissions(history, fs::perms::owner_read | fs::perms::group_read);
+  ASSERT_EQ(crm({"run", path("script.crm"), "--as-of", "2024-03-05T12:00:00Z", "--history",
+                 history, "--out", path("out.jsonl")},
+                "dry"),
+            0)
+      << slurp(path("dry.err"));
+  EXPECT_TRUE(slurp(history) == before);
+  fs::permissions(history, fs::perms::owner_read | fs::perms::owner_write);
+}
+
+TEST_F(HistoryTest, EmptyAndNonNumericOptionsAreUsageErrors) {
+  EXPECT_EQ(crm({"run", path("script.crm"), "--history", ""}, "empty"), 2);
+  EXPECT_NE(slurp(path("empty.err")).find("--history: must not be empty"), std::string::npos)
+      << slurp(path("empty.err"));
+  EXPECT_EQ(crm({"run", path("script.crm"), "--history", path("h.db"), "--commit",
+                 "--lock-timeout", "nan"},
+                "nan"),
+            2);
+  EXPECT_NE(slurp(path("nan.err")).find("'nan' is not a finite number"), std::string::npos)
+      << slurp(path("nan.err"));
+  EXPECT_EQ(crm({"test", path("script.crm"), "--min-coverage", "nan"}, "coverage"), 2);
+}
+
 TEST_F(HistoryTest, ConcurrentRunsOnSqliteNeverExceedACap) {
   concurrentRunsKeepTheCap(path("history.db"));
 }
@@ -348,6 +394,25 @@ TEST_F(PostgresHistoryTest, ACommittedRunIsAppendedOnce) {
 
 TEST_F(PostgresHistoryTest, ConcurrentRunsNeverExceedACap) {
   concurrentRunsKeepTheCap(location());
+}
+
+TEST_F(PostgresHistoryTest, AHeldLockTimesOut) {
+  // Creates the tables, then holds the history's lock from another session.
+  ASSERT_EQ(crm(runArguments(location(), "2024-03-05T12:00:00Z", path("first.jsonl")), "first"), 0)
+      << slurp(path("first.err"));
+  PGconn* holder = PQconnectdb(location().c_str());
+  ASSERT_EQ(PQstatus(holder), CONNECTION_OK) << PQerrorMessage(holder);
+  PQclear(PQexec(holder, "SELECT pg_advisory_lock(7201996115)"));
+  auto arguments = runArguments(location(), "2024-03-06T12:00:00Z", path("out.jsonl"));
+  arguments.insert(arguments.end(), {"--lock-timeout", "0.5"});
+  auto started = std::chrono::steady_clock::now();
+  EXPECT_EQ(crm(arguments, "locked"), 1);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(20));
+  EXPECT_NE(slurp(path("locked.err")).find("is locked by another run (waited 0.50 s)"),
+            std::string::npos)
+      << slurp(path("locked.err"));
+  EXPECT_FALSE(fs::exists(path("out.jsonl")));
+  PQfinish(holder);
 }
 
 TEST_F(PostgresHistoryTest, AnUnreachableServerIsAClearError) {
