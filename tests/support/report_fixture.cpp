@@ -224,23 +224,48 @@ std::string lower(std::string text) {
   return text;
 }
 
+// Reads the value of an attribute after its `=`, quoted or not, and moves
+// i past it.
+std::string readAttributeValue(const std::string& html, size_t& i) {
+  if (i < html.size() && (html[i] == '"' || html[i] == '\'')) {
+    char quote = html[i++];
+    size_t close = html.find(quote, i);
+    if (close == std::string::npos) {
+      close = html.size();
+    }
+    std::string value = html.substr(i, close - i);
+    i = close + 1;
+    return value;
+  }
+  size_t start = i;
+  while (i < html.size() && html[i] != '>' &&
+         std::isspace(static_cast<unsigned char>(html[i])) == 0) {
+    ++i;
+  }
+  return html.substr(start, i - start);
+}
+
 // Reads the tag that starts at html[i] == '<' and moves i past it. Returns
 // false for comments, doctypes and other markup that is no start or end tag.
 bool readTag(const std::string& html, size_t& i, Tag& tag, bool& end) {
   size_t start = i;
   ++i;
   end = i < html.size() && html[i] == '/';
-  if (end)
+  if (end) {
     ++i;
+  }
+
   size_t nameStart = i;
-  while (i < html.size() && isNameChar(html[i]))
+  while (i < html.size() && isNameChar(html[i])) {
     ++i;
+  }
   if (i == nameStart) {
     size_t close = html.find('>', start);
     i = close == std::string::npos ? html.size() : close + 1;
     return false;
   }
   tag.name = lower(html.substr(nameStart, i - nameStart));
+
   tag.attributes.clear();
   while (i < html.size() && html[i] != '>') {
     if (std::isspace(static_cast<unsigned char>(html[i])) != 0 || html[i] == '/') {
@@ -256,21 +281,7 @@ bool readTag(const std::string& html, size_t& i, Tag& tag, bool& end) {
     std::string value;
     if (i < html.size() && html[i] == '=') {
       ++i;
-      if (i < html.size() && (html[i] == '"' || html[i] == '\'')) {
-        char quote = html[i++];
-        size_t close = html.find(quote, i);
-        if (close == std::string::npos)
-          close = html.size();
-        value = html.substr(i, close - i);
-        i = close + 1;
-      } else {
-        size_t valueStart = i;
-        while (i < html.size() && html[i] != '>' &&
-               std::isspace(static_cast<unsigned char>(html[i])) == 0) {
-          ++i;
-        }
-        value = html.substr(valueStart, i - valueStart);
-      }
+      value = readAttributeValue(html, i);
     }
     tag.attributes[name] = unescapeHtml(value);
   }
