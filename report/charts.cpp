@@ -17,8 +17,7 @@ constexpr int kBarHeight = 16;
 constexpr int kTop = 6;
 constexpr size_t kLabelCodePoints = 30;
 
-// Colours that stay apart for readers with the common colour-vision
-// deficiencies; series past the tenth repeat them.
+// Ten colours of distinct hues; series past the tenth repeat them.
 const char* const kPalette[] = {"#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
                                 "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"};
 

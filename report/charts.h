@@ -47,7 +47,7 @@ struct CapacityUse {
 };
 
 // One bar per channel. A channel with a capacity gets a track that stands
-// for it, filled in proportion to its messages; channels without one have
+// for it, filled in proportion to its messages. Channels without one have
 // no track and share one scale.
 std::string capacityChart(const std::vector<CapacityUse>& channels);
 std::string capacityTable(const std::vector<CapacityUse>& channels);

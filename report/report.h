@@ -1,10 +1,11 @@
-// The report of one run as a single HTML file: the run's metadata, the
-// members of each segment, the messages per campaign and channel, the
-// dropped candidates per reason, the messages per customer, the channels'
-// capacity use, the most offered products and categories, and the run-time
-// errors. The file needs nothing else to open: styles are inline, charts
-// are SVG drawn here, and it loads no script, font or image. Every number
-// a chart shows is in the markup too (see report/charts.h).
+// The report of one run as a single HTML file. It shows the run's metadata,
+// the members of each segment, the messages per campaign and channel, the
+// dropped candidates per reason and the messages per customer. It also
+// shows the channels' capacity use, the most offered products and
+// categories, and the run-time errors. The file needs nothing else to
+// open: styles are inline, charts are SVG drawn here, and it loads no
+// script, font or image. Every number a chart shows is in the markup too
+// (see report/charts.h).
 #pragma once
 
 #include <cstddef>
@@ -27,7 +28,7 @@ struct ScriptFile {
   std::string sha256;
 };
 
-// What the report says about the run besides its result.
+// The run's metadata that the report shows besides its result.
 struct RunInfo {
   std::vector<ScriptFile> scripts;  // the root script first, then its imports
   int64_t asOf = 0;                 // microseconds since the epoch

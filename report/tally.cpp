@@ -141,8 +141,8 @@ Grid messagesPerCustomerGrid(const run::RunResult& result) {
     ++histogram[messages];
   Grid grid = makeGrid("messages-per-customer", "Customers by number of messages", "messages",
                        {"customers"});
-  uint64_t most = histogram.rbegin()->first;
-  for (uint64_t n = 0; n <= most; ++n) {
+  uint64_t maxMessages = histogram.rbegin()->first;
+  for (uint64_t n = 0; n <= maxMessages; ++n) {
     size_t row = grid.addRow(std::to_string(n));
     auto it = histogram.find(n);
     if (it != histogram.end())

@@ -32,8 +32,8 @@ struct Tally {
   Grid messagesPerCustomer;       // number of messages × "customers"
   std::vector<CapacityUse> capacity;
   std::vector<OfferTally> offers;  // campaigns with an offer, in declaration order
-  // Why there are no categories, when the catalog has a top level that the
-  // report cannot read; empty otherwise.
+  // The reason the report lists no categories although the catalog has a
+  // top level (a kind of field it cannot read); empty otherwise.
   std::string categoryNote;
   Grid errors;  // rule × "errors"
 };

@@ -158,7 +158,7 @@ class ReportBrowserTest : public ::testing::TestWithParam<run::Engine> {
   fs::path reportPath_;
 };
 
-TEST_P(ReportBrowserTest, RenderedDomHoldsEveryChart) {
+TEST_P(ReportBrowserTest, RenderedDomContainsEveryChart) {
   fs::path dom = dir_ / "dom.html";
   fs::path log = dir_ / "chromium.log";
   BrowserRun run = runBrowser(browser({"--dump-dom"}), dir_ / "home", dom, log);
