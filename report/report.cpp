@@ -175,8 +175,6 @@ std::string offersSection(const Tally& tally, const RunInfo& info) {
       std::to_string(kTopOffered) + " most offered per campaign.";
   if (info.categoryLevel.empty()) {
     html += " The catalog declares no levels, so products are not grouped into categories.";
-  } else if (!tally.categoryNote.empty()) {
-    html += " No categories: " + escapeHtml(tally.categoryNote) + ".";
   } else {
     html += " Categories are the catalog's top level, <code>" + escapeHtml(info.categoryLevel) +
             "</code>.";

@@ -165,25 +165,13 @@ std::vector<CapacityUse> capacityUse(const ir::Program& program, const run::RunR
   return channels;
 }
 
-// The text of a category cell, for the column kinds a level can have.
-bool categoryText(const runtime::Column& column, uint32_t row, std::string& text) {
+// The text of a category cell. The checker makes every level a string
+// field (E0115); it may be optional.
+std::string categoryText(const runtime::Column& column, uint32_t row) {
   if (column.isNull(row)) {
-    text = "(none)";
-    return true;
+    return "(none)";
   }
-  switch (column.kind) {
-    case runtime::ColumnKind::String:
-      text = column.pool.text(column.strings[row]);
-      return true;
-    case runtime::ColumnKind::Int:
-      text = std::to_string(column.ints[row]);
-      return true;
-    case runtime::ColumnKind::Bool:
-      text = column.ints[row] != 0 ? "true" : "false";
-      return true;
-    default:
-      return false;
-  }
+  return std::string(column.pool.text(column.strings[row]));
 }
 
 // The counts sorted by count, most first, then by name; at most `top`.
@@ -206,21 +194,13 @@ Grid topGrid(std::string id, std::string title, std::string labelHeading,
 // The category of every offered product key, read from the catalog once.
 std::unordered_map<std::string, std::string> categoriesOf(
     const runtime::Table& catalog, const runtime::Column& level,
-    const std::unordered_set<std::string>& keys, std::string& note) {
+    const std::unordered_set<std::string>& keys) {
   std::unordered_map<std::string, std::string> categories;
-  std::string text;
   for (uint32_t row = 0; row < catalog.rowCount && categories.size() < keys.size(); ++row) {
     std::string key = catalog.keyText(row);
-    if (keys.count(key) == 0)
-      continue;
-    if (!categoryText(level, row, text)) {
-      note = std::string("the catalog's top level `") + level.name + "` is a " +
-             runtime::columnKindName(level.kind) +
-             " field, and the report reads only text, int "
-             "and bool levels";
-      return {};
+    if (keys.count(key) != 0) {
+      categories.emplace(std::move(key), categoryText(level, row));
     }
-    categories.emplace(std::move(key), text);
   }
   return categories;
 }
@@ -247,9 +227,12 @@ void tallyOffers(const ir::Program& program, const runtime::Store& store,
       program.catalogEntity.empty() ? nullptr : store.table(program.catalogEntity);
   const runtime::Column* level =
       catalog != nullptr && !categoryLevel.empty() ? catalog->column(categoryLevel) : nullptr;
+  if (level != nullptr && level->kind != runtime::ColumnKind::String) {
+    level = nullptr;
+  }
   std::unordered_map<std::string, std::string> categoryOf;
   if (level != nullptr && !keys.empty()) {
-    categoryOf = categoriesOf(*catalog, *level, keys, tally.categoryNote);
+    categoryOf = categoriesOf(*catalog, *level, keys);
   }
 
   for (size_t c = 0; c < program.campaigns.size(); ++c) {
@@ -261,7 +244,7 @@ void tallyOffers(const ir::Program& program, const runtime::Store& store,
     offer.distinctProducts = products[c].size();
     offer.products = topGrid("products-" + name, "Most offered products of " + name, "product",
                              products[c], top);
-    if (level != nullptr && tally.categoryNote.empty()) {
+    if (level != nullptr) {
       std::unordered_map<std::string, uint64_t> categories;
       for (const auto& [key, count] : products[c]) {
         auto it = categoryOf.find(key);

@@ -32,10 +32,7 @@ struct Tally {
   Grid messagesPerCustomer;       // number of messages × "customers"
   std::vector<CapacityUse> capacity;
   std::vector<OfferTally> offers;  // campaigns with an offer, in declaration order
-  // The reason the report lists no categories although the catalog has a
-  // top level (a kind of field it cannot read); empty otherwise.
-  std::string categoryNote;
-  Grid errors;  // rule × "errors"
+  Grid errors;                     // rule × "errors"
 };
 
 // Counts the decisions of `result`. `categoryLevel` is the field of the

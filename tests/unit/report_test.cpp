@@ -203,6 +203,99 @@ TEST_P(EmptyReportTest, SectionsSayWhatIsMissing) {
 INSTANTIATE_TEST_SUITE_P(Engines, EmptyReportTest, ::testing::ValuesIn(testing::kEngines),
                          [](const auto& info) { return run::engineName(info.param); });
 
+// Writes `files` into a new folder, runs `main.crm` on `engine` and returns
+// its report.
+std::string reportOf(const std::vector<std::pair<std::string, std::string>>& files,
+                     run::Engine engine, const fs::path& dir, report::RunInfo& info) {
+  fs::create_directories(dir);
+  for (const auto& [name, text] : files)
+    std::ofstream(dir / name) << text;
+  run::Prepared prepared = run::prepareScript((dir / "main.crm").string(), load::LoadOptions{});
+  EXPECT_TRUE(prepared.ok()) << testing::summarize(*prepared.compilation);
+  if (!prepared.ok())
+    return "";
+  run::RunOptions options;
+  options.engine = engine;
+  run::RunResult result = run::runProgram(*prepared.program, *prepared.store, options);
+  info = report::describeRun(prepared);
+  info.engine = engine;
+  return report::buildReport(*prepared.program, *prepared.store, result, info);
+}
+
+class ReportScriptTest : public ::testing::TestWithParam<run::Engine> {
+ protected:
+  void TearDown() override { fs::remove_all(testDir("script", this)); }
+};
+
+TEST_P(ReportScriptTest, ImportedFilesGetTheirHashes) {
+  const std::string schema =
+      "customer entity C key id { id: string }\n"
+      "source people: C from csv(\"people.csv\") { columns { id } }\n";
+  const std::string main = "import \"schema.crm\"\nsegment everyone = true\n";
+  report::RunInfo info;
+  std::string html =
+      reportOf({{"schema.crm", schema}, {"main.crm", main}, {"people.csv", "id\na\n"}}, GetParam(),
+               testDir("script", this), info);
+  ASSERT_EQ(info.scripts.size(), 2u);
+  EXPECT_EQ(fs::path(info.scripts[0].path).filename(), "main.crm");
+  EXPECT_EQ(info.scripts[0].sha256, report::sha256Hex(main));
+  EXPECT_EQ(fs::path(info.scripts[1].path).filename(), "schema.crm");
+  EXPECT_EQ(info.scripts[1].sha256, report::sha256Hex(schema));
+  auto tags = testing::tagsWithin(html, "table-scripts");
+  ASSERT_FALSE(tags.empty());
+  EXPECT_TRUE(has(html, "<td class=\"mono\">" + report::sha256Hex(schema) + "</td>"));
+  EXPECT_EQ(testing::dataValues(html, "chart-segments"),
+            (testing::ChartValues{{{"everyone", "members"}, 1}}));
+}
+
+// The offers of a script whose catalog has the given levels clause.
+std::vector<std::pair<std::string, std::string>> offerFiles(const std::string& levels) {
+  std::string main = R"(
+customer entity C key id { id: string  likes: list<L> }
+entity L key lid { lid: string  cid: string  product: P }
+catalog entity P key pid )" +
+                     levels +
+                     R"( { pid: string  dept: string? }
+source people: C from csv("people.csv") { columns { id } }
+source likes: L from csv("likes.csv") { parent: cid  columns { lid  cid  product } }
+source products: P from csv("products.csv") { null_values: [""]  columns { pid  dept } }
+channel email { reachable: true }
+campaign liked { audience: true  channels: email  offer: customer.likes.map(l, l.product) }
+)";
+  return {{"main.crm", main},
+          {"people.csv", "id\na\nb\n"},
+          {"likes.csv", "lid,cid,product\n1,a,p1\n2,a,p2\n3,b,p1\n4,b,p3\n"},
+          {"products.csv", "pid,dept\np1,food\np2,\np3,food\n"}};
+}
+
+TEST_P(ReportScriptTest, CategoriesComeFromTopLevel) {
+  report::RunInfo info;
+  std::string html =
+      reportOf(offerFiles("levels(dept)"), GetParam(), testDir("script", this), info);
+  EXPECT_EQ(info.categoryLevel, "dept");
+  EXPECT_EQ(testing::dataValues(html, "chart-products-liked"),
+            (testing::ChartValues{
+                {{"p1", "messages"}, 2}, {{"p2", "messages"}, 1}, {{"p3", "messages"}, 1}}));
+  EXPECT_EQ(testing::dataValues(html, "chart-categories-liked"),
+            (testing::ChartValues{{{"food", "messages"}, 3}, {{"(none)", "messages"}, 1}}));
+  EXPECT_EQ(testing::dataValues(html, "table-categories-liked"),
+            (testing::ChartValues{{{"food", "messages"}, 3}, {{"(none)", "messages"}, 1}}));
+}
+
+TEST_P(ReportScriptTest, CatalogWithoutLevelsListsProducts) {
+  report::RunInfo info;
+  std::string html = reportOf(offerFiles(""), GetParam(), testDir("script", this), info);
+  EXPECT_EQ(info.categoryLevel, "");
+  EXPECT_EQ(testing::dataValues(html, "chart-products-liked"),
+            (testing::ChartValues{
+                {{"p1", "messages"}, 2}, {{"p2", "messages"}, 1}, {{"p3", "messages"}, 1}}));
+  EXPECT_TRUE(testing::tagsWithin(html, "chart-categories-liked").empty());
+  EXPECT_TRUE(has(html, "The catalog declares no levels"));
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, ReportScriptTest, ::testing::ValuesIn(testing::kEngines),
+                         [](const auto& info) { return run::engineName(info.param); });
+
 TEST(ReportHtml, EscapesMarkupCharacters) {
   struct Case {
     const char* text;
