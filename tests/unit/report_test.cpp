@@ -171,7 +171,10 @@ INSTANTIATE_TEST_SUITE_P(Engines, ReportTest, ::testing::ValuesIn(testing::kEngi
                          [](const auto& info) { return run::engineName(info.param); });
 
 // A script with customers and nothing to decide still gets every section.
-class EmptyReportTest : public ::testing::TestWithParam<run::Engine> {};
+class EmptyReportTest : public ::testing::TestWithParam<run::Engine> {
+ protected:
+  void TearDown() override { fs::remove_all(testDir("empty", this)); }
+};
 
 TEST_P(EmptyReportTest, SectionsSayWhatIsMissing) {
   fs::path dir = testDir("empty", this);
@@ -188,7 +191,6 @@ TEST_P(EmptyReportTest, SectionsSayWhatIsMissing) {
   report::RunInfo info = report::describeRun(prepared);
   info.engine = GetParam();
   std::string html = report::buildReport(*prepared.program, *prepared.store, result, info);
-  fs::remove_all(dir);
 
   EXPECT_TRUE(has(html, "The script declares no segment."));
   EXPECT_TRUE(has(html, "The script declares no campaign."));
