@@ -79,6 +79,8 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
                          "The instant of the run, RFC 3339 such as 2018-03-01T00:00:00Z "
                          "(default: now, printed so the run can be repeated)");
   runCommand->add_option("--out", run.out, "Write the decisions to this file (default: stdout)");
+  runCommand->add_option("--report", run.report,
+                         "Write an HTML report of the run (charts and tables) to this file");
   runCommand->add_option("--format", run.format, "Decision format: jsonl or csv")
       ->check(CLI::IsMember({"jsonl", "csv"}));
   runCommand->add_option("--threads", run.threads, "Threads evaluating customers (default: all cores)")

@@ -75,6 +75,7 @@ struct RunArguments {
   bool asOfGiven = false;
   std::string out;
   std::string format = "jsonl";
+  std::string report;  // the HTML report's path; empty for none
   unsigned threads = std::max(1u, std::thread::hardware_concurrency());
   std::optional<size_t> maxErrors;
   std::string engine = "jit";

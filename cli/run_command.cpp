@@ -13,9 +13,11 @@
 #include "compiler/driver/driver.h"
 #include "jit/jit.h"
 #include "loader/loader.h"
+#include "report/report.h"
 #include "run/history_run.h"
 #include "run/prepare.h"
 #include "run/run.h"
+#include "runtime/atomic_file.h"
 #include "runtime/time.h"
 
 namespace crm::cli {
@@ -115,6 +117,26 @@ void printSummary(std::ostream& err, const ir::Program& program, const runtime::
   err << timing;
 }
 
+// Writes the HTML report once the decisions are out, so that a report
+// that cannot be written costs no decisions. Returns an exit code.
+int writeReport(const RunArguments& arguments, const run::Prepared& prepared,
+                const run::RunResult& result, int64_t asOf, double writeSeconds,
+                std::ostream& err) {
+  report::RunInfo info = report::describeRun(prepared);
+  info.asOf = asOf;
+  info.engine = arguments.engine == "interp" ? run::Engine::Interpreter : run::Engine::Jit;
+  info.threads = arguments.threads;
+  info.writeSeconds = writeSeconds;
+  std::string html = report::buildReport(*prepared.program, *prepared.store, result, info);
+  std::string error = runtime::writeFileAtomically(arguments.report, html, "the report");
+  if (!error.empty()) {
+    err << "crm: " << error << "; the decisions were written, only the report is missing\n";
+    return kInvalidInput;
+  }
+  err << "report: " << arguments.report << "\n";
+  return kSuccess;
+}
+
 }  // namespace
 
 int parseAsOf(const std::string& text, bool given, const char* command, int64_t& asOf,
@@ -182,6 +204,15 @@ int runRun(const RunArguments& arguments, std::ostream& out, std::ostream& err) 
   }
   if (!arguments.runId.empty() && arguments.history.empty()) {
     err << "crm: --run-id names the run in the contact history, so it needs --history PATH\n";
+    return kUsageError;
+  }
+  if (arguments.report == "-") {
+    err << "crm: --report takes a file path, not '-'; give a path such as --report report.html\n";
+    return kUsageError;
+  }
+  if (!arguments.report.empty() && arguments.report == arguments.out) {
+    err << "crm: --report and --out both name " << arguments.out
+        << "; give the report a path of its own\n";
     return kUsageError;
   }
   run::Prepared prepared;
@@ -294,9 +325,13 @@ int runRun(const RunArguments& arguments, std::ostream& out, std::ostream& err) 
       return kInvalidInput;
     }
   }
+  double writeSeconds = secondsSince(writeStart);
   printSummary(err, program, store, result, arguments, prepared.loadReport.rejectedCount, asOfText, prepared.checkSeconds,
-               prepared.loadSeconds, secondsSince(writeStart));
+               prepared.loadSeconds, writeSeconds);
   err << historyNote;
+  if (!arguments.report.empty()) {
+    return writeReport(arguments, prepared, result, asOf, writeSeconds, err);
+  }
   return kSuccess;
 }
 
