@@ -1,6 +1,6 @@
-// The contact history in an SQLite file. The file is in write-ahead-log
-// mode, so that runs that only read (without --commit) never wait for one
-// that commits. A committing run takes the write lock with BEGIN IMMEDIATE
+// The contact history in an SQLite file. The first committing run puts the
+// file in write-ahead-log mode, so that later runs that only read (without
+// --commit) never wait for one that commits. A committing run takes the write lock with BEGIN IMMEDIATE
 // before it reads, and holds it until it appends; a second committing run
 // waits for it up to the lock timeout. A crash before COMMIT leaves the file
 // as it was: SQLite rolls the transaction back when the file is next opened.

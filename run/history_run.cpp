@@ -23,7 +23,9 @@ int64_t historyHorizon(const ir::Program& program, int64_t asOf) {
   for (const ir::Cap& cap : program.caps) {
     int64_t length = 0;
     if (cap.calendar) {
-      int64_t days = cap.period == ir::Period::Month ? 31 : cap.period == ir::Period::Week ? 7 : 1;
+      int64_t days = 1;
+      if (cap.period == ir::Period::Week) days = 7;
+      if (cap.period == ir::Period::Month) days = 31;
       length = (cap.periods + 1) * days * runtime::kMicrosPerDay;
     } else if (cap.window != nullptr && cap.window->op == ir::Op::Constant) {
       length = cap.window->constant.asInt();

@@ -96,7 +96,7 @@ std::optional<int64_t> nextOpening(const ir::Channel& channel, int64_t at, const
                                    const TimeZone& channelZone) {
   const int64_t limit = at + 14 * kMicrosPerDay;
   int64_t t = at;
-  // Each step moves to the end of the closed stretch that holds `t`: the end
+  // Each step moves to the end of the closed stretch that contains `t`: the end
   // of the quiet hours, the next start of the send window, or the next
   // midnight of a day the channel does not send on.
   for (int step = 0; step < 64 && t <= limit; ++step) {
