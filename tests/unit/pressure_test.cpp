@@ -240,6 +240,24 @@ pressure { at most 3 per 72h }
   EXPECT_TRUE(has(room, R"("status":"send")")) << room;
 }
 
+TEST_P(PressureTest, ARollingCapOfOneKeepsAMinimumGap) {
+  const char* const rules = R"(
+channel email { reachable: true }
+campaign next { audience: true  channels: email }
+pressure { at most 1 per 4h }
+)";
+  std::string soon = run(rules, "2024-05-02T12:00:00Z",
+                         {contact("c1", "old", "email", "2024-05-02T08:00:01Z")});
+  EXPECT_TRUE(has(soon, R"("reason":"capped by `at most 1 per 4h`")")) << soon;
+  std::string later = run(rules, "2024-05-02T12:00:00Z",
+                          {contact("c1", "old", "email", "2024-05-02T08:00:00Z")});
+  EXPECT_TRUE(has(later, R"("status":"send")")) << later;
+  // A message deferred to later counts as well: one due in an hour blocks now.
+  std::string ahead = run(rules, "2024-05-02T12:00:00Z",
+                          {contact("c1", "old", "email", "2024-05-02T13:00:00Z")});
+  EXPECT_TRUE(has(ahead, R"("status":"dropped")")) << ahead;
+}
+
 TEST_P(PressureTest, ACalendarDayInTokyoEndsAtLocalMidnight) {
   customers("id,email,phone,time_zone,max_per_week,consent_email\n"
             "c1,c1@example.test,,Asia/Tokyo,,granted\n");
