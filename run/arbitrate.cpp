@@ -206,8 +206,10 @@ int Arbiter::cappedBy(size_t planIndex, const Candidate& candidate, const Option
       fromHistory = times.size();
       collect(granted_[planIndex], from, to);
       capped = static_cast<int64_t>(times.size()) + 1 > limit;
-      window = formatLocal(from, zone) + " to " + formatLocal(to, zone);
-      counted = std::to_string(times.size()) + " of " + std::to_string(limit) + " in " + window;
+      if (plan.trace) {
+        window = formatLocal(from, zone) + " to " + formatLocal(to, zone);
+        counted = std::to_string(times.size()) + " of " + std::to_string(limit) + " in " + window;
+      }
     } else {
       // Every window of this length that holds the candidate must hold at
       // most `limit` messages: two messages share a window when they are
@@ -232,12 +234,17 @@ int Arbiter::cappedBy(size_t planIndex, const Candidate& candidate, const Option
         while (end + 1 < times.size() && times[end + 1] - times[start] < length) ++end;
         if (static_cast<int64_t>(end - start + 1) > limit) capped = true;
       }
-      counted = std::to_string(before) + " of " + std::to_string(limit) + " in the " +
-                runtime::formatShortDuration(length) + " before " + runtime::formatTimestamp(option.at);
+      if (plan.trace) {
+        counted = std::to_string(before) + " of " + std::to_string(limit) + " in the " +
+                  runtime::formatShortDuration(length) + " before " +
+                  runtime::formatTimestamp(option.at);
+      }
     }
     if (capped) return static_cast<int>(c);
-    step(plan, "cap", cap.text, campaign.name, "room on " + program_.channels[option.channel].name,
-         counted);
+    if (plan.trace) {
+      step(plan, "cap", cap.text, campaign.name,
+           "room on " + program_.channels[option.channel].name, counted);
+    }
   }
   return -1;
 }
@@ -257,20 +264,21 @@ void Arbiter::decide(size_t planIndex, Candidate& candidate) {
       int64_t start = periodStart(channel.capacityPeriod, option.at, zone);
       int64_t end = shiftPeriods(channel.capacityPeriod, start, 1, zone);
       size_t used = capacityUsed(option.channel, start, end);
-      std::string counted = std::to_string(used) + " of " + std::to_string(channel.capacity) +
-                            " per " + periodName(channel.capacityPeriod) + " from " +
-                            formatLocal(start, zone);
+      std::string counted;
+      if (plan.trace) {
+        counted = std::to_string(used) + " of " + std::to_string(channel.capacity) + " per " +
+                  periodName(channel.capacityPeriod) + " from " + formatLocal(start, zone);
+      }
       if (static_cast<int64_t>(used) >= channel.capacity) {
         reason = "no capacity";
-        step(plan, "capacity", channel.name, campaign.name, "full", counted);
-        candidate.notes.push_back(channel.name + ": no capacity (" + counted + ")");
+        if (plan.trace) step(plan, "capacity", channel.name, campaign.name, "full", counted);
         if (firstReason.empty()) {
           firstReason = reason;
           firstRule = "capacity of " + channel.name;
         }
         continue;
       }
-      step(plan, "capacity", channel.name, campaign.name, "room", counted);
+      if (plan.trace) step(plan, "capacity", channel.name, campaign.name, "room", counted);
     }
     std::string counted;
     size_t fromHistory = 0;
@@ -287,9 +295,10 @@ void Arbiter::decide(size_t planIndex, Candidate& candidate) {
           break;
         }
       }
-      step(plan, "cap", rule.text, campaign.name, "capped on " + channel.name,
-           counted + (winner.empty() ? "" : "; winner: " + winner));
-      candidate.notes.push_back(channel.name + ": capped by `" + rule.text + "`");
+      if (plan.trace) {
+        step(plan, "cap", rule.text, campaign.name, "capped on " + channel.name,
+             counted + (winner.empty() ? "" : "; winner: " + winner));
+      }
       if (firstReason.empty()) {
         firstReason = "capped by `" + rule.text + "`";
         firstRule = rule.text;
@@ -308,8 +317,10 @@ void Arbiter::decide(size_t planIndex, Candidate& candidate) {
       ++capacityGranted_[{option.channel, periodStart(channel.capacityPeriod, option.at, zone)}];
     }
     decision.rank = static_cast<uint32_t>(granted_[planIndex].size());
-    step(plan, "decision", campaign.name, campaign.name, "send via " + channel.name,
-         "at " + formatLocal(option.at, *plan.zone) + (option.deferred ? " (deferred)" : ""));
+    if (plan.trace) {
+      step(plan, "decision", campaign.name, campaign.name, "send via " + channel.name,
+           "at " + formatLocal(option.at, *plan.zone) + (option.deferred ? " (deferred)" : ""));
+    }
     return;
   }
   decision.reason = firstReason;

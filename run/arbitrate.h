@@ -26,8 +26,6 @@ struct Option {
 struct Candidate {
   Decision decision;  // reason set: dropped before arbitration
   std::vector<Option> options;
-  // Why listed channels could not carry it, such as `sms: quiet hours`.
-  std::vector<std::string> notes;
   double cost = 0;  // of the first option's channel, for `rank by cost`
 };
 

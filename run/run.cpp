@@ -122,6 +122,7 @@ class Worker {
   std::vector<runtime::TimeZone> channelZones_;
   runtime::TimeZone defaultZone_ = runtime::TimeZone::utc();
   std::optional<runtime::TimeZone> zone_;  // the current customer's
+  std::map<std::string, std::optional<runtime::TimeZone>, std::less<>> zones_;
 };
 
 bool Worker::recordError(uint32_t row, const std::string& rule, const Value& value) {
@@ -163,13 +164,19 @@ std::optional<runtime::TimeZone> Worker::customerZone(uint32_t row) {
     recordError(row, "time_zone", field);
     return std::nullopt;
   }
-  std::string name(field.asString());
-  auto zone = shared_.zone(name);
+  // Most customers share a few zones, so each worker keeps the ones it met.
+  std::string_view name = field.asString();
+  auto known = zones_.find(name);
+  if (known == zones_.end()) {
+    known = zones_.emplace(std::string(name), shared_.zone(std::string(name))).first;
+  }
+  const std::optional<runtime::TimeZone>& zone = known->second;
   if (!zone) {
     recordError(row, "time_zone",
                 Value::error(runtime::ErrorKind::InvalidArgument,
-                             "the customer's time_zone '" + name +
+                             "the customer's time_zone '" + std::string(name) +
                                  "' is not an IANA time zone such as America/New_York"));
+    return std::nullopt;
   }
   return zone;
 }
@@ -179,7 +186,8 @@ bool Worker::evaluateCaps(uint32_t row, internal::CustomerPlan& plan, std::strin
   plan.windows.assign(program_.caps.size(), 0);
   for (size_t c = 0; c < program_.caps.size(); ++c) {
     const ir::Cap& cap = program_.caps[c];
-    Value limit = interpreter_.evaluate(*cap.limit);
+    Value limit = cap.limit->op == ir::Op::Constant ? cap.limit->constant
+                                                    : interpreter_.evaluate(*cap.limit);
     if (limit.isNull()) limit = Value::error(runtime::ErrorKind::InvalidArgument,
                                              "the limit of `" + cap.text + "` is null");
     if (!limit.isError() && limit.asInt() < 0) {
@@ -193,7 +201,8 @@ bool Worker::evaluateCaps(uint32_t row, internal::CustomerPlan& plan, std::strin
     }
     plan.limits[c] = limit.asInt();
     if (cap.window != nullptr) {
-      Value window = interpreter_.evaluate(*cap.window);
+      Value window = cap.window->op == ir::Op::Constant ? cap.window->constant
+                                                        : interpreter_.evaluate(*cap.window);
       if (!window.isError() && (window.isNull() || window.asInt() <= 0)) {
         window = Value::error(runtime::ErrorKind::InvalidArgument,
                               "the window of `" + cap.text + "` is not longer than zero");
@@ -219,7 +228,7 @@ void Worker::evaluateCustomer(uint32_t row) {
     const std::string& name = program_.declarations[segments_[i]].name;
     Value member = interpreter_.declaration(segments_[i]);
     if (recordError(row, name, member)) continue;
-    step("segment", name, "", member.asBool() ? "true" : "false");
+    if (tracing_) step("segment", name, "", member.asBool() ? "true" : "false");
     if (member.is(ValueKind::Bool) && member.asBool()) {
       ++partial_.segmentMembers[i];
       if (options_.collectMembers) partial_.members[i].push_back(row);
@@ -277,10 +286,12 @@ void Worker::evaluateCampaign(uint32_t row, uint32_t index) {
         return shared_.answered.count(prefix + event.id) != 0;
       });
     }
-    std::string ids;
-    for (const auto& event : fired) ids += (ids.empty() ? "" : ", ") + event.id;
-    step("trigger", trigger.name, campaign.name, fired.empty() ? "not fired" : "fired",
-         fired.empty() ? "no new event is due" : "events " + ids);
+    if (tracing_) {
+      std::string ids;
+      for (const auto& event : fired) ids += (ids.empty() ? "" : ", ") + event.id;
+      step("trigger", trigger.name, campaign.name, fired.empty() ? "not fired" : "fired",
+           fired.empty() ? "no new event is due" : "events " + ids);
+    }
     if (fired.empty()) return;
     for (auto& event : fired) decision.events.push_back(std::move(event.id));
   }
@@ -291,7 +302,7 @@ void Worker::evaluateCampaign(uint32_t row, uint32_t index) {
   }
   Value audience = interpreter_.evaluate(*campaign.audience);
   if (audience.isError()) return dropWithError(audience);
-  step("audience", campaign.name, campaign.name, audience.asBool() ? "true" : "false");
+  if (tracing_) step("audience", campaign.name, campaign.name, audience.asBool() ? "true" : "false");
   if (!audience.asBool()) return;
 
   if (campaign.priority != nullptr && campaign.priority->op != ir::Op::Constant) {
@@ -342,50 +353,56 @@ void Worker::evaluateCampaign(uint32_t row, uint32_t index) {
       const Value& reachable = reachable_[channel];
       // An error makes the channel unreachable for this customer only.
       if (recordError(row, declared.name, reachable)) {
-        candidate.notes.push_back(declared.name + ": error");
         continue;
       }
       if (!reachable.asBool()) {
         step("channel", declared.name, campaign.name, "not reachable");
-        candidate.notes.push_back(declared.name + ": not reachable");
         continue;
       }
     }
     const runtime::TimeZone& channelZone = channelZones_[channel];
     if (channelOpen(declared, requested, *zone_, channelZone)) {
-      step("channel", declared.name, campaign.name, "reachable",
-           "open at " + formatLocal(requested, *zone_));
+      if (tracing_) {
+        step("channel", declared.name, campaign.name, "reachable",
+             "open at " + formatLocal(requested, *zone_));
+      }
       candidate.options.push_back({channel, requested, false});
       continue;
     }
     if (campaign.dropWhenQuiet) {
       quiet = true;
-      step("channel", declared.name, campaign.name, "quiet hours",
-           "closed at " + formatLocal(requested, *zone_) + "; the campaign drops");
-      candidate.notes.push_back(declared.name + ": quiet hours");
+      if (tracing_) {
+        step("channel", declared.name, campaign.name, "quiet hours",
+             "closed at " + formatLocal(requested, *zone_) + "; the campaign drops");
+      }
       continue;
     }
     auto opening = nextOpening(declared, requested, *zone_, channelZone);
     if (opening && *opening > runtime::kMaxTimestamp) opening.reset();
     if (!opening) {
       quiet = true;
-      step("channel", declared.name, campaign.name, "never open",
-           "no opening within 14 days of " + formatLocal(requested, *zone_));
-      candidate.notes.push_back(declared.name + ": never open");
+      if (tracing_) {
+        step("channel", declared.name, campaign.name, "never open",
+             "no opening within 14 days of " + formatLocal(requested, *zone_));
+      }
       continue;
     }
-    step("channel", declared.name, campaign.name, "reachable",
-         "deferred from " + formatLocal(requested, *zone_) + " to " +
-             formatLocal(*opening, *zone_));
+    if (tracing_) {
+      step("channel", declared.name, campaign.name, "reachable",
+           "deferred from " + formatLocal(requested, *zone_) + " to " +
+               formatLocal(*opening, *zone_));
+    }
     candidate.options.push_back({channel, *opening, true});
   }
   if (candidate.options.empty()) {
     return drop(quiet ? "quiet hours" : "no reachable channel");
   }
   candidate.cost = program_.channels[candidate.options[0].channel].cost;
-  step("candidate", campaign.name, campaign.name, "candidate",
-       "priority " + std::to_string(decision.priority) +
-           (decision.expectedValue.empty() ? "" : ", expected value " + decision.expectedValue));
+  if (tracing_) {
+    step("candidate", campaign.name, campaign.name, "candidate",
+         "priority " + std::to_string(decision.priority) +
+             (decision.expectedValue.empty() ? "" : ", expected value " + decision.expectedValue));
+  }
   partial_.candidates.push_back(std::move(candidate));
 }
 
