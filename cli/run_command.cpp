@@ -76,23 +76,35 @@ void printSummary(std::ostream& err, const ir::Program& program, const runtime::
     size_t width = 8;
     for (const auto& campaign : program.campaigns) width = std::max(width, campaign.name.size());
     width += 2;
-    err << "\n" << padded("campaign", width + 2) << padded("outcome", 32) << rightAligned("count", 10)
-        << "\n";
+    // The outcome column fits its longest entry, such as a capping rule.
+    size_t outcomeWidth = 32;
+    for (size_t c = 0; c < program.campaigns.size(); ++c) {
+      for (const auto& [channel, count] : result.sendsByChannel[c]) {
+        outcomeWidth = std::max(outcomeWidth, program.channels[channel].name.size() + 11);
+      }
+      for (const auto& [reason, count] : result.dropsByReason[c]) {
+        outcomeWidth = std::max(outcomeWidth, reason.size() + 11);
+      }
+    }
+    err << "\n" << padded("campaign", width + 2) << padded("outcome", outcomeWidth)
+        << rightAligned("count", 10) << "\n";
     for (size_t c = 0; c < program.campaigns.size(); ++c) {
       bool any = false;
       for (const auto& [channel, count] : result.sendsByChannel[c]) {
         err << "  " << padded(program.campaigns[c].name, width)
-            << padded("send via " + program.channels[channel].name, 32)
+            << padded("send via " + program.channels[channel].name, outcomeWidth)
             << rightAligned(grouped(count), 10) << "\n";
         any = true;
       }
       for (const auto& [reason, count] : result.dropsByReason[c]) {
-        err << "  " << padded(program.campaigns[c].name, width) << padded("dropped: " + reason, 32)
+        err << "  " << padded(program.campaigns[c].name, width)
+            << padded("dropped: " + reason, outcomeWidth)
             << rightAligned(grouped(count), 10) << "\n";
         any = true;
       }
       if (!any) {
-        err << "  " << padded(program.campaigns[c].name, width) << padded("no candidates", 32)
+        err << "  " << padded(program.campaigns[c].name, width)
+            << padded("no candidates", outcomeWidth)
             << rightAligned("0", 10) << "\n";
       }
     }
