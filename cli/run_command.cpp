@@ -14,6 +14,7 @@
 #include "jit/jit.h"
 #include "loader/loader.h"
 #include "report/report.h"
+#include "report/html.h"
 #include "run/history_run.h"
 #include "run/prepare.h"
 #include "run/run.h"
@@ -23,21 +24,12 @@
 namespace crm::cli {
 namespace {
 
+using report::grouped;
+
 using Clock = std::chrono::steady_clock;
 
 double secondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-// 1234567 as "1,234,567".
-std::string grouped(size_t n) {
-  std::string digits = std::to_string(n);
-  std::string out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
 }
 
 std::string padded(const std::string& text, size_t width) {
@@ -299,9 +291,9 @@ int runRun(const RunArguments& arguments, std::ostream& out, std::ostream& err) 
     return kInvalidInput;
   }
   auto writeStart = Clock::now();
-  // The history takes the run before the decisions are published, so that
-  // a failure or a kill in between leaves no decision file that the history
-  // does not hold; a repeated run then writes the same decisions.
+  // The history takes the run before the decisions are published. A failure
+  // or a kill in between then leaves no decision file that the history lacks,
+  // and a repeated run writes the same decisions.
   std::string historyNote;
   auto commitHistory = [&]() -> std::string {
     if (!arguments.commit) return "";

@@ -1,6 +1,6 @@
 // The contact history: every message a committed run sent, so that the
 // next runs count them against pressure caps and channel capacity, and do
-// not answer the same trigger event twice. SQLite by default (a file path),
+// not handle the same trigger event twice. SQLite by default (a file path),
 // PostgreSQL for `postgresql://` or `postgres://` locations.
 //
 // A run that commits holds the history's write lock from the moment it
@@ -42,7 +42,7 @@ class History {
   // The as-of of the latest committed run before `asOf`, other than `runId`.
   virtual bool previousRun(const std::string& runId, int64_t asOf,
                            std::optional<int64_t>& previous, std::string& error) = 0;
-  // The messages sent at or after `from`, and every message that answered
+  // The messages sent at or after `from`, and every message that handled
   // a trigger event, leaving out those of `excludeRun`.
   virtual bool contacts(int64_t from, const std::string& excludeRun, std::vector<Contact>& out,
                         std::string& error) = 0;

@@ -155,6 +155,8 @@ class SqliteHistory : public History {
     return select("WHERE run_id = ?", runId, std::nullopt, out, error);
   }
 
+  // NOTE: conversions are counted per response, not per converted
+  // customer, so a rate can exceed 1.
   bool conversionRates(const std::string& excludeRun, std::map<std::string, double>& rates,
                        std::string& error) override {
     Statement statement;

@@ -144,7 +144,7 @@ Value Interpreter::elementFires(const ir::Trigger& trigger, int64_t& dueAt) {
     if (holds.isError() || !holds.asBool()) return holds;
   }
   // Without its time an element is never due: firing it at every run would
-  // answer events of any age.
+  // handle events of any age.
   if (trigger.time == nullptr) {
     return Value::error(ErrorKind::InvalidArgument,
                         "trigger `" + trigger.name + "` needs an `at` field on its elements");

@@ -87,6 +87,7 @@ class Arbiter {
   // capacity; and the messages granted per (channel, period start).
   std::vector<std::vector<int64_t>> historyTimes_;
   std::map<std::pair<uint32_t, int64_t>, size_t> capacityGranted_;
+  std::vector<int64_t> times_;  // scratch for the messages a cap counts
 };
 
 void Arbiter::step(const CustomerPlan& plan, std::string stage, std::string name,
@@ -97,6 +98,9 @@ void Arbiter::step(const CustomerPlan& plan, std::string stage, std::string name
 }
 
 void Arbiter::addHistory(const std::vector<history::Contact>& contacts) {
+  // Naming every planned customer costs a string each, so an empty history
+  // skips it.
+  if (contacts.empty()) return;
   std::unordered_map<std::string_view, int> channelByName;
   for (size_t c = 0; c < program_.channels.size(); ++c) {
     channelByName[program_.channels[c].name] = static_cast<int>(c);
@@ -189,7 +193,8 @@ int Arbiter::cappedBy(size_t planIndex, const Candidate& candidate, const Option
     const ir::Cap& cap = program_.caps[c];
     if (!inScope(cap, self)) continue;
     int64_t limit = plan.limits[c];
-    std::vector<int64_t> times;
+    std::vector<int64_t>& times = times_;
+    times.clear();
     auto collect = [&](const std::vector<Message>& messages, int64_t from, int64_t to) {
       for (const Message& m : messages) {
         if (m.at >= from && m.at < to && inScope(cap, m)) times.push_back(m.at);
@@ -211,8 +216,8 @@ int Arbiter::cappedBy(size_t planIndex, const Candidate& candidate, const Option
         counted = std::to_string(times.size()) + " of " + std::to_string(limit) + " in " + window;
       }
     } else {
-      // Every window of this length that holds the candidate must hold at
-      // most `limit` messages: two messages share a window when they are
+      // Every window of this length that contains the candidate may contain
+      // at most `limit` messages. Two messages share a window when they are
       // less than its length apart.
       int64_t length = plan.windows[c];
       int64_t from = option.at - length + 1;

@@ -47,9 +47,9 @@ void arbitrate(const ir::Program& program, const runtime::Table& customers,
                const std::vector<CustomerPlan>& plans, std::vector<Candidate>& candidates,
                const std::vector<history::Contact>* contacts, std::vector<TraceStep>& trace);
 
-// Whether expected value `a` ranks before `b`: numbers compare exactly
-// across int, double and decimal, highest first; a NaN or a missing value
-// ranks after every number.
+// Returns whether expected value `a` ranks before `b`. Numbers compare
+// exactly across int, double and decimal, highest first, and a NaN or a
+// missing value ranks after every number.
 bool expectedBefore(const runtime::Value& a, const runtime::Value& b);
 
 }  // namespace crm::run::internal

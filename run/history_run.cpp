@@ -17,7 +17,7 @@ void HistorySession::applyTo(RunOptions& options) const {
 
 int64_t historyHorizon(const ir::Program& program, int64_t asOf) {
   // A month and a day covers the longest capacity period (a week) and a
-  // calendar month in any time zone; rolling windows and longer calendar
+  // calendar month in any time zone. Rolling windows and longer calendar
   // windows add their own length.
   int64_t reach = 32 * runtime::kMicrosPerDay;
   for (const ir::Cap& cap : program.caps) {

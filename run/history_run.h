@@ -30,7 +30,7 @@ struct HistorySession {
 };
 
 // The earliest instant any cap or capacity of `program` can count at
-// `asOf`: older messages are not read. Trigger answers are always read.
+// `asOf`: older messages are not read. Trigger handles are always read.
 int64_t historyHorizon(const ir::Program& program, int64_t asOf);
 
 // A hash of the scripts' text, as 16 hexadecimal digits.

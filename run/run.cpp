@@ -39,10 +39,10 @@ struct Partial {
   size_t customers = 0;
 };
 
-// What every worker shares: the answered trigger events of the history, as
+// What every worker shares: the handled trigger events of the history, as
 // `customer \x1f campaign \x1f event`, and the loaded time zones.
 struct Shared {
-  std::unordered_set<std::string> answered;
+  std::unordered_set<std::string> handled;
   std::mutex zoneMutex;
   std::map<std::string, std::optional<runtime::TimeZone>> zones;
 
@@ -280,10 +280,10 @@ void Worker::evaluateCampaign(uint32_t row, uint32_t index) {
         options_.previousRun.value_or(std::numeric_limits<int64_t>::min()), &fired);
     // A trigger whose condition fails does not fire, and the error is counted.
     if (recordError(row, trigger.name, fires)) return;
-    if (!shared_.answered.empty() && !fired.empty()) {
+    if (!shared_.handled.empty() && !fired.empty()) {
       std::string prefix = customers_.keyText(row) + '\x1f' + campaign.name + '\x1f';
       std::erase_if(fired, [&](const auto& event) {
-        return shared_.answered.count(prefix + event.id) != 0;
+        return shared_.handled.count(prefix + event.id) != 0;
       });
     }
     if (tracing_) {
@@ -456,7 +456,7 @@ RunResult runProgram(const ir::Program& program, const runtime::Store& store,
   if (options.contacts != nullptr) {
     for (const auto& contact : *options.contacts) {
       for (const auto& event : contact.events) {
-        shared.answered.insert(contact.customer + '\x1f' + contact.campaign + '\x1f' + event);
+        shared.handled.insert(contact.customer + '\x1f' + contact.campaign + '\x1f' + event);
       }
     }
   }

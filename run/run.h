@@ -44,7 +44,7 @@ struct RunOptions {
   // Called now and then with the number of customers done, from one thread.
   std::function<void(size_t done)> progress;
   // The contact history: earlier messages count toward pressure caps and
-  // channel capacity, and answered trigger events do not fire again. Null
+  // channel capacity, and handled trigger events do not fire again. Null
   // runs with an empty history.
   const std::vector<history::Contact>* contacts = nullptr;
   // The instant of the previous run: trigger events due at or before it
@@ -82,7 +82,7 @@ struct Decision {
   bool deferred = false;      // moved past the channel's quiet hours or out of its window
   std::string rule;           // the pressure rule or channel that dropped it
   std::string winner;         // the campaign that took the room, or `history`
-  std::vector<std::string> events;  // the trigger events it answers
+  std::vector<std::string> events;  // the trigger events it handles
 };
 
 // A run-time error inside one customer's evaluation.

@@ -125,8 +125,8 @@ std::optional<int64_t> nextOpening(const ir::Channel& channel, int64_t at, const
         continue;
       }
     }
-    // A day the channel does not send on: the next day, at the start of the
-    // send window or at midnight; the next step checks the quiet hours.
+    // On a day the channel does not send, move to the next day at the start
+    // of the send window or at midnight. The next step checks quiet hours.
     const TimeZone& zone = daysZone(channel, local, channelZone);
     int start = channel.sendWindow.present ? channel.sendWindow.startMinute : 0;
     next = zone.toInstant(atDay(civilDays(zone.toCivil(t)) + 1, start));

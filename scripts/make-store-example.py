@@ -5,7 +5,7 @@ Reads events_2019-Oct_head.csv from the data folder ($CRM_DATA_DIR, default
 ../shared/data beside the checkout) and writes examples/data/store/:
 
 - events.csv: every complete event row, with an event id (`e` and the row
-  number) so that triggers can name the event they answer, the ` UTC`
+  number) so that triggers can name the event they handle, the ` UTC`
   suffix dropped from the time, and the user id as the customer key;
 - products.csv: one row per product, with its universe and category (the
   first two parts of the dotted category code, `other` when it is empty),

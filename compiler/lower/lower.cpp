@@ -290,6 +290,8 @@ void Lowering::lowerPressure(const ast::PressureDecl& decl) {
         ir::Cap cap;
         cap.block = blockIndex;
         cap.limit = lower(*rule.limit);
+        // NOTE: lowering has no source text, so a limit that is an expression
+        // reads `N` in reasons and traces, and `72h` reads `3d`.
         std::string limitText = rule.limit->kind == ast::ExprKind::Literal
                                     ? std::to_string(ast::as<ast::Literal>(*rule.limit).intValue)
                                     : "N";

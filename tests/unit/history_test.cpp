@@ -1,7 +1,7 @@
-// The contact history end to end, through the real `crm` program: runs that
-// commit, repeated run ids, runs started together against one cap, a locked
-// history, runs killed at random points, and the same on a real PostgreSQL
-// server on a Unix socket.
+// The contact history end to end, through the real `crm` program. Covers
+// runs that commit, repeated run ids, runs started together against one cap,
+// a locked history and runs killed at random points, on SQLite and on a real
+// PostgreSQL server on a Unix socket.
 #include <gtest/gtest.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -180,7 +180,7 @@ class HistoryTest : public ::testing::Test {
   fs::path dir_;
 };
 
-TEST_F(HistoryTest, ACommittedRunIsAppendedOnceAndRepeatsItsDecisions) {
+TEST_F(HistoryTest, CommitAppendsRunOnce) {
   std::string history = path("history.db");
   ASSERT_EQ(crm(runArguments(history, "2024-03-05T12:00:00Z", path("first.jsonl")), "first"), 0)
       << slurp(path("first.err"));
@@ -224,7 +224,7 @@ TEST_F(HistoryTest, ARunIdThatDecidedOtherwiseIsRefused) {
   EXPECT_EQ(contacts(history).size(), 10u);
 }
 
-TEST_F(HistoryTest, ARunWithoutCommitLeavesTheFileAsItWas) {
+TEST_F(HistoryTest, DryRunLeavesFileUnchanged) {
   std::string history = path("history.db");
   seed(history, "c0", 1, "2024-03-01T08:00:00Z");
   std::string before = slurp(history);
@@ -255,7 +255,7 @@ TEST_F(HistoryTest, ConcurrentRunsOnSqliteNeverExceedACap) {
   concurrentRunsKeepTheCap(path("history.db"));
 }
 
-TEST_F(HistoryTest, ALockedHistoryIsAClearErrorAndNothingIsWritten) {
+TEST_F(HistoryTest, LockedHistoryTimesOut) {
   std::string history = path("history.db");
   seed(history, "c0", 1, "2024-03-01T08:00:00Z");
   sqlite3* db = nullptr;
@@ -293,7 +293,7 @@ TEST_F(HistoryTest, MissingHistoryAndBadOptionsAreClearErrors) {
       << slurp(path("folder.err"));
 }
 
-TEST_F(HistoryTest, ARunKilledAnywhereLeavesTheHistoryWholeOrUnchanged) {
+TEST_F(HistoryTest, KilledRunLeavesHistoryWhole) {
   // More customers, so that the run takes long enough to be killed in
   // each of its stages: loading, evaluating, writing and committing.
   std::string customers = "id\n";
@@ -325,7 +325,7 @@ TEST_F(HistoryTest, ARunKilledAnywhereLeavesTheHistoryWholeOrUnchanged) {
     int status = waitFor(run);
     if (status == 0) ++completed;
 
-    // The history holds the seed and either nothing or all of the run.
+    // The history contains the seed and either nothing or all of the run.
     size_t messages = contacts(history).size();
     EXPECT_TRUE(messages == 1 || messages == 5001) << "kill point " << point << ": " << messages;
     // A decision file under its final name is complete.
@@ -381,7 +381,7 @@ std::string PostgresHistoryTest::startError_;
 testing::PostgresServer* PostgresHistoryTest::server_ = nullptr;
 int PostgresHistoryTest::databases_ = 0;
 
-TEST_F(PostgresHistoryTest, ACommittedRunIsAppendedOnce) {
+TEST_F(PostgresHistoryTest, CommitAppendsRunOnce) {
   ASSERT_EQ(crm(runArguments(location(), "2024-03-05T12:00:00Z", path("first.jsonl")), "first"), 0)
       << slurp(path("first.err"));
   ASSERT_EQ(crm(runArguments(location(), "2024-03-05T12:00:00Z", path("again.jsonl")), "again"), 0)
@@ -415,7 +415,7 @@ TEST_F(PostgresHistoryTest, AHeldLockTimesOut) {
   PQfinish(holder);
 }
 
-TEST_F(PostgresHistoryTest, AnUnreachableServerIsAClearError) {
+TEST_F(PostgresHistoryTest, UnreachableServerFails) {
   EXPECT_EQ(crm({"run", path("script.crm"), "--as-of", "2024-03-05T12:00:00Z", "--history",
                  "postgresql:///nowhere?host=" + path("no-socket-here"), "--commit"},
                 "unreachable"),

@@ -1,7 +1,7 @@
 // Channels, pressure caps, arbitration and the contact history through the
 // whole run: send times across daylight-saving changes, send windows and
 // quiet hours in the customer's time zone, rolling and calendar windows,
-// capacity shared by all customers, transactional messages, answered
+// capacity shared by all customers, transactional messages, handled
 // trigger events. Every expected value is worked out by hand, on every
 // engine.
 #include <gtest/gtest.h>
@@ -130,7 +130,7 @@ bool has(const std::string& out, const std::string& text) {
   return out.find(text) != std::string::npos;
 }
 
-TEST_P(PressureTest, FifteenDaysLaterAtTwoCrossesTheEndOfDaylightSavingOnce) {
+TEST_P(PressureTest, DelayCrossesDaylightSavingEnd) {
   // 2021-10-24 17:00 in New York is EDT (-04:00); clocks go back on
   // 2021-11-07, so 2021-11-08 14:00 is EST (-05:00), 19:00 UTC.
   std::string out = run(R"(
@@ -276,7 +276,7 @@ pressure { at most 1 per calendar day }
   EXPECT_TRUE(has(sameDay, R"("reason":"capped by `at most 1 per calendar day`")")) << sameDay;
 }
 
-TEST_P(PressureTest, TheBestRankedCandidatesFillTheCapAndTheRestNameTheWinner) {
+TEST_P(PressureTest, CapKeepsBestRankedNamesWinner) {
   std::string out = run(R"(
 channel email { reachable: true }
 campaign low { audience: true  channels: email  priority: 1 }
@@ -325,7 +325,7 @@ pressure { at most 1 per 7d }
   EXPECT_TRUE(has(capped, R"("campaign":"promo","status":"dropped")")) << capped;
 }
 
-TEST_P(PressureTest, ExemptCampaignsAndChannelCapsFallBackToTheNextChannel) {
+TEST_P(PressureTest, ExemptAndChannelCapFallBack) {
   std::string out = run(R"(
 channel sms { reachable: true }
 channel email { reachable: true }
@@ -360,7 +360,7 @@ pressure { at most (weekly < 3 ? weekly : 3) per 7d }
   EXPECT_TRUE(has(out, R"("customer":"c2","campaign":"two","status":"send")")) << out;
 }
 
-TEST_P(PressureTest, CapacityGoesToTheBestCandidatesOfAllCustomers) {
+TEST_P(PressureTest, CapacityGoesToBestCandidates) {
   customers("id,email,phone,time_zone,max_per_week,consent_email\n"
             "c1,a@example.test,,,,granted\n"
             "c2,b@example.test,,,,granted\n"
@@ -427,14 +427,14 @@ campaign thanks { audience: true  trigger: bought  channels: email }
   std::string all = run(rules, "2024-06-10T12:00:00Z");
   EXPECT_TRUE(has(all, R"("events":["o1","o2","o3"])")) << all;
 
-  // o2 was answered before (a replay of the same event); o1 was due
+  // o2 was handled before (a replay of the same event); o1 was due
   // before the previous run.
-  history::Contact answered = contact("c1", "thanks", "email", "2024-06-09T12:00:00Z");
-  answered.events = {"o2"};
-  std::string fresh = run(rules, "2024-06-10T12:00:00Z", {answered}, at("2024-06-08T12:00:00Z"));
+  history::Contact handled = contact("c1", "thanks", "email", "2024-06-09T12:00:00Z");
+  handled.events = {"o2"};
+  std::string fresh = run(rules, "2024-06-10T12:00:00Z", {handled}, at("2024-06-08T12:00:00Z"));
   EXPECT_TRUE(has(fresh, R"("events":["o3"])")) << fresh;
 
-  history::Contact both = answered;
+  history::Contact both = handled;
   both.events = {"o2", "o3"};
   std::string none = run(rules, "2024-06-10T12:00:00Z", {both}, at("2024-06-08T12:00:00Z"));
   EXPECT_EQ(none, "");
@@ -463,7 +463,7 @@ pressure { at most 2 per 7d }
   EXPECT_TRUE(has(none, R"("campaign":"beta","status":"dropped")")) << none;
 }
 
-TEST_P(PressureTest, TheTraceShowsSegmentsChannelsCapsAndTheDecision) {
+TEST_P(PressureTest, TraceShowsEveryStep) {
   std::string out = run(R"(
 segment spender = customer.orders.size() >= 0
 channel sms { reachable: false }
