@@ -14,7 +14,7 @@ packages=(
   libspdlog-dev libfmt-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libutf8proc-dev libcctz-dev tzdata
   libsimdjson-dev libsqlite3-dev sqlite3 libpq-dev postgresql libbenchmark-dev
-  libre2-dev libedit-dev libssl-dev chromium
+  libre2-dev libedit-dev libssl-dev chromium clang-19 libclang-rt-19-dev
 )
 
 missing=()

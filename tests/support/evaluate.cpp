@@ -1,9 +1,13 @@
 #include "tests/support/evaluate.h"
 
+#include <bit>
+#include <cmath>
+
 #include "compiler/driver/expression.h"
 #include "compiler/lower/lower.h"
 #include "interp/interpreter.h"
 #include "jit/jit.h"
+#include "runtime/value_json.h"
 
 namespace crm::testing {
 
@@ -51,6 +55,28 @@ Evaluation evaluate(const std::string& expression, run::Engine engine,
   }
   result.value = interpreter.evaluate(*lowered.expression);
   return result;
+}
+
+bool sameValue(const runtime::Value& a, const runtime::Value& b) {
+  if (a.kind() != b.kind()) return false;
+  if (a.isError()) {
+    return a.asError().kind == b.asError().kind && a.asError().message == b.asError().message;
+  }
+  if (a.is(runtime::ValueKind::Double)) {
+    double x = a.asDouble();
+    double y = b.asDouble();
+    if (std::isnan(x) || std::isnan(y)) return std::isnan(x) && std::isnan(y);
+    return std::bit_cast<uint64_t>(x) == std::bit_cast<uint64_t>(y);
+  }
+  // The tagged encoding writes doubles inside lists in their shortest
+  // round-trip form, so equal text is equal bits there too.
+  return runtime::encodeTagged(a) == runtime::encodeTagged(b);
+}
+
+std::string describe(const runtime::Value& value) {
+  std::string text = runtime::encodeTagged(value);
+  if (value.isError()) text += std::string(" (") + runtime::errorKindName(value.asError().kind) + ")";
+  return text;
 }
 
 }  // namespace crm::testing

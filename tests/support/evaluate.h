@@ -25,4 +25,12 @@ Evaluation evaluate(const std::string& expression, run::Engine engine,
                     const std::map<std::string, runtime::Value>& bindings = {},
                     int64_t now = 0);
 
+// Whether the engines agree on a value: the same kind and value, doubles
+// bit for bit with any NaN equal to any NaN, errors of the same kind and
+// message.
+bool sameValue(const runtime::Value& a, const runtime::Value& b);
+
+// The value in the tagged encoding, with an error's kind.
+std::string describe(const runtime::Value& value);
+
 }  // namespace crm::testing

@@ -77,31 +77,9 @@ uint64_t caseSeed(uint64_t seed, uint64_t index) {
 
 // ---------------------------------------------------------------- expressions
 
-std::string describe(const Value& value) {
-  std::string text = runtime::encodeTagged(value);
-  if (value.isError()) text += std::string(" (") + runtime::errorKindName(value.asError().kind) + ")";
-  return text;
-}
-
-bool sameValue(const Value& a, const Value& b) {
-  if (a.kind() != b.kind()) return false;
-  if (a.isError()) {
-    return a.asError().kind == b.asError().kind && a.asError().message == b.asError().message;
-  }
-  if (a.is(runtime::ValueKind::Double)) {
-    double x = a.asDouble();
-    double y = b.asDouble();
-    if (std::isnan(x) || std::isnan(y)) return std::isnan(x) && std::isnan(y);
-    return std::bit_cast<uint64_t>(x) == std::bit_cast<uint64_t>(y);
-  }
-  // The tagged encoding writes doubles inside lists in their shortest
-  // round-trip form, so equal text is equal bits there too.
-  return runtime::encodeTagged(a) == runtime::encodeTagged(b);
-}
-
 std::string describe(const testing::Evaluation& evaluation) {
   if (!evaluation.checked) return "does not check: " + evaluation.diagnostics;
-  return describe(evaluation.value) + " : " + evaluation.type;
+  return testing::describe(evaluation.value) + " : " + evaluation.type;
 }
 
 struct ExpressionResults {
@@ -112,7 +90,7 @@ struct ExpressionResults {
   bool agree() const {
     if (interpreter.checked != jit.checked) return false;
     if (!interpreter.checked) return true;
-    return interpreter.type == jit.type && sameValue(interpreter.value, jit.value);
+    return interpreter.type == jit.type && testing::sameValue(interpreter.value, jit.value);
   }
 };
 
@@ -295,7 +273,7 @@ std::string declarationValues(const ir::Program& program, const runtime::Store& 
     interpreter.setCustomer(row);
     for (uint32_t i = 0; i < program.declarations.size(); ++i) {
       out << "customer row " << row << ", " << program.declarations[i].name << " = "
-          << describe(interpreter.declaration(i)) << "\n";
+          << testing::describe(interpreter.declaration(i)) << "\n";
     }
   }
   return out.str();
