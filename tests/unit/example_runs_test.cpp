@@ -1,7 +1,7 @@
-// Runs every example script on the bundled Complete Journey data at a fixed
-// instant and compares the decisions with the checked-in files in
-// examples/expected/. CRM_UPDATE_GOLDEN=1 rewrites those files instead
-// (scripts/update-golden.sh does it for every golden test).
+// Runs every example script on its bundled data at a fixed instant and
+// compares the decisions with the checked-in file of its folder,
+// examples/NAME/expected.jsonl. CRM_UPDATE_GOLDEN=1 rewrites those files
+// instead (scripts/update-golden.sh does it for every golden test).
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -18,6 +18,7 @@ namespace crm {
 namespace {
 
 struct ExampleRun {
+  // The folder under examples/, which holds NAME.crm and expected.jsonl.
   const char* name;
   // Chosen so that the example's segments have members in its data: 2017
   // for the Complete Journey scripts, two hours after the end of the store's
@@ -54,7 +55,8 @@ TEST_P(ExampleRunTest, DecisionsMatchTheCheckedInFile) {
   const auto& [example, engine] = GetParam();
   std::string root = CRM_SOURCE_DIR;
   run::Prepared prepared =
-      run::prepareScript(root + "/examples/" + example.name + ".crm", load::LoadOptions{});
+      run::prepareScript(root + "/examples/" + example.name + "/" + example.name + ".crm",
+                        load::LoadOptions{});
   ASSERT_TRUE(prepared.ok()) << testing::summarize(*prepared.compilation);
   int64_t asOf = *runtime::parseTimestamp(example.asOf);
 
@@ -62,7 +64,7 @@ TEST_P(ExampleRunTest, DecisionsMatchTheCheckedInFile) {
   std::string parallel = decisionsOf(prepared, asOf, 2, engine);
   EXPECT_EQ(single, parallel) << "the decisions depend on the thread count";
 
-  std::string expectedPath = root + "/examples/expected/" + example.name + ".jsonl";
+  std::string expectedPath = root + "/examples/" + example.name + "/expected.jsonl";
   if (std::getenv("CRM_UPDATE_GOLDEN") != nullptr) {
     std::ofstream(expectedPath, std::ios::binary) << single;
     return;

@@ -265,7 +265,7 @@ TEST_P(TestCommand, CoverageCountsSegmentsCampaignsChannels) {
 
 TEST_P(TestCommand, ACapThatDropsACandidateIsCovered) {
   TestRun result =
-      runTests({std::string(CRM_SOURCE_DIR) + "/examples/winback.crm", "--coverage"}, GetParam());
+      runTests({std::string(CRM_SOURCE_DIR) + "/examples/winback/winback.crm", "--coverage"}, GetParam());
   EXPECT_NE(result.out.find("  covered     pressure rule `at most 1 per 14d in group winback` ("),
             std::string::npos)
       << result.out;
