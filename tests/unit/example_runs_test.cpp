@@ -18,11 +18,12 @@ namespace crm {
 namespace {
 
 struct ExampleRun {
-  // The folder under examples/, which holds NAME.crm and expected.jsonl.
+  // The folder under examples/, which contains NAME.crm and expected.jsonl.
   const char* name;
   // Chosen so that the example's segments have members in its data: 2017
   // for the Complete Journey scripts, two hours after the end of the store's
-  // clickstream, so that its delayed triggers are due.
+  // clickstream, so that its delayed triggers are due, and for the call
+  // center 09:30 in Moscow, when it is open.
   const char* asOf;
 };
 
@@ -34,6 +35,9 @@ const ExampleRun kExamples[] = {
     {"high_value", "2018-02-01T15:00:00Z"},
     {"birthday", "2018-01-15T00:00:00Z"},
     {"store_journeys", "2019-10-01T05:00:00Z"},
+    {"cart_abandonment", "2019-10-01T05:00:00Z"},
+    {"browse_abandonment", "2019-10-01T05:00:00Z"},
+    {"vip_call_center", "2019-10-01T06:30:00Z"},
 };
 
 std::string decisionsOf(const run::Prepared& prepared, int64_t asOf, unsigned threads,

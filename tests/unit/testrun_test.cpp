@@ -52,7 +52,7 @@ TEST_P(TestCommand, ExamplesPass) {
   // Two of them pass only because pressure caps apply: the birthday coupon
   // loses the calendar day to the greeting, and the win-back mailer loses
   // its group's 14 days to the coupon.
-  EXPECT_EQ(result.out, "17 passed, 0 failed\n");
+  EXPECT_EQ(result.out, "32 passed, 0 failed\n");
   EXPECT_EQ(result.exitCode, cli::kSuccess);
 }
 
