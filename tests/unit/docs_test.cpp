@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -126,6 +127,9 @@ TEST(DocBlocks, OutputMatchesWithEllipses) {
 }
 
 // ---- The documents.
+
+// The exit code of `timeout` when the command ran out of time.
+constexpr int kTimedOut = 124;
 
 struct Outcome {
   int exitCode = -1;
@@ -254,14 +258,6 @@ std::string checkCrmBlock(const BlockInfo& info, const std::string& text, Scratc
     return errors;
   }
 
-  fs::path path = scratch.root() / info.file.value_or(defaultName);
-  if (info.fragment && !info.context) {
-    source::SourceManager sources;
-    diag::DiagnosticEngine diagnostics(sources);
-    parse::parseFile(sources.add(path.string(), text), diagnostics);
-    return diagnostics.errorCount() > 0 ? diagnosticsText(sources, diagnostics) : "";
-  }
-
   // The import of the context goes on the fragment's first line, so that
   // line numbers stay those of the block.
   std::string script = text;
@@ -270,11 +266,19 @@ std::string checkCrmBlock(const BlockInfo& info, const std::string& text, Scratc
   }
   // A file= block is checked as the whole file, with the blocks appended
   // before it.
+  fs::path path = scratch.root() / info.file.value_or(defaultName);
   std::optional<std::string> inlineText = script;
   if (info.file) {
     std::string failure = scratch.write(*info.file, script);
     if (!failure.empty()) return failure;
     inlineText.reset();
+  }
+
+  if (info.fragment && !info.context) {
+    source::SourceManager sources;
+    diag::DiagnosticEngine diagnostics(sources);
+    parse::parseFile(sources.add(path.string(), text), diagnostics);
+    return diagnostics.errorCount() > 0 ? diagnosticsText(sources, diagnostics) : "";
   }
   auto compilation = driver::checkScripts({{path.string(), inlineText}});
   return compilation->hasErrors()
@@ -289,7 +293,8 @@ void runShellBlock(const std::string& where, const BlockInfo& info, const std::s
     Outcome outcome = scratch.run(command.command);
     std::string place = where + ": `" + command.command + "`";
     EXPECT_EQ(outcome.exitCode, info.exitCode)
-        << place << " exited with " << outcome.exitCode << "; output:\n"
+        << place << " exited with " << outcome.exitCode
+        << (outcome.exitCode == kTimedOut ? " (timed out after 60 s)" : "") << "; output:\n"
         << outcome.output;
     if (!command.expectedOutput.empty()) {
       EXPECT_TRUE(outputMatches(command.expectedOutput, outcome.output))
