@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "run/prepare.h"
@@ -87,6 +89,26 @@ INSTANTIATE_TEST_SUITE_P(
       return std::string(std::get<0>(info.param).name) + "_" +
              run::engineName(std::get<1>(info.param));
     });
+
+// Every folder of examples/ other than the shared schema and data is a
+// scenario: its script, its expected decisions and its README are there,
+// and the table above runs it.
+TEST(ExampleFolders, EachHasScriptDecisionsAndReadme) {
+  namespace fs = std::filesystem;
+  std::set<std::string> listed;
+  for (const auto& example : kExamples) listed.insert(example.name);
+
+  std::set<std::string> folders;
+  for (const auto& entry : fs::directory_iterator(fs::path(CRM_SOURCE_DIR) / "examples")) {
+    std::string name = entry.path().filename().string();
+    if (!entry.is_directory() || name == "schema" || name == "data") continue;
+    folders.insert(name);
+    EXPECT_TRUE(fs::is_regular_file(entry.path() / (name + ".crm"))) << name;
+    EXPECT_TRUE(fs::is_regular_file(entry.path() / "expected.jsonl")) << name;
+    EXPECT_TRUE(fs::is_regular_file(entry.path() / "README.md")) << name;
+  }
+  EXPECT_EQ(folders, listed) << "add each example folder to kExamples";
+}
 
 }  // namespace
 }  // namespace crm
