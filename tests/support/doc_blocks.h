@@ -25,12 +25,12 @@ std::vector<CodeBlock> extractBlocks(const std::string& markdown, std::string& f
 // The meaning of an info string such as `crm fragment context=PATH` or
 // `sh exit=1`.
 struct BlockInfo {
-  std::string language;               // empty for a block without info string
-  bool fragment = false;              // crm: declarations that need a context
-  bool expression = false;            // crm: one expression per line
-  std::optional<std::string> file;    // file=PATH: saved there before later blocks
-  std::optional<std::string> context; // context=PATH: the script that gives names
-  int exitCode = 0;                   // exit=N: the exit code of every command
+  std::string language;                   // empty for a block without info string
+  bool fragment = false;                  // crm: declarations that need a context
+  bool expression = false;                // crm: one expression per line
+  std::optional<std::string> file;        // file=PATH: saved there before later blocks
+  std::optional<std::string> context;     // context=PATH: the script that gives names
+  int exitCode = 0;                       // exit=N: the exit code of every command
   std::optional<std::string> skipReason;  // skip: REASON
 };
 

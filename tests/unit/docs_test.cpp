@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <set>
 #include <sstream>
 
@@ -21,6 +22,7 @@
 #include "compiler/driver/expression.h"
 #include "compiler/parse/parser.h"
 #include "tests/support/doc_blocks.h"
+#include "tests/support/engines.h"
 #include "tests/support/test_support.h"
 
 namespace crm::testing {
@@ -286,12 +288,41 @@ std::string checkCrmBlock(const BlockInfo& info, const std::string& text, Scratc
              : "";
 }
 
+// The command with `--engine interp` after each evaluating subcommand of
+// crm, for the interpreter's run of a page. The JIT is the default.
+std::string onEngine(const std::string& command, run::Engine engine) {
+  if (engine == run::Engine::Jit) return command;
+  static const std::regex subcommand(
+      R"((^|[\s|;&(])((?:\./)?(?:build/)?crm)\s+(run|explain|eval|test|repl)\b)");
+  return std::regex_replace(command, subcommand, "$1$2 $3 --engine interp");
+}
+
+// The interpreter's summary names its engine, but the pages show the JIT's.
+std::string asShownForJit(std::string output) {
+  static const std::regex engineName(R"(engine interp\b)");
+  return std::regex_replace(output, engineName, "engine jit (-O0)");
+}
+
+TEST(DocBlocks, InterpreterRunAddsEngineOption) {
+  EXPECT_EQ(onEngine("./build/crm run a.crm --as-of T", run::Engine::Interpreter),
+            "./build/crm run --engine interp a.crm --as-of T");
+  EXPECT_EQ(onEngine("echo ':count x' | crm repl a.crm", run::Engine::Interpreter),
+            "echo ':count x' | crm repl --engine interp a.crm");
+  EXPECT_EQ(onEngine("crm check a.crm && crm test a.crm", run::Engine::Interpreter),
+            "crm check a.crm && crm test --engine interp a.crm");
+  EXPECT_EQ(onEngine("crm run a.crm", run::Engine::Jit), "crm run a.crm");
+  EXPECT_EQ(onEngine("crm testing", run::Engine::Interpreter), "crm testing");
+  EXPECT_EQ(asShownForJit("crm run: engine interp, 2 threads"),
+            "crm run: engine jit (-O0), 2 threads");
+}
+
 void runShellBlock(const std::string& where, const BlockInfo& info, const std::string& text,
-                   Scratch& scratch) {
+                   Scratch& scratch, run::Engine engine) {
   for (const auto& command : parseShellBlock(text)) {
     if (!invokesCrm(command.command)) continue;
-    Outcome outcome = scratch.run(command.command);
-    std::string place = where + ": `" + command.command + "`";
+    Outcome outcome = scratch.run(onEngine(command.command, engine));
+    outcome.output = asShownForJit(outcome.output);
+    std::string place = where + ": `" + onEngine(command.command, engine) + "`";
     EXPECT_EQ(outcome.exitCode, info.exitCode)
         << place << " exited with " << outcome.exitCode
         << (outcome.exitCode == kTimedOut ? " (timed out after 60 s)" : "") << "; output:\n"
@@ -318,15 +349,15 @@ std::vector<std::string> documents() {
   return found;
 }
 
-class DocsTest : public ::testing::TestWithParam<std::string> {};
+class DocsTest : public ::testing::TestWithParam<std::tuple<std::string, run::Engine>> {};
 
 TEST_P(DocsTest, CodeBlocksCheckAndRun) {
-  const std::string document = GetParam();
+  const auto& [document, engine] = GetParam();
   std::string failure;
   auto blocks = extractBlocks(readText(kRoot / document), failure);
   ASSERT_EQ(failure, "") << document;
 
-  std::string scratchName = document;
+  std::string scratchName = document + "-" + run::engineName(engine);
   std::replace(scratchName.begin(), scratchName.end(), '/', '-');
   Scratch scratch(scratchName);
   for (const auto& block : blocks) {
@@ -347,7 +378,7 @@ TEST_P(DocsTest, CodeBlocksCheckAndRun) {
                                          "block-" + std::to_string(block.line) + ".crm");
       EXPECT_TRUE(errors.empty()) << where << ": the crm block does not check:\n" << errors;
     } else if (info->language == "sh") {
-      runShellBlock(where, *info, block.text, scratch);
+      runShellBlock(where, *info, block.text, scratch, engine);
     } else if (info->file) {
       failure = scratch.write(*info->file, block.text);
       EXPECT_EQ(failure, "") << where;
@@ -355,14 +386,16 @@ TEST_P(DocsTest, CodeBlocksCheckAndRun) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Documents, DocsTest, ::testing::ValuesIn(documents()),
-                         [](const auto& info) {
-                           std::string name = info.param;
-                           for (char& c : name) {
-                             if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-                           }
-                           return name;
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    Documents, DocsTest,
+    ::testing::Combine(::testing::ValuesIn(documents()), ::testing::ValuesIn(kEngines)),
+    [](const auto& info) {
+      std::string name = std::get<0>(info.param);
+      for (char& c : name) {
+        if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+      }
+      return name + "_" + run::engineName(std::get<1>(info.param));
+    });
 
 }  // namespace
 }  // namespace crm::testing
