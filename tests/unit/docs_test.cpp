@@ -151,10 +151,10 @@ std::string quoted(const std::string& text) {
   return result + "'";
 }
 
-// A scratch copy of the repository to run commands in: examples/ is copied,
-// so that commands and file= blocks can write there, and the other entries
-// are symbolic links to the checkout. build/crm and bin/crm are links to
-// the binary under test.
+// A scratch copy of the repository to run commands in. examples/ is copied,
+// except its data, so that commands and file= blocks can write there. The
+// other entries and examples/data are symbolic links to the checkout, and
+// build/crm and bin/crm are links to the binary under test.
 class Scratch {
  public:
   explicit Scratch(const std::string& name) {
@@ -169,7 +169,15 @@ class Scratch {
       }
       fs::create_symlink(entry.path(), root_ / entryName);
     }
-    fs::copy(kRoot / "examples", root_ / "examples", fs::copy_options::recursive);
+    fs::create_directories(root_ / "examples");
+    for (const auto& entry : fs::directory_iterator(kRoot / "examples")) {
+      fs::path target = root_ / "examples" / entry.path().filename();
+      if (entry.path().filename() == "data") {
+        fs::create_symlink(entry.path(), target);
+      } else {
+        fs::copy(entry.path(), target, fs::copy_options::recursive);
+      }
+    }
     for (const char* folder : {"build", "bin"}) {
       fs::create_directories(root_ / folder);
       fs::create_symlink(CRM_BINARY, root_ / folder / "crm");
