@@ -156,7 +156,7 @@ Dataset prepareCompleteJourney(const fs::path& data, const fs::path& work,
        " + popular(365d).take(10)).distinct().take(10)"},
   };
   dataset.script = work / "cj_eval.crm";
-  fs::path schema = sourceDir / "examples" / "completejourney.crm";
+  fs::path schema = sourceDir / "examples" / "schema" / "completejourney.crm";
   writeFile(dataset.script, "import \"" + schema.string() + "\"\n" + letsOf(dataset.methods));
   // The other sources stay the bundled copies, whose products are a subset
   // of the full catalog.

@@ -51,6 +51,6 @@ fi
 echo "setup: checking the example scripts with build/crm"
 ./build/crm check examples/
 echo "setup: running the win-back campaigns on the bundled Complete Journey data"
-./build/crm run examples/winback.crm --as-of 2018-01-15T00:00:00Z --out build/winback-decisions.jsonl
+./build/crm run examples/winback/winback.crm --as-of 2018-01-15T00:00:00Z --out build/winback-decisions.jsonl
 echo "setup: decisions written to build/winback-decisions.jsonl"
 echo "setup: done; run the tests with ./scripts/test.sh"

@@ -1,11 +1,13 @@
-// Runs every example script on the bundled Complete Journey data at a fixed
-// instant and compares the decisions with the checked-in files in
-// examples/expected/. CRM_UPDATE_GOLDEN=1 rewrites those files instead
-// (scripts/update-golden.sh does it for every golden test).
+// Runs every example script on its bundled data at a fixed instant and
+// compares the decisions with the checked-in file of its folder,
+// examples/NAME/expected.jsonl. CRM_UPDATE_GOLDEN=1 rewrites those files
+// instead (scripts/update-golden.sh does it for every golden test).
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "run/prepare.h"
@@ -18,10 +20,12 @@ namespace crm {
 namespace {
 
 struct ExampleRun {
+  // The folder under examples/, which contains NAME.crm and expected.jsonl.
   const char* name;
   // Chosen so that the example's segments have members in its data: 2017
   // for the Complete Journey scripts, two hours after the end of the store's
-  // clickstream, so that its delayed triggers are due.
+  // clickstream, so that its delayed triggers are due, and for the call
+  // center 09:30 in Moscow, when it is open.
   const char* asOf;
 };
 
@@ -33,6 +37,9 @@ const ExampleRun kExamples[] = {
     {"high_value", "2018-02-01T15:00:00Z"},
     {"birthday", "2018-01-15T00:00:00Z"},
     {"store_journeys", "2019-10-01T05:00:00Z"},
+    {"cart_abandonment", "2019-10-01T05:00:00Z"},
+    {"browse_abandonment", "2019-10-01T05:00:00Z"},
+    {"vip_call_center", "2019-10-01T06:30:00Z"},
 };
 
 std::string decisionsOf(const run::Prepared& prepared, int64_t asOf, unsigned threads,
@@ -54,7 +61,8 @@ TEST_P(ExampleRunTest, DecisionsMatchTheCheckedInFile) {
   const auto& [example, engine] = GetParam();
   std::string root = CRM_SOURCE_DIR;
   run::Prepared prepared =
-      run::prepareScript(root + "/examples/" + example.name + ".crm", load::LoadOptions{});
+      run::prepareScript(root + "/examples/" + example.name + "/" + example.name + ".crm",
+                        load::LoadOptions{});
   ASSERT_TRUE(prepared.ok()) << testing::summarize(*prepared.compilation);
   int64_t asOf = *runtime::parseTimestamp(example.asOf);
 
@@ -62,7 +70,7 @@ TEST_P(ExampleRunTest, DecisionsMatchTheCheckedInFile) {
   std::string parallel = decisionsOf(prepared, asOf, 2, engine);
   EXPECT_EQ(single, parallel) << "the decisions depend on the thread count";
 
-  std::string expectedPath = root + "/examples/expected/" + example.name + ".jsonl";
+  std::string expectedPath = root + "/examples/" + example.name + "/expected.jsonl";
   if (std::getenv("CRM_UPDATE_GOLDEN") != nullptr) {
     std::ofstream(expectedPath, std::ios::binary) << single;
     return;
@@ -81,6 +89,26 @@ INSTANTIATE_TEST_SUITE_P(
       return std::string(std::get<0>(info.param).name) + "_" +
              run::engineName(std::get<1>(info.param));
     });
+
+// Every folder of examples/ other than the shared schema and data is a
+// scenario: its script, its expected decisions and its README are there,
+// and the table above runs it.
+TEST(ExampleFolders, EachHasScriptDecisionsAndReadme) {
+  namespace fs = std::filesystem;
+  std::set<std::string> listed;
+  for (const auto& example : kExamples) listed.insert(example.name);
+
+  std::set<std::string> folders;
+  for (const auto& entry : fs::directory_iterator(fs::path(CRM_SOURCE_DIR) / "examples")) {
+    std::string name = entry.path().filename().string();
+    if (!entry.is_directory() || name == "schema" || name == "data") continue;
+    folders.insert(name);
+    EXPECT_TRUE(fs::is_regular_file(entry.path() / (name + ".crm"))) << name;
+    EXPECT_TRUE(fs::is_regular_file(entry.path() / "expected.jsonl")) << name;
+    EXPECT_TRUE(fs::is_regular_file(entry.path() / "README.md")) << name;
+  }
+  EXPECT_EQ(folders, listed) << "add each example folder to kExamples";
+}
 
 }  // namespace
 }  // namespace crm

@@ -28,7 +28,7 @@ struct Loaded {
 
 Loaded loadExample(const LoadOptions& options) {
   Loaded loaded;
-  fs::path script = fs::path(CRM_SOURCE_DIR) / "examples" / "welcome.crm";
+  fs::path script = fs::path(CRM_SOURCE_DIR) / "examples" / "welcome" / "welcome.crm";
   loaded.compilation = driver::checkScripts({{script.string(), std::nullopt}});
   std::vector<const ast::Script*> scripts;
   for (const auto& s : loaded.compilation->scripts) scripts.push_back(s.get());

@@ -468,7 +468,7 @@ TEST(ReplCliTest, InvalidScriptExitsOne) {
   EXPECT_EQ(runRepl({"/nonexistent/shop.crm"}, err), kInvalidInput);
   EXPECT_NE(err.find("error[E0001]: cannot read `/nonexistent/shop.crm`"), std::string::npos)
       << err;
-  std::string script = std::string(CRM_SOURCE_DIR) + "/examples/high_value.crm";
+  std::string script = std::string(CRM_SOURCE_DIR) + "/examples/high_value/high_value.crm";
   EXPECT_EQ(runRepl({script, "--source", "nothing=x.csv"}, err), kInvalidInput);
   EXPECT_EQ(err, "crm: --source names `nothing`, which " + script + " does not declare\n");
 }

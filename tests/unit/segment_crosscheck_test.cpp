@@ -113,9 +113,9 @@ struct SegmentCase {
   const char* sql;
 };
 
-const char* const kWinback = "examples/winback.crm";
-const char* const kHighValue = "examples/high_value.crm";
-const char* const kPostPurchase = "examples/post_purchase.crm";
+const char* const kWinback = "examples/winback/winback.crm";
+const char* const kHighValue = "examples/high_value/high_value.crm";
+const char* const kPostPurchase = "examples/post_purchase/post_purchase.crm";
 const char* const kCrossCheck = "tests/crosscheck/segments.crm";
 
 const SegmentCase kCases[] = {
