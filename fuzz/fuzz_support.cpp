@@ -21,13 +21,16 @@ void removeScratchFolder() {
 }  // namespace
 
 const std::string& scratchFolder() {
-  static const std::string folder = [] {
+  // Never destroyed: the exit handler that removes the folder runs after
+  // the destructors of function-local statics.
+  static const std::string* folder = [] {
     fs::path path = fs::temp_directory_path() / ("crm-fuzz-" + std::to_string(::getpid()));
     fs::create_directories(path);
+    auto* name = new std::string(path.string());
     std::atexit(removeScratchFolder);
-    return path.string();
+    return name;
   }();
-  return folder;
+  return *folder;
 }
 
 std::string writeScratchFile(const std::string& name, std::string_view bytes) {

@@ -62,13 +62,15 @@ class TerminalReader : public LineReader {
     el_set(editor_, EL_EDITOR, "emacs");
     el_set(editor_, EL_HIST, ::history, history_);
     el_set(editor_, EL_PROMPT, &TerminalReader::prompt);
-    el_set(editor_, EL_ADDFN, "crm-complete", "Complete the word before the cursor",
-           &TerminalReader::complete);
+    // The wide form keeps the given names; the narrow el_set copies them
+    // and el_end never frees the copies.
+    el_wset(editor_, EL_ADDFN, L"crm-complete", L"Complete the word before the cursor",
+            &TerminalReader::complete);
     el_set(editor_, EL_BIND, "^I", "crm-complete", nullptr);
     // Ctrl-C reaches the editor as a key, instead of SIGINT, while a line is
     // edited, and cancels the input.
     el_set(editor_, EL_SETTY, "-d", "-isig", nullptr);
-    el_set(editor_, EL_ADDFN, "crm-cancel", "Cancel the input", &TerminalReader::cancel);
+    el_wset(editor_, EL_ADDFN, L"crm-cancel", L"Cancel the input", &TerminalReader::cancel);
     el_set(editor_, EL_BIND, "^C", "crm-cancel", nullptr);
     el_source(editor_, nullptr);  // the user's ~/.editrc, when there is one
   }

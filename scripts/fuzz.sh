@@ -78,7 +78,7 @@ for target in "${targets[@]}"; do
   options=()
   case $target in
     script)
-      add_seeds "$corpus" examples/*.crm tests/golden/diagnostics/*.crm tests/testrun/*.crm \
+      add_seeds "$corpus" examples/*/*.crm tests/golden/diagnostics/*.crm tests/testrun/*.crm \
         tests/data/*.crm
       # The grammar's keywords and punctuation, as a libFuzzer dictionary.
       grep -o "'[^']*'" grammar/Crm.g4 | sort -u | sed "s/^'\(.*\)'$/\"\1\"/" \
