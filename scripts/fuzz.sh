@@ -81,8 +81,8 @@ for target in "${targets[@]}"; do
       add_seeds "$corpus" examples/*/*.crm tests/golden/diagnostics/*.crm tests/testrun/*.crm \
         tests/data/*.crm
       # The grammar's keywords and punctuation, as a libFuzzer dictionary.
-      grep -o "'[^']*'" grammar/Crm.g4 | sort -u | sed "s/^'\(.*\)'$/\"\1\"/" \
-        >build-fuzz/script.dict
+      grep -oE "'([A-Za-z_]+|[-+*/%<>=!&|?:.,;(){}@#]{1,3}|\[|\])'" grammar/Crm.g4 | sort -u |
+        sed "s/^'\(.*\)'$/\"\1\"/" >build-fuzz/script.dict
       options+=(-dict=build-fuzz/script.dict)
       ;;
     eval) add_conformance "$corpus" "" ;;
