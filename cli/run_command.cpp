@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <thread>
 
@@ -11,6 +12,7 @@
 #include "cli/commands.h"
 #include "compiler/diag/render.h"
 #include "compiler/driver/driver.h"
+#include "history/history.h"
 #include "jit/jit.h"
 #include "loader/loader.h"
 #include "report/report.h"
@@ -141,6 +143,62 @@ int writeReport(const RunArguments& arguments, const run::Prepared& prepared,
   return kSuccess;
 }
 
+// The file that the run reads and `output` names too: a script, a data
+// file or the history file. Returns a phrase naming it, or an empty string.
+std::string inputAt(const std::string& output, const run::Prepared& prepared,
+                    const std::string& history) {
+  namespace fs = std::filesystem;
+  std::error_code code;
+  if (!fs::exists(output, code)) return "";
+  auto same = [&](const std::string& input) {
+    std::error_code ignored;
+    return !input.empty() && fs::equivalent(output, input, ignored);
+  };
+  const auto& files = prepared.compilation->sources;
+  for (source::FileId id = 0; id < files.size(); ++id) {
+    if (same(files.file(id).path())) return "the script '" + files.file(id).path() + "'";
+  }
+  for (const auto& source : prepared.loadReport.sources) {
+    if (same(source.path)) return "the data file '" + source.path + "' of source `" + source.name + "`";
+  }
+  if (!history::isPostgres(history) && same(history)) {
+    return "the contact history '" + history + "'";
+  }
+  return "";
+}
+
+// Rejects an output path that names a file the run reads, before the run
+// replaces it. Returns an exit code.
+int checkOutputsAreNotInputs(const RunArguments& arguments, const run::Prepared& prepared,
+                             std::ostream& err) {
+  const std::pair<const char*, const std::string*> outputs[] = {
+      {"--out", &arguments.out}, {"--report", &arguments.report}};
+  for (const auto& [option, path] : outputs) {
+    if (path->empty() || *path == "-") continue;
+    std::string input = inputAt(*path, prepared, arguments.history);
+    if (input.empty()) continue;
+    err << "crm: " << option << " " << *path << " is " << input
+        << ", which the run reads; give " << option << " another path\n";
+    return kUsageError;
+  }
+  return kSuccess;
+}
+
+// Fails before the run when an output file cannot be created, so that a
+// long evaluation is not lost to a missing or read-only folder.
+int checkOutputsAreWritable(const RunArguments& arguments, std::ostream& err) {
+  const std::pair<const char*, const std::string*> outputs[] = {
+      {"the decisions file", &arguments.out}, {"the report", &arguments.report}};
+  for (const auto& [description, path] : outputs) {
+    if (path->empty() || *path == "-") continue;
+    std::string error = runtime::checkWritable(*path, description);
+    if (error.empty()) continue;
+    err << "crm: " << error << "\n";
+    return kInvalidInput;
+  }
+  return kSuccess;
+}
+
 }  // namespace
 
 int parseAsOf(const std::string& text, bool given, const char* command, int64_t& asOf,
@@ -219,8 +277,12 @@ int runRun(const RunArguments& arguments, std::ostream& out, std::ostream& err) 
         << "; give the report a path of its own\n";
     return kUsageError;
   }
+  status = checkOutputsAreWritable(arguments, err);
+  if (status != kSuccess) return status;
   run::Prepared prepared;
   status = prepareRun(arguments.script, arguments.load, prepared, err);
+  if (status != kSuccess) return status;
+  status = checkOutputsAreNotInputs(arguments, prepared, err);
   if (status != kSuccess) return status;
   auto& compilation = *prepared.compilation;
   const ir::Program& program = *prepared.program;
