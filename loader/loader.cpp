@@ -316,6 +316,7 @@ LoadResult loadProgram(const std::vector<const ast::Script*>& scripts,
       }
       plan.format = ast::as<ast::Call>(*sourceDecl.format).function.text;
       plan.path = sourcePath(sourceDecl, sources, options);
+      plan.maxTextBytes = options.maxTextBytes;
       if (!planOptions(plan, report)) continue;
       // Without a `columns` block every field reads the column of its name.
       if (sourceDecl.columns.empty()) {
@@ -395,7 +396,7 @@ LoadResult loadProgram(const std::vector<const ast::Script*>& scripts,
   if (!report.errors.empty()) {
     return result;
   }
-  internal::linkTables(entities, sourcePlans, report, rejected);
+  internal::linkTables(entities, sourcePlans, report, rejected, options.maxListRows);
   for (const auto& plan : entities) {
     if (plan.entity->role == ast::EntityRole::Catalog && !plan.entity->levels.empty()) {
       report.hierarchy = describeHierarchy(*result.store, *plan.entity);
