@@ -46,10 +46,11 @@ void printSummary(std::ostream& err, const ir::Program& program, const runtime::
                   const run::RunResult& result, const RunArguments& arguments, size_t rejected,
                   const std::string& asOf, double checkSeconds, double loadSeconds,
                   double writeSeconds) {
-  err << "crm run: as of " << asOf << ", engine " << arguments.engine
-      << (arguments.engine == "jit" ? " (-O" + std::to_string(result.jitOptLevel) + ")" : "")
-      << ", " << arguments.threads
-      << (arguments.threads == 1 ? " thread\n" : " threads\n");
+  bool jit = arguments.engine == "jit" && result.engineNote.empty();
+  err << "crm run: as of " << asOf << ", engine " << (jit ? "jit" : "interp")
+      << (jit ? " (-O" + std::to_string(result.jitOptLevel) + ")" : "") << ", "
+      << arguments.threads << (arguments.threads == 1 ? " thread\n" : " threads\n");
+  if (!result.engineNote.empty()) err << "note: " << result.engineNote << "\n";
   err << "customers evaluated: " << grouped(result.customers) << "\n";
   if (rejected > 0) {
     err << "records skipped by the load: " << grouped(rejected)
@@ -130,7 +131,8 @@ int writeReport(const RunArguments& arguments, const run::Prepared& prepared,
                 std::ostream& err) {
   report::RunInfo info = report::describeRun(prepared);
   info.asOf = asOf;
-  info.engine = arguments.engine == "interp" ? run::Engine::Interpreter : run::Engine::Jit;
+  bool jit = arguments.engine == "jit" && result.engineNote.empty();
+  info.engine = jit ? run::Engine::Jit : run::Engine::Interpreter;
   info.threads = arguments.threads;
   info.writeSeconds = writeSeconds;
   std::string html = report::buildReport(*prepared.program, *prepared.store, result, info);
@@ -298,6 +300,7 @@ int runRun(const RunArguments& arguments, std::ostream& out, std::ostream& err) 
       err << "crm: the JIT failed: " << error << "\n";
       return kInternalError;
     }
+    if (!compiled->note().empty()) err << "crm: note: " << compiled->note() << "\n";
     out << compiled->ir();
     return kSuccess;
   }
