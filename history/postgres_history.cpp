@@ -274,8 +274,8 @@ class PostgresHistory : public History {
 }  // namespace
 
 std::unique_ptr<History> openPostgres(const std::string& conninfo, std::string& error) {
-  // A server that accepts connections but never answers would keep the run
-  // waiting for ever without a timeout. The URI comes last, so that its own
+  // A server that accepts connections but never replies would keep the run
+  // waiting indefinitely without a timeout. The URI comes last, so that its own
   // connect_timeout wins.
   const char* keywords[] = {"connect_timeout", "fallback_application_name", "dbname", nullptr};
   const char* values[] = {kConnectTimeoutSeconds, "crm", conninfo.c_str(), nullptr};

@@ -21,7 +21,7 @@
 namespace crm::load {
 
 // Limits that keep one hostile record or customer from exhausting memory
-// or time. A longer value rejects its record, as a bad value does; a longer
+// or time. A longer value rejects its record, as a bad value does. A longer
 // child list fails the load, because skipping some of its rows would
 // change what the rules compute for that customer.
 inline constexpr size_t kMaxTextBytes = 1u << 20;  // one field's text

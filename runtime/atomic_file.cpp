@@ -19,8 +19,9 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr size_t kBufferBytes = 1 << 20;
-// File names are at most 255 bytes on Linux file systems; the temporary
-// name adds a dot, ".tmp-", a process id and "-XXXXXX" to the target's.
+// Linux file systems allow names of at most 255 bytes. The temporary name
+// adds a dot, ".tmp-", a process id and "-XXXXXX" to the target's name, so
+// it keeps only the first 200 bytes of that.
 constexpr size_t kNameBytesKept = 200;
 
 std::string folderOf(const std::string& path) {
@@ -34,7 +35,8 @@ std::string temporaryPrefix(const std::string& path) {
   return "." + name.substr(0, kNameBytesKept) + ".tmp-";
 }
 
-// What to do about a failed write, by errno, after the system's message.
+// Describes a failed write by its errno: the system's message, then what
+// to do about it.
 std::string describeError(int error, const std::string& path) {
   std::string text = std::strerror(error);
   switch (error) {
@@ -110,8 +112,8 @@ bool AtomicFile::open(const std::string& path, const std::string& description) {
     return false;
   }
   temporary_ = pattern;
-  // The lock tells other writers that this file is in use; the kernel
-  // drops it when the process ends, however it ends.
+  // The lock marks the file as in use for other writers. The kernel
+  // releases it when the process ends, however it ends.
   ::flock(descriptor_, LOCK_EX | LOCK_NB);
   // mkstemp makes the file private to its owner. The result gets the mode
   // of the file it replaces, or the one the umask gives a new file.

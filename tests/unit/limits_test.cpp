@@ -197,7 +197,7 @@ TEST(Limits, StringOfTheMaximumLengthIsValid) {
   EXPECT_EQ(codesOf(*compilation), std::vector<std::string>{}) << summarize(*compilation);
 }
 
-TEST(Limits, StringOverTheMaximumIsRejectedAtItsQuote) {
+TEST(Limits, LongStringRejectedAtQuote) {
   std::string script = scriptWithString("\"" + std::string(kMaxString + 1, 'a') + "\"");
   auto compilation = checkText(script);
   ASSERT_EQ(codesOf(*compilation), std::vector<std::string>{"E0008"}) << summarize(*compilation);
@@ -208,7 +208,7 @@ TEST(Limits, StringOverTheMaximumIsRejectedAtItsQuote) {
   EXPECT_EQ(diagnostic.range.end, quote + 1);
 }
 
-TEST(Limits, TripleQuotedAndRawStringsHaveTheSameLimit) {
+TEST(Limits, EveryQuotingHasTheStringLimit) {
   for (const char* open : {"\"\"\"", "r\"\"\"", "'''", "r'"}) {
     std::string quote = std::string(open).substr(open[0] == 'r' ? 1 : 0);
     std::string script = scriptWithString(open + std::string(kMaxString + 1, 'b') + quote);

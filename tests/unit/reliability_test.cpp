@@ -1,9 +1,10 @@
-// Failure paths of the real `crm` program: a customer whose evaluation
-// fails, --max-errors, a full disk, unwritable or clashing output paths,
-// a history that is missing, not a database or unreachable, temporary files
-// of killed writers, and a program too large for the JIT. Each must end in
-// one clear message and its exit code, with no output file under its final
-// name, no temporary file left behind and the history unchanged.
+// Failure paths of the real `crm` program. The cases are a customer whose
+// evaluation fails, --max-errors, a full disk, unwritable or clashing
+// output paths, a history that is missing, not a database or unreachable,
+// temporary files of killed writers, and a program too large for the JIT.
+// Each must end in one clear message and its exit code. No output file may
+// be left under its final name or as a temporary, and the history must be
+// unchanged.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -100,6 +101,7 @@ class ReliabilityTest : public ::testing::Test {
     std::vector<char*> argv;
     for (auto& argument : all) argv.push_back(argument.data());
     argv.push_back(nullptr);
+
     pid_t pid = ::fork();
     if (pid == 0) {
       // Only async-signal-safe calls between fork and exec.
@@ -115,6 +117,7 @@ class ReliabilityTest : public ::testing::Test {
       ::execv(CRM_BINARY, argv.data());
       ::_exit(127);
     }
+
     Outcome outcome;
     int status = 0;
     if (pid > 0 && ::waitpid(pid, &status, 0) == pid) {
@@ -228,7 +231,7 @@ TEST_P(ReliabilityEngineTest, MaxErrorsStopsWithAPartialSummary) {
   EXPECT_EQ(historySize(history), 1u);
 }
 
-TEST_P(ReliabilityEngineTest, MaxErrorsAboveTheCountLetsTheRunFinish) {
+TEST_P(ReliabilityEngineTest, MaxErrorsAtTheCountFinishes) {
   Outcome outcome = crm(run({"--engine", GetParam(), "--out", "out.jsonl", "--max-errors", "1"}));
   EXPECT_EQ(outcome.status, 0) << outcome.err;
   EXPECT_TRUE(fs::exists(dir_ / "out.jsonl"));
@@ -457,7 +460,7 @@ TEST_F(ReliabilityTest, UnreachablePostgresFailsAtOnce) {
   EXPECT_EQ(files(), (std::vector<std::string>{"customers.csv", "script.crm"}));
 }
 
-// A server that accepts the connection and never answers: the connect
+// A server that accepts the connection and never replies: the connect
 // timeout, 10 seconds by default, ends the wait.
 TEST_F(ReliabilityTest, SilentPostgresTimesOut) {
   int listener = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -518,8 +521,8 @@ class LiveWriter {
 };
 
 // A writer that dies before commit() leaves its temporary file, named
-// after the target and its process; the next writer of the target
-// removes it, but not the file of a writer that still runs.
+// after the target and its process. The next writer of the target removes
+// it, but not the file of a writer that still runs.
 TEST_F(ReliabilityTest, StaleTemporaryFilesAreRemoved) {
   std::string target = path("out.jsonl");
   auto temporaries = [&] {
@@ -567,8 +570,8 @@ TEST_F(ReliabilityTest, StaleTemporaryFilesAreRemoved) {
   EXPECT_TRUE(fs::exists(target));
 }
 
-// A file of the same pattern whose lock is held is in use, whatever its
-// name says, as a writer in another PID namespace would hold it.
+// A file of the same pattern whose lock is held is in use, whatever process
+// id its name contains, as a writer in another PID namespace would hold it.
 TEST_F(ReliabilityTest, LockedTemporaryFileIsKept) {
   std::string name = ".out.jsonl.tmp-999999999-abcdef";
   write(name, "in use");
@@ -588,7 +591,7 @@ TEST_F(ReliabilityTest, LockedTemporaryFileIsKept) {
   EXPECT_FALSE(fs::exists(path(name)));
 }
 
-TEST_F(ReliabilityTest, ProgramOverTheJitLimitRunsOnTheInterpreter) {
+TEST_F(ReliabilityTest, LargeProgramRunsOnInterpreter) {
   // 12,500 lets of 21 nodes each: 262,500 nodes and more.
   std::string script = kScript;
   std::string any = "segment any_let = false";
