@@ -276,7 +276,7 @@ class SqliteHistory : public History {
     char* message = nullptr;
     if (sqlite3_exec(db_, sql, nullptr, nullptr, &message) != SQLITE_OK) {
       error = "the contact history " + path_ + ": " +
-              (message != nullptr ? message : sqlite3_errmsg(db_));
+              (message != nullptr ? message : sqlite3_errmsg(db_)) + advice();
       sqlite3_free(message);
       return false;
     }
@@ -287,8 +287,15 @@ class SqliteHistory : public History {
     return true;
   }
   bool fail(std::string& error) {
-    error = "the contact history " + path_ + ": " + sqlite3_errmsg(db_);
+    error = "the contact history " + path_ + ": " + sqlite3_errmsg(db_) + advice();
     return false;
+  }
+  // Returns what to do about the last error when the file system caused
+  // it, or an empty string.
+  std::string advice() const {
+    int code = sqlite3_errcode(db_) & 0xff;
+    if (code != SQLITE_FULL && code != SQLITE_IOERR) return "";
+    return "; check the free space and the file size limit where the history is, then run again";
   }
 
   sqlite3* db_;

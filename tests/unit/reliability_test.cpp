@@ -273,6 +273,41 @@ TEST_F(ReliabilityTest, FullDiskKeepsThePreviousFile) {
   EXPECT_EQ(files(), (std::vector<std::string>{"customers.csv", "out.jsonl", "script.crm"}));
 }
 
+// The report is written after the decisions, so a report that cannot be
+// written costs only the report.
+TEST_F(ReliabilityTest, FullDiskAtTheReportKeepsDecisions) {
+  Limits limits;
+  // The decisions take about 300 bytes and the report about 9 KiB.
+  limits.fileBytes = 4096;
+  Outcome outcome = crm(run({"--out", "out.jsonl", "--report", "report.html"}), limits);
+  EXPECT_EQ(outcome.status, 1);
+  EXPECT_EQ(lastLine(outcome.err),
+            "crm: cannot write the report 'report.html': File too large (the file size limit, "
+            "`ulimit -f`, or the file system's maximum); raise the limit or write the file to "
+            "another file system; the decisions were written, only the report is missing");
+  EXPECT_EQ(files(), (std::vector<std::string>{"customers.csv", "out.jsonl", "script.crm"}));
+  EXPECT_NE(slurp(dir_ / "out.jsonl").find(R"("customer":"c1")"), std::string::npos);
+}
+
+// SQLite cannot grow the history past the file size limit: the run fails
+// before publishing its decisions, and the history keeps what it had.
+TEST_F(ReliabilityTest, FullDiskAtTheHistoryLeavesNoFile) {
+  std::string history = path("history.db");
+  seedHistory(history);
+  Limits limits;
+  limits.fileBytes = 4096;
+  Outcome outcome = crm(run({"--out", "out.jsonl", "--history", history, "--commit"}), limits);
+  EXPECT_EQ(outcome.status, 1);
+  EXPECT_EQ(outcome.err.rfind("crm: the contact history " + history + ": ", 0), 0u)
+      << outcome.err;
+  EXPECT_NE(outcome.err.find("; check the free space and the file size limit where the history "
+                             "is, then run again\n"),
+            std::string::npos)
+      << outcome.err;
+  EXPECT_EQ(files(), (std::vector<std::string>{"customers.csv", "history.db", "script.crm"}));
+  EXPECT_EQ(historySize(history), 1u);
+}
+
 TEST_F(ReliabilityTest, UnwritableFolderFailsBeforeTheRun) {
   fs::create_directories(dir_ / "locked");
   fs::permissions(dir_ / "locked", fs::perms::owner_read | fs::perms::owner_exec |
