@@ -26,7 +26,10 @@
 #include "run/prepare.h"
 #include "run/run.h"
 #include "runtime/atomic_file.h"
+#include "runtime/operators.h"
 #include "runtime/time.h"
+#include "tests/support/engines.h"
+#include "tests/support/evaluate.h"
 #include "tests/support/test_support.h"
 
 namespace crm {
@@ -239,6 +242,75 @@ TEST_P(ReliabilityEngineTest, MaxErrorsAtTheCountFinishes) {
 
 INSTANTIATE_TEST_SUITE_P(Engines, ReliabilityEngineTest, ::testing::Values("interp", "jit"),
                          [](const auto& info) { return std::string(info.param); });
+
+// `+` stops at the limits of one string and one list, so that values
+// doubled again and again cannot exhaust memory.
+class ConcatenationLimitTest : public ::testing::TestWithParam<run::Engine> {};
+
+TEST_P(ConcatenationLimitTest, StringAtTheLimitIsBuilt) {
+  std::map<std::string, runtime::Value> bindings = {
+      {"s", runtime::Value::string(std::string(runtime::kMaxConcatenatedBytes / 2, 'a'))}};
+  testing::Evaluation result = testing::evaluate("size(s + s)", GetParam(), {{"s", "string"}},
+                                                 bindings);
+  ASSERT_TRUE(result.checked) << result.diagnostics;
+  ASSERT_FALSE(result.value.isError()) << result.value.asError().message;
+  EXPECT_EQ(result.value.asInt(), 1048576);
+}
+
+TEST_P(ConcatenationLimitTest, LongerStringIsAnError) {
+  std::map<std::string, runtime::Value> bindings = {
+      {"s", runtime::Value::string(std::string(runtime::kMaxConcatenatedBytes / 2, 'a'))}};
+  testing::Evaluation result = testing::evaluate("s + s + \"b\"", GetParam(),
+                                                 {{"s", "string"}}, bindings);
+  ASSERT_TRUE(result.checked) << result.diagnostics;
+  ASSERT_TRUE(result.value.isError());
+  EXPECT_EQ(result.value.asError().message,
+            "`+` would build a string of 1048577 bytes, more than the 1048576 that one string may "
+            "hold");
+}
+
+TEST_P(ConcatenationLimitTest, LongerListIsAnError) {
+  std::vector<runtime::Value> items(runtime::kMaxConcatenatedElements / 2,
+                                    runtime::Value::integer(1));
+  std::map<std::string, runtime::Value> bindings = {{"l", runtime::Value::list(items)}};
+  testing::Evaluation atLimit = testing::evaluate("size(l + l)", GetParam(), {{"l", "list(int)"}},
+                                                  bindings);
+  ASSERT_TRUE(atLimit.checked) << atLimit.diagnostics;
+  ASSERT_FALSE(atLimit.value.isError()) << atLimit.value.asError().message;
+  EXPECT_EQ(atLimit.value.asInt(), 1000000);
+  testing::Evaluation over = testing::evaluate("l + l + [2]", GetParam(), {{"l", "list(int)"}},
+                                               bindings);
+  ASSERT_TRUE(over.value.isError());
+  EXPECT_EQ(over.value.asError().message,
+            "`+` would build a list of 1000001 elements, more than the 1000000 that one list may "
+            "hold");
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, ConcatenationLimitTest, ::testing::ValuesIn(testing::kEngines),
+                         [](const auto& info) { return run::engineName(info.param); });
+
+// A chain of lets that doubles a customer's text: the customer whose text
+// passes the limit gets an error, and the run goes on.
+TEST_P(ReliabilityEngineTest, DoublingLetsStopAtTheStringLimit) {
+  std::string script = kScript;
+  script += "let d0 = customer.id + \"0123456789abcdef\"\n";
+  for (int i = 1; i <= 16; ++i) {
+    script += "let d" + std::to_string(i) + " = d" + std::to_string(i - 1) + " + d" +
+              std::to_string(i - 1) + "\n";
+  }
+  script += "segment long_text = size(d16) > 0\n"
+            "campaign text { audience: long_text  channels: email }\n";
+  write("script.crm", script);
+  Outcome outcome = crm(run({"--engine", GetParam(), "--out", "out.jsonl"}));
+  ASSERT_EQ(outcome.status, 0) << outcome.err;
+  // d15 holds 18 * 2^15 = 589,824 bytes, so d16 would hold 1,179,648.
+  EXPECT_NE(outcome.err.find("  customer c1, long_text: `+` would build a string of 1179648 "
+                             "bytes, more than the 1048576 that one string may hold\n"),
+            std::string::npos)
+      << outcome.err;
+  EXPECT_NE(slurp(dir_ / "out.jsonl").find(R"("customer":"c1","campaign":"thanks","status":"send")"),
+            std::string::npos);
+}
 
 TEST_F(ReliabilityTest, FullDiskLeavesNoFileAndNoHistory) {
   writeManyCustomers();
