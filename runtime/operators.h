@@ -11,10 +11,12 @@
 
 namespace crm::runtime {
 
-// The longest string and list that `+` builds. Without them, a chain of
-// lets that each double a value (`let b = a + a`) would exhaust memory.
-inline constexpr size_t kMaxConcatenatedBytes = 1u << 20;       // as a string literal
-inline constexpr size_t kMaxConcatenatedElements = 1000000;     // as a child list
+// The maximum length of a string and of a list that `+` builds. Without
+// them, a chain of lets that each double a value (`let b = a + a`) would
+// exhaust memory. They equal the limits of a string literal and of a child
+// list.
+inline constexpr size_t kMaxConcatenatedBytes = 1u << 20;
+inline constexpr size_t kMaxConcatenatedElements = 1000000;
 
 // A longer result of `+` is a range error.
 Value add(const Value& a, const Value& b);
