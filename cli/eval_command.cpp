@@ -241,6 +241,7 @@ int runEval(const EvalArguments& arguments, std::ostream& out, std::ostream& err
       err << "crm: the JIT failed: " << error << "\nUse --engine interp meanwhile.\n";
       return kInternalError;
     }
+    if (!compiled->note().empty()) err << "crm: note: " << compiled->note() << "\n";
   }
   interp::Interpreter interpreter(*lowered.program, store.get(), now);
   interpreter.setNativeCode(compiled.get());

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <thread>
 
@@ -11,6 +12,7 @@
 #include "cli/commands.h"
 #include "compiler/diag/render.h"
 #include "compiler/driver/driver.h"
+#include "history/history.h"
 #include "jit/jit.h"
 #include "loader/loader.h"
 #include "report/report.h"
@@ -44,10 +46,11 @@ void printSummary(std::ostream& err, const ir::Program& program, const runtime::
                   const run::RunResult& result, const RunArguments& arguments, size_t rejected,
                   const std::string& asOf, double checkSeconds, double loadSeconds,
                   double writeSeconds) {
-  err << "crm run: as of " << asOf << ", engine " << arguments.engine
-      << (arguments.engine == "jit" ? " (-O" + std::to_string(result.jitOptLevel) + ")" : "")
-      << ", " << arguments.threads
-      << (arguments.threads == 1 ? " thread\n" : " threads\n");
+  bool jit = arguments.engine == "jit" && result.engineNote.empty();
+  err << "crm run: as of " << asOf << ", engine " << (jit ? "jit" : "interp")
+      << (jit ? " (-O" + std::to_string(result.jitOptLevel) + ")" : "") << ", "
+      << arguments.threads << (arguments.threads == 1 ? " thread\n" : " threads\n");
+  if (!result.engineNote.empty()) err << "note: " << result.engineNote << "\n";
   err << "customers evaluated: " << grouped(result.customers) << "\n";
   if (rejected > 0) {
     err << "records skipped by the load: " << grouped(rejected)
@@ -128,7 +131,8 @@ int writeReport(const RunArguments& arguments, const run::Prepared& prepared,
                 std::ostream& err) {
   report::RunInfo info = report::describeRun(prepared);
   info.asOf = asOf;
-  info.engine = arguments.engine == "interp" ? run::Engine::Interpreter : run::Engine::Jit;
+  bool jit = arguments.engine == "jit" && result.engineNote.empty();
+  info.engine = jit ? run::Engine::Jit : run::Engine::Interpreter;
   info.threads = arguments.threads;
   info.writeSeconds = writeSeconds;
   std::string html = report::buildReport(*prepared.program, *prepared.store, result, info);
@@ -138,6 +142,62 @@ int writeReport(const RunArguments& arguments, const run::Prepared& prepared,
     return kInvalidInput;
   }
   err << "report: " << arguments.report << "\n";
+  return kSuccess;
+}
+
+// The file that the run reads and `output` names too: a script, a data
+// file or the history file. Returns a phrase naming it, or an empty string.
+std::string inputAt(const std::string& output, const run::Prepared& prepared,
+                    const std::string& history) {
+  namespace fs = std::filesystem;
+  std::error_code code;
+  if (!fs::exists(output, code)) return "";
+  auto same = [&](const std::string& input) {
+    std::error_code ignored;
+    return !input.empty() && fs::equivalent(output, input, ignored);
+  };
+  const auto& files = prepared.compilation->sources;
+  for (source::FileId id = 0; id < files.size(); ++id) {
+    if (same(files.file(id).path())) return "the script '" + files.file(id).path() + "'";
+  }
+  for (const auto& source : prepared.loadReport.sources) {
+    if (same(source.path)) return "the data file '" + source.path + "' of source `" + source.name + "`";
+  }
+  if (!history::isPostgres(history) && same(history)) {
+    return "the contact history '" + history + "'";
+  }
+  return "";
+}
+
+// Rejects an output path that names a file the run reads, before the run
+// replaces it. Returns an exit code.
+int checkOutputsAreNotInputs(const RunArguments& arguments, const run::Prepared& prepared,
+                             std::ostream& err) {
+  const std::pair<const char*, const std::string*> outputs[] = {
+      {"--out", &arguments.out}, {"--report", &arguments.report}};
+  for (const auto& [option, path] : outputs) {
+    if (path->empty() || *path == "-") continue;
+    std::string input = inputAt(*path, prepared, arguments.history);
+    if (input.empty()) continue;
+    err << "crm: " << option << " " << *path << " is " << input
+        << ", which the run reads; give " << option << " another path\n";
+    return kUsageError;
+  }
+  return kSuccess;
+}
+
+// Fails before the run when an output file cannot be created, so that a
+// long evaluation is not lost to a missing or read-only folder.
+int checkOutputsAreWritable(const RunArguments& arguments, std::ostream& err) {
+  const std::pair<const char*, const std::string*> outputs[] = {
+      {"the decisions file", &arguments.out}, {"the report", &arguments.report}};
+  for (const auto& [description, path] : outputs) {
+    if (path->empty() || *path == "-") continue;
+    std::string error = runtime::checkWritable(*path, description);
+    if (error.empty()) continue;
+    err << "crm: " << error << "\n";
+    return kInvalidInput;
+  }
   return kSuccess;
 }
 
@@ -219,8 +279,12 @@ int runRun(const RunArguments& arguments, std::ostream& out, std::ostream& err) 
         << "; give the report a path of its own\n";
     return kUsageError;
   }
+  status = checkOutputsAreWritable(arguments, err);
+  if (status != kSuccess) return status;
   run::Prepared prepared;
   status = prepareRun(arguments.script, arguments.load, prepared, err);
+  if (status != kSuccess) return status;
+  status = checkOutputsAreNotInputs(arguments, prepared, err);
   if (status != kSuccess) return status;
   auto& compilation = *prepared.compilation;
   const ir::Program& program = *prepared.program;
@@ -236,6 +300,7 @@ int runRun(const RunArguments& arguments, std::ostream& out, std::ostream& err) 
       err << "crm: the JIT failed: " << error << "\n";
       return kInternalError;
     }
+    if (!compiled->note().empty()) err << "crm: note: " << compiled->note() << "\n";
     out << compiled->ir();
     return kSuccess;
   }

@@ -7,12 +7,40 @@
 #include <chrono>
 #include <cstdio>
 #include <memory>
+#include <string>
 #include <thread>
 
 #include "history/history.h"
 
 namespace crm::history {
 namespace {
+
+// Seconds that connecting may take, unless the URI sets connect_timeout.
+constexpr const char* kConnectTimeoutSeconds = "10";
+
+// A libpq message on one line: its lines trimmed and joined with "; ".
+std::string oneLine(const char* message) {
+  std::string text;
+  std::string line;
+  auto flushLine = [&] {
+    size_t begin = line.find_first_not_of(" \t");
+    size_t end = line.find_last_not_of(" \t");
+    if (begin != std::string::npos) {
+      if (!text.empty()) text += "; ";
+      text += line.substr(begin, end - begin + 1);
+    }
+    line.clear();
+  };
+  for (const char* c = message; *c != '\0'; ++c) {
+    if (*c == '\n') {
+      flushLine();
+    } else {
+      line += *c;
+    }
+  }
+  flushLine();
+  return text;
+}
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS crm_runs (
@@ -235,9 +263,7 @@ class PostgresHistory : public History {
   bool ok(const Result& result, std::string& error) {
     ExecStatusType status = PQresultStatus(result.get());
     if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return true;
-    error = std::string("the contact history (PostgreSQL): ") +
-            PQerrorMessage(connection_);
-    while (!error.empty() && (error.back() == '\n' || error.back() == ' ')) error.pop_back();
+    error = "the contact history (PostgreSQL): " + oneLine(PQerrorMessage(connection_));
     return false;
   }
 
@@ -248,11 +274,17 @@ class PostgresHistory : public History {
 }  // namespace
 
 std::unique_ptr<History> openPostgres(const std::string& conninfo, std::string& error) {
-  PGconn* connection = PQconnectdb(conninfo.c_str());
+  // A server that accepts connections but never replies would keep the run
+  // waiting indefinitely without a timeout. The URI comes last, so that its own
+  // connect_timeout wins.
+  const char* keywords[] = {"connect_timeout", "fallback_application_name", "dbname", nullptr};
+  const char* values[] = {kConnectTimeoutSeconds, "crm", conninfo.c_str(), nullptr};
+  PGconn* connection = PQconnectdbParams(keywords, values, 1);
   if (PQstatus(connection) != CONNECTION_OK) {
-    error = std::string("cannot reach the contact history in PostgreSQL: ") +
-            PQerrorMessage(connection);
-    while (!error.empty() && (error.back() == '\n' || error.back() == ' ')) error.pop_back();
+    error = "cannot reach the contact history in PostgreSQL: " +
+            oneLine(connection != nullptr ? PQerrorMessage(connection) : "out of memory") +
+            "; check that the server runs and that the URI names its host (or socket folder) "
+            "and port";
     PQfinish(connection);
     return nullptr;
   }

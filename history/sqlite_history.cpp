@@ -276,7 +276,7 @@ class SqliteHistory : public History {
     char* message = nullptr;
     if (sqlite3_exec(db_, sql, nullptr, nullptr, &message) != SQLITE_OK) {
       error = "the contact history " + path_ + ": " +
-              (message != nullptr ? message : sqlite3_errmsg(db_));
+              (message != nullptr ? message : sqlite3_errmsg(db_)) + advice();
       sqlite3_free(message);
       return false;
     }
@@ -287,8 +287,15 @@ class SqliteHistory : public History {
     return true;
   }
   bool fail(std::string& error) {
-    error = "the contact history " + path_ + ": " + sqlite3_errmsg(db_);
+    error = "the contact history " + path_ + ": " + sqlite3_errmsg(db_) + advice();
     return false;
+  }
+  // Returns what to do about the last error when the file system caused
+  // it, or an empty string.
+  std::string advice() const {
+    int code = sqlite3_errcode(db_) & 0xff;
+    if (code != SQLITE_FULL && code != SQLITE_IOERR) return "";
+    return "; check the free space and the file size limit where the history is, then run again";
   }
 
   sqlite3* db_;
@@ -309,6 +316,12 @@ std::unique_ptr<History> openSqlite(const std::string& path, bool create, std::s
     error = "the contact history " + path + " is a folder; name a file";
     return nullptr;
   }
+  std::filesystem::path folder = std::filesystem::path(path).parent_path();
+  if (!folder.empty() && !std::filesystem::is_directory(folder, code)) {
+    error = "cannot create the contact history " + path + ": the folder '" + folder.string() +
+            "' does not exist; create it first";
+    return nullptr;
+  }
   sqlite3* db = nullptr;
   // A run that does not commit opens the file read-only and changes
   // nothing in it.
@@ -324,7 +337,16 @@ std::unique_ptr<History> openSqlite(const std::string& path, bool create, std::s
   sqlite3_extended_result_codes(db, 1);
   auto history = std::make_unique<SqliteHistory>(db, path);
   sqlite3_busy_timeout(db, 10000);
-  if (!history->setUp(create, error)) return nullptr;
+  if (!history->setUp(create, error)) {
+    // SQLite reads the header only at the first statement, so a file of
+    // another kind is found here, before anything was written to it.
+    if ((sqlite3_errcode(db) & 0xff) == SQLITE_NOTADB) {
+      error = "the contact history " + path +
+              " is not an SQLite database; name a history file, or a new path that a run with "
+              "--commit creates";
+    }
+    return nullptr;
+  }
   return history;
 }
 

@@ -56,6 +56,7 @@ struct CompiledProgram::State {
   std::vector<const void*> pointers;  // see Codegen::pointer
   std::string ir;
   size_t fallbacks = 0;
+  std::string note;  // see CompiledProgram::note
 };
 
 CompiledProgram::CompiledProgram(std::unique_ptr<State> state) : state_(std::move(state)) {}
@@ -74,6 +75,7 @@ const std::string& CompiledProgram::ir() const { return state_->ir; }
 size_t CompiledProgram::rootCount() const { return state_->roots.size(); }
 size_t CompiledProgram::fallbackCount() const { return state_->fallbacks; }
 size_t CompiledProgram::cacheHits() const { return state_->cacheHits; }
+const std::string& CompiledProgram::note() const { return state_->note; }
 
 namespace {
 
@@ -1932,9 +1934,39 @@ std::unique_ptr<CompiledProgram> compile(const ir::Program& program, const runti
   return compile(program, store, options, error, extraRoots);
 }
 
+size_t countNodes(const ir::Program& program, const std::vector<const ir::Node*>& extraRoots) {
+  std::vector<const Node*> pending(extraRoots);
+  for (const auto& declaration : program.declarations) pending.push_back(declaration.value.get());
+  for (const auto& channel : program.channels) pending.push_back(channel.reachable.get());
+  for (const auto& campaign : program.campaigns) {
+    for (const ir::NodePtr* part :
+         {&campaign.audience, &campaign.offer, &campaign.priority, &campaign.expectedValue}) {
+      pending.push_back(part->get());
+    }
+  }
+  size_t count = 0;
+  while (!pending.empty()) {
+    const Node* node = pending.back();
+    pending.pop_back();
+    if (node == nullptr) continue;
+    ++count;
+    for (const auto& operand : node->operands) pending.push_back(operand.get());
+  }
+  return count;
+}
+
 std::unique_ptr<CompiledProgram> compile(const ir::Program& program, const runtime::Store* store,
                                          const Options& options, std::string& error,
                                          const std::vector<const ir::Node*>& extraRoots) {
+  size_t nodes = countNodes(program, extraRoots);
+  if (nodes > options.maxNodes) {
+    auto state = std::make_unique<CompiledProgram::State>();
+    state->note = "the script's program has " + std::to_string(nodes) +
+                  " expression nodes, more than the " + std::to_string(options.maxNodes) +
+                  " that the JIT compiles; the interpreter evaluates it instead, with the same "
+                  "results";
+    return std::make_unique<CompiledProgram>(std::move(state));
+  }
   initializeLlvm();
   auto compiled = compileOnce(program, store, options, true, error, extraRoots);
   if (compiled != nullptr || options.cacheDir.empty()) return compiled;

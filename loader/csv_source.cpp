@@ -192,6 +192,12 @@ bool parseValue(const SourcePlan& source, const FieldPlan& field, std::string_vi
 bool parseTextField(const SourcePlan& source, const FieldPlan& field, std::string_view text,
                     Cell& cell, std::string& error) {
   cell = Cell{};
+  if (text.size() > source.maxTextBytes) {
+    error = "the value has " + std::to_string(text.size()) + " bytes, more than the " +
+            std::to_string(source.maxTextBytes) +
+            " that one field may hold; shorten it, or leave the column out of the source";
+    return false;
+  }
   bool marker = isNullMarker(source, text);
   if (marker && field.optional) {
     cell.null = true;

@@ -171,7 +171,7 @@ LoadResult buildStore(const std::vector<const ast::Script*>& scripts,
     plan.filled = !listed;
   }
   internal::Rejections rejected(20);
-  internal::linkTables(entities, {}, result.report, rejected);
+  internal::linkTables(entities, {}, result.report, rejected, kMaxListRows);
   for (const auto& problem : rejected.kept()) {
     result.report.errors.push_back(problem.location + ": " + problem.message);
   }

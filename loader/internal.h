@@ -84,6 +84,7 @@ struct SourcePlan {
   ValueOptions values;
   std::vector<Binding> bindings;
   std::optional<size_t> rowNumberField;  // `row_number:`: filled with the record's position
+  size_t maxTextBytes = kMaxTextBytes;  // LoadOptions::maxTextBytes
   // The prefix of a row's location in messages: empty for files, which use
   // `path:line`, and the table name or query for SQL sources (`orders row 3`).
   std::string rowLabel;
@@ -160,7 +161,8 @@ void readPostgresSource(SourcePlan& source, uint32_t sourceIndex, LoadReport& re
                         const LoadOptions& options, Rejections& rejected);
 
 // Joins children to parents, resolves references and fills the statistics.
+// A child list of more than `maxListRows` rows is an error in `report`.
 void linkTables(std::vector<EntityPlan>& entities, const std::vector<SourcePlan>& sources,
-                LoadReport& report, Rejections& rejected);
+                LoadReport& report, Rejections& rejected, size_t maxListRows);
 
 }  // namespace crm::load::internal

@@ -126,10 +126,32 @@ void createImplicitRow(EntityPlan& parent, const std::string& key) {
   ++parent.implicitRows;
 }
 
+// Reports the rows of `table` whose child list `list` is longer than
+// `maxListRows`: the first five by row, then how many more.
+void checkListLengths(const runtime::Table& table, const Column& list, size_t maxListRows,
+                      LoadReport& report) {
+  size_t found = 0;
+  for (size_t row = 0; row + 1 < list.offsets.size(); ++row) {
+    size_t rows = list.offsets[row + 1] - list.offsets[row];
+    if (rows <= maxListRows) continue;
+    if (++found > 5) continue;
+    report.errors.push_back("`" + table.name + "` '" + table.keyText(row) + "' has " +
+                            std::to_string(rows) + " rows in `" + list.name +
+                            "`, more than the " + std::to_string(maxListRows) +
+                            " that one list may hold; leave out or aggregate some of its rows "
+                            "in the data");
+  }
+  if (found > 5) {
+    report.errors.push_back("`" + table.name + "`: " + std::to_string(found - 5) +
+                            " more rows have more than " + std::to_string(maxListRows) +
+                            " rows in `" + list.name + "`");
+  }
+}
+
 }  // namespace
 
 void linkTables(std::vector<EntityPlan>& entities, const std::vector<SourcePlan>& sources,
-                LoadReport& report, Rejections& rejected) {
+                LoadReport& report, Rejections& rejected, size_t maxListRows) {
   // The parent links: the parent of a child source is the entity with a
   // list of the child's rows.
   std::vector<ChildLink> links;
@@ -306,6 +328,7 @@ void linkTables(std::vector<EntityPlan>& entities, const std::vector<SourcePlan>
       if (parent != UINT32_MAX) ++list.offsets[parent + 1];
     }
     std::partial_sum(list.offsets.begin(), list.offsets.end(), list.offsets.begin());
+    checkListLengths(*link.parent->table, list, maxListRows, report);
     std::vector<uint32_t> order(list.offsets.back());
     std::vector<uint32_t> next(list.offsets.begin(), list.offsets.end() - 1);
     for (uint32_t row = 0; row < child.table->rowCount; ++row) {

@@ -180,6 +180,27 @@ void writeRejects(const std::string& path, const std::vector<Problem>& rejected,
   if (!error.empty()) report.errors.push_back(error);
 }
 
+// The file that the load reads at `path`: a script or a data file, as a
+// phrase for messages. Empty when `path` names none of them.
+std::string inputAtRejectsPath(const std::string& path, const std::vector<SourcePlan>& plans,
+                               const source::SourceManager& sources) {
+  std::error_code code;
+  if (!std::filesystem::exists(path, code)) return "";
+  auto same = [&](const std::string& input) {
+    std::error_code ignored;
+    return !input.empty() && std::filesystem::equivalent(path, input, ignored);
+  };
+  for (source::FileId id = 0; id < sources.size(); ++id) {
+    if (same(sources.file(id).path())) return "the script '" + sources.file(id).path() + "'";
+  }
+  for (const auto& plan : plans) {
+    if (plan.format != "postgres" && same(plan.path)) {
+      return "the data file '" + plan.path + "' of source `" + plan.decl->name.text + "`";
+    }
+  }
+  return "";
+}
+
 }  // namespace
 
 namespace internal {
@@ -295,6 +316,7 @@ LoadResult loadProgram(const std::vector<const ast::Script*>& scripts,
       }
       plan.format = ast::as<ast::Call>(*sourceDecl.format).function.text;
       plan.path = sourcePath(sourceDecl, sources, options);
+      plan.maxTextBytes = options.maxTextBytes;
       if (!planOptions(plan, report)) continue;
       // Without a `columns` block every field reads the column of its name.
       if (sourceDecl.columns.empty()) {
@@ -346,6 +368,13 @@ LoadResult loadProgram(const std::vector<const ast::Script*>& scripts,
       sourcePlans.push_back(std::move(plan));
     }
   }
+  if (!options.rejectsPath.empty()) {
+    std::string input = inputAtRejectsPath(options.rejectsPath, sourcePlans, sources);
+    if (!input.empty()) {
+      report.errors.push_back("--rejects " + options.rejectsPath + " is " + input +
+                              ", which the load reads; give --rejects another path");
+    }
+  }
   if (!report.errors.empty()) {
     return result;
   }
@@ -367,7 +396,7 @@ LoadResult loadProgram(const std::vector<const ast::Script*>& scripts,
   if (!report.errors.empty()) {
     return result;
   }
-  internal::linkTables(entities, sourcePlans, report, rejected);
+  internal::linkTables(entities, sourcePlans, report, rejected, options.maxListRows);
   for (const auto& plan : entities) {
     if (plan.entity->role == ast::EntityRole::Catalog && !plan.entity->levels.empty()) {
       report.hierarchy = describeHierarchy(*result.store, *plan.entity);

@@ -20,6 +20,13 @@
 
 namespace crm::load {
 
+// Limits that keep one hostile record or customer from exhausting memory
+// or time. A longer value rejects its record, as a bad value does. A longer
+// child list fails the load, because skipping some of its rows would
+// change what the rules compute for that customer.
+inline constexpr size_t kMaxTextBytes = 1u << 20;  // one field's text
+inline constexpr size_t kMaxListRows = 1000000;    // the rows of one child list of one row
+
 struct LoadOptions {
   // Paths that replace a source's own, by source name (`--source name=path`).
   std::map<std::string, std::string> sourcePaths;
@@ -29,6 +36,8 @@ struct LoadOptions {
   std::string rejectsPath;
   // How many problems the report keeps in full.
   size_t problemsKept = 20;
+  size_t maxTextBytes = kMaxTextBytes;
+  size_t maxListRows = kMaxListRows;
 };
 
 // One rejected record: where it is, which field, the raw text and why.

@@ -164,7 +164,9 @@ std::string writeDecisions(const std::string& path, OutputFormat format,
       }
     }
   }
-  if (!file.write(chunk)) return file.error();
+  // The file is complete and on disk before the history takes the run, so
+  // that a full disk fails the run before the history changes.
+  if (!file.write(chunk) || !file.sync()) return file.error();
   if (beforePublish) {
     std::string error = beforePublish();
     if (!error.empty()) return error;

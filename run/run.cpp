@@ -439,7 +439,9 @@ RunResult runProgram(const ir::Program& program, const runtime::Store& store,
                                                                           : 0;
     result.jitOptLevel = jitOptions.optLevel;
     jitOptions.cacheDir = options.jitCacheDir;
+    if (options.jitMaxNodes != SIZE_MAX) jitOptions.maxNodes = options.jitMaxNodes;
     compiled = jit::compile(program, &store, jitOptions, result.engineError);
+    if (compiled != nullptr) result.engineNote = compiled->note();
     result.compileSeconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - compileStart).count();
     if (compiled == nullptr) return result;

@@ -33,6 +33,7 @@ struct RunOptions {
   // which compiles several times faster, below kOptimiseFromCustomers.
   int jitOptLevel = -1;
   std::string jitCacheDir;  // see jit::Options::cacheDir
+  size_t jitMaxNodes = SIZE_MAX;  // see jit::Options::maxNodes; SIZE_MAX for its default
   int64_t asOf = 0;  // microseconds since the epoch
   unsigned threads = 1;
   // The run stops when more evaluation errors than this occur.
@@ -110,6 +111,8 @@ struct RunResult {
   std::vector<TraceStep> trace;  // with RunOptions::traceCustomer
   bool stopped = false;  // --max-errors was exceeded
   std::string engineError;  // the JIT failed to compile the program; nothing ran
+  // The JIT left the whole program to the interpreter (jit::CompiledProgram::note).
+  std::string engineNote;
   int jitOptLevel = 0;  // the JIT's level, when it ran
   double compileSeconds = 0;
   double seconds = 0;

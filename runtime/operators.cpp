@@ -96,10 +96,25 @@ Value add(const Value& a, const Value& b) {
       if (b.is(ValueKind::Double)) return Value::floating(a.asDouble() + b.asDouble());
       break;
     case ValueKind::String:
-      if (b.is(ValueKind::String)) return Value::string(concatenated(a.asString(), b.asString()));
-      break;
+      if (!b.is(ValueKind::String)) break;
+      if (a.asString().size() + b.asString().size() > kMaxConcatenatedBytes) {
+        return Value::error(ErrorKind::Range,
+                            "`+` would build a string of " +
+                                std::to_string(a.asString().size() + b.asString().size()) +
+                                " bytes, more than the " + std::to_string(kMaxConcatenatedBytes) +
+                                " that one string may hold");
+      }
+      return Value::string(concatenated(a.asString(), b.asString()));
     case ValueKind::List:
       if (b.is(ValueKind::List)) {
+        if (a.listSize() + b.listSize() > kMaxConcatenatedElements) {
+          return Value::error(ErrorKind::Range,
+                              "`+` would build a list of " +
+                                  std::to_string(a.listSize() + b.listSize()) +
+                                  " elements, more than the " +
+                                  std::to_string(kMaxConcatenatedElements) +
+                                  " that one list may hold");
+        }
         std::vector<Value> items;
         items.reserve(a.listSize() + b.listSize());
         for (size_t i = 0; i < a.listSize(); ++i) items.push_back(a.listAt(i));

@@ -4,12 +4,21 @@
 // functions use these, so every operator has one definition.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include "runtime/value.h"
 
 namespace crm::runtime {
 
+// The maximum length of a string and of a list that `+` builds. Without
+// them, a chain of lets that each double a value (`let b = a + a`) would
+// exhaust memory. They equal the limits of a string literal and of a child
+// list.
+inline constexpr size_t kMaxConcatenatedBytes = 1u << 20;
+inline constexpr size_t kMaxConcatenatedElements = 1000000;
+
+// A longer result of `+` is a range error.
 Value add(const Value& a, const Value& b);
 Value subtract(const Value& a, const Value& b);
 Value multiply(const Value& a, const Value& b);

@@ -719,10 +719,28 @@ int hexValue(char c) {
 
 }  // namespace
 
+// The value of a string token, which may be at most maxStringBytes_ long:
+// a longer one is reported at its opening quote and read as "".
+std::string AstBuilder::stringValue(antlr4::Token* token) {
+  std::string value = decodeString(token);
+  if (value.size() <= maxStringBytes_) return value;
+  source::SourceRange range = rangeOf(token);
+  std::string text = token->getText();
+  size_t opening = text.find_first_of("\"'");
+  bool triple = text.compare(opening, 3, "\"\"\"") == 0 || text.compare(opening, 3, "'''") == 0;
+  range.end = range.begin + static_cast<uint32_t>(opening + (triple ? 3 : 1));
+  diagnostics_.report(diag::Code::E0008, range,
+                      "string is longer than " + std::to_string(maxStringBytes_) + " bytes (" +
+                          std::to_string(value.size()) + " bytes)")
+      .withHelp("shorten it: one string value, in a script or in the data, holds at most " +
+                std::to_string(maxStringBytes_) + " bytes");
+  return "";
+}
+
 // Decodes a string token with CEL's escapes: \n \r \t \\ \" \' \` \? \a \b \f
 // \v, \xHH, \uHHHH, \UHHHHHHHH and octal \ooo. Triple-quoted strings may span
 // lines; raw strings (r"...") keep every backslash, as in CEL.
-std::string AstBuilder::stringValue(antlr4::Token* token) {
+std::string AstBuilder::decodeString(antlr4::Token* token) {
   std::string text = token->getText();
   bool raw = !text.empty() && (text[0] == 'r' || text[0] == 'R');
   std::string_view quoted(text);

@@ -15,9 +15,14 @@ class AstBuilder {
  public:
   // `codePointToByte[i]` is the byte offset of the i-th code point of the
   // lexed text (one extra entry for the end).
+  // String literals whose value is longer than `maxStringBytes` are
+  // reported (E0008).
   AstBuilder(const source::SourceFile& file, const std::vector<uint32_t>& codePointToByte,
-             diag::DiagnosticEngine& diagnostics)
-      : file_(file), codePointToByte_(codePointToByte), diagnostics_(diagnostics) {}
+             diag::DiagnosticEngine& diagnostics, size_t maxStringBytes)
+      : file_(file),
+        codePointToByte_(codePointToByte),
+        diagnostics_(diagnostics),
+        maxStringBytes_(maxStringBytes) {}
 
   ast::DeclPtr declaration(CrmParser::DeclarationContext* ctx);
   ast::ExprPtr expression(CrmParser::ExpressionContext* ctx) { return expr(ctx->expr()); }
@@ -66,10 +71,12 @@ class AstBuilder {
                       ast::ExprPtr rhs);
 
   std::string stringValue(antlr4::Token* token);
+  std::string decodeString(antlr4::Token* token);
 
   const source::SourceFile& file_;
   const std::vector<uint32_t>& codePointToByte_;
   diag::DiagnosticEngine& diagnostics_;
+  size_t maxStringBytes_;
 };
 
 }  // namespace crm::parse::internal

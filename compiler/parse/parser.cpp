@@ -541,7 +541,7 @@ ParseResult parseFile(const source::SourceFile& file, diag::DiagnosticEngine& di
     return result;
   }
 
-  internal::AstBuilder builder(file, offsets, diagnostics);
+  internal::AstBuilder builder(file, offsets, diagnostics, limits.maxStringBytes);
   std::vector<size_t> errors = listener.errorTokens();
   result.hasBrokenDeclarations = !errors.empty();
   std::sort(errors.begin(), errors.end());
@@ -598,7 +598,7 @@ ast::ExprPtr parseExpression(const source::SourceFile& file, diag::DiagnosticEng
   if (tree == nullptr || !listener.errorTokens().empty() || hasRecoveredErrors(tree)) {
     return nullptr;
   }
-  internal::AstBuilder builder(file, offsets, diagnostics);
+  internal::AstBuilder builder(file, offsets, diagnostics, limits.maxStringBytes);
   return builder.expression(tree);
 }
 

@@ -19,6 +19,7 @@ struct Limits {
   size_t maxNesting = 256;                  // E0004: brackets and prefix operators
   size_t maxOperatorsPerDeclaration = 10000;  // E0006
   size_t maxDeclarations = 100000;          // E0007
+  size_t maxStringBytes = 1u << 20;         // E0008: the value of one string literal
 };
 
 // Parses `file`. Declarations that contain a syntax error are left out of the

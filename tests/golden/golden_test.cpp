@@ -26,7 +26,8 @@ bool updating() {
 }
 
 // Cases whose input cannot be a checked-in file: a missing file, a file over
-// the size limit, and more declarations than the limit. Their inputs are
+// the size limit, more declarations than the limit and a string over the
+// length limit. Their inputs are
 // made here; their expectations are golden files like the others.
 struct GeneratedCase {
   std::string name;
@@ -40,10 +41,21 @@ std::vector<GeneratedCase> generatedCases() {
   for (size_t i = 0; i <= parse::Limits{}.maxDeclarations; ++i) {
     many += "segment s" + std::to_string(i) + " = true\n";
   }
+  // A triple-quoted literal over many short lines, so that the output
+  // shows its first line only.
+  std::string note = "// Mistake: a long text pasted into a let.\n"
+                     "customer entity Customer key id {\n  id: string\n}\n"
+                     "channel web { reachable: true }\n"
+                     "let note = \"\"\"\n";
+  for (size_t written = 0; written <= parse::Limits{}.maxStringBytes; written += 64) {
+    note += std::string(63, 'x') + "\n";
+  }
+  note += "\"\"\"\ncampaign welcome { audience: note != \"\"  channels: web }\n";
   return {
       {"E0001_unreadable_file", "generated/does_not_exist.crm", std::nullopt},
       {"E0003_file_too_large", "generated/huge.crm", huge},
       {"E0007_too_many_declarations", "generated/many.crm", many},
+      {"E0008_string_too_long", "generated/long_string.crm", note},
   };
 }
 

@@ -180,3 +180,61 @@ TEST(Limits, OutOfRangeLiteralIsReportedOnce) {
 
 }  // namespace
 }  // namespace crm::testing
+
+namespace crm::testing {
+namespace {
+
+const size_t kMaxString = parse::Limits{}.maxStringBytes;
+
+// One script whose only literal is `literal`, written as given.
+std::string scriptWithString(const std::string& literal) {
+  return std::string(kPrelude) + "let note = " + literal + "\nsegment noted = note != \"\"\n" +
+         "channel web { reachable: true }\ncampaign c { audience: noted  channels: web }\n";
+}
+
+TEST(Limits, StringOfTheMaximumLengthIsValid) {
+  auto compilation = checkText(scriptWithString("\"" + std::string(kMaxString, 'a') + "\""));
+  EXPECT_EQ(codesOf(*compilation), std::vector<std::string>{}) << summarize(*compilation);
+}
+
+TEST(Limits, LongStringRejectedAtQuote) {
+  std::string script = scriptWithString("\"" + std::string(kMaxString + 1, 'a') + "\"");
+  auto compilation = checkText(script);
+  ASSERT_EQ(codesOf(*compilation), std::vector<std::string>{"E0008"}) << summarize(*compilation);
+  diag::Diagnostic diagnostic = compilation->diagnostics->sorted()[0];
+  EXPECT_EQ(diagnostic.message, "string is longer than 1048576 bytes (1048577 bytes)");
+  size_t quote = script.find("let note = ") + 11;
+  EXPECT_EQ(diagnostic.range.begin, quote);
+  EXPECT_EQ(diagnostic.range.end, quote + 1);
+}
+
+TEST(Limits, EveryQuotingHasTheStringLimit) {
+  for (const char* open : {"\"\"\"", "r\"\"\"", "'''", "r'"}) {
+    std::string quote = std::string(open).substr(open[0] == 'r' ? 1 : 0);
+    std::string script = scriptWithString(open + std::string(kMaxString + 1, 'b') + quote);
+    auto compilation = checkText(script);
+    ASSERT_EQ(codesOf(*compilation), std::vector<std::string>{"E0008"}) << open;
+    diag::Diagnostic diagnostic = compilation->diagnostics->sorted()[0];
+    size_t start = script.find("let note = ") + 11;
+    EXPECT_EQ(diagnostic.range.begin, start) << open;
+    EXPECT_EQ(diagnostic.range.end, start + std::string(open).size()) << open;
+  }
+}
+
+// The limit is on the value: escapes count as the bytes they stand for.
+TEST(Limits, StringLengthCountsDecodedBytes) {
+  // 400,000 escapes of four bytes each: 1.6 MB of text, 400,000 bytes of value.
+  auto shorter = checkText(scriptWithString("\"" + repeat("\\x41", 400000) + "\""));
+  EXPECT_EQ(codesOf(*shorter), std::vector<std::string>{}) << summarize(*shorter);
+  // 350,000 two-byte characters written as \u00e9: 700,000 bytes of value.
+  auto accents = checkText(scriptWithString("\"" + repeat("\\u00e9", 350000) + "\""));
+  EXPECT_EQ(codesOf(*accents), std::vector<std::string>{}) << summarize(*accents);
+  // 600,000 of them: 1,200,000 bytes of value.
+  auto longer = checkText(scriptWithString("\"" + repeat("\\u00e9", 600000) + "\""));
+  ASSERT_EQ(codesOf(*longer), std::vector<std::string>{"E0008"});
+  EXPECT_EQ(longer->diagnostics->sorted()[0].message,
+            "string is longer than 1048576 bytes (1200000 bytes)");
+}
+
+}  // namespace
+}  // namespace crm::testing

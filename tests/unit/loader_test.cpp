@@ -494,8 +494,10 @@ TEST_F(LoaderTest, RejectsFileReplacesOnlyRegularFiles) {
   options.rejectsPath = path("rejects.fifo");
   LoadResult result = load(std::string(kSchema) + sources(), options);
   ASSERT_EQ(result.report.errors.size(), 1u);
-  EXPECT_EQ(result.report.errors[0], "cannot write the rejects file '" + path("rejects.fifo") +
-                                         "': it exists and is not a regular file");
+  EXPECT_EQ(result.report.errors[0],
+            "cannot write the rejects file '" + path("rejects.fifo") +
+                "': it exists and is not a regular file (a link, a device or a FIFO); give the "
+                "path of a regular file or of none");
   EXPECT_TRUE(std::filesystem::is_fifo(path("rejects.fifo")));
 
   // A clean load still writes the file, so an old one never passes for new.

@@ -397,12 +397,17 @@ TEST_P(ReportCliTest, RejectsDashAndOutputPath) {
   EXPECT_FALSE(fs::exists(path("same.html")));
 }
 
-TEST_P(ReportCliTest, UnwritableReportKeepsDecisions) {
+// A missing folder is found before the run, which then writes nothing. A
+// report that fails later keeps the decisions (ReliabilityTest).
+TEST_P(ReportCliTest, MissingReportFolderFailsFirst) {
   std::string err;
   EXPECT_EQ(run({"--out", path("decisions.jsonl"), "--report", path("missing/report.html")}, err),
             cli::kInvalidInput);
-  EXPECT_TRUE(has(err, "the decisions were written, only the report is missing")) << err;
-  EXPECT_TRUE(fs::exists(path("decisions.jsonl")));
+  EXPECT_TRUE(has(err, "cannot write the report '" + path("missing/report.html") +
+                           "': the folder '" + path("missing") +
+                           "' does not exist; create it first"))
+      << err;
+  EXPECT_FALSE(fs::exists(path("decisions.jsonl")));
   EXPECT_FALSE(fs::exists(path("missing")));
 }
 
