@@ -149,13 +149,7 @@ int writeReport(const RunArguments& arguments, const run::Prepared& prepared,
 // file or the history file. Returns a phrase naming it, or an empty string.
 std::string inputAt(const std::string& output, const run::Prepared& prepared,
                     const std::string& history) {
-  namespace fs = std::filesystem;
-  std::error_code code;
-  if (!fs::exists(output, code)) return "";
-  auto same = [&](const std::string& input) {
-    std::error_code ignored;
-    return !input.empty() && fs::equivalent(output, input, ignored);
-  };
+  auto same = [&](const std::string& input) { return runtime::sameFile(output, input); };
   const auto& files = prepared.compilation->sources;
   for (source::FileId id = 0; id < files.size(); ++id) {
     if (same(files.file(id).path())) return "the script '" + files.file(id).path() + "'";
@@ -169,13 +163,36 @@ std::string inputAt(const std::string& output, const run::Prepared& prepared,
   return "";
 }
 
+// The files a run writes, by option.
+std::vector<std::pair<const char*, const std::string*>> outputsOf(const RunArguments& arguments) {
+  return {{"--out", &arguments.out},
+          {"--report", &arguments.report},
+          {"--rejects", &arguments.load.rejects}};
+}
+
+// Rejects two outputs that name one file, before anything is read or
+// written. Returns an exit code.
+int checkOutputsAreDistinct(const RunArguments& arguments, std::ostream& err) {
+  auto outputs = outputsOf(arguments);
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    const auto& [option, path] = outputs[i];
+    if (path->empty() || *path == "-") continue;
+    for (size_t j = 0; j < i; ++j) {
+      const auto& [otherOption, otherPath] = outputs[j];
+      if (*otherPath == "-" || !runtime::sameFile(*path, *otherPath)) continue;
+      err << "crm: " << otherOption << " " << *otherPath << " and " << option << " " << *path
+          << " name the same file; give each output its own path\n";
+      return kUsageError;
+    }
+  }
+  return kSuccess;
+}
+
 // Rejects an output path that names a file the run reads, before the run
 // replaces it. Returns an exit code.
 int checkOutputsAreNotInputs(const RunArguments& arguments, const run::Prepared& prepared,
                              std::ostream& err) {
-  const std::pair<const char*, const std::string*> outputs[] = {
-      {"--out", &arguments.out}, {"--report", &arguments.report}};
-  for (const auto& [option, path] : outputs) {
+  for (const auto& [option, path] : outputsOf(arguments)) {
     if (path->empty() || *path == "-") continue;
     std::string input = inputAt(*path, prepared, arguments.history);
     if (input.empty()) continue;
@@ -274,11 +291,8 @@ int runRun(const RunArguments& arguments, std::ostream& out, std::ostream& err) 
     err << "crm: --report takes a file path, not '-'; give a path such as --report report.html\n";
     return kUsageError;
   }
-  if (!arguments.report.empty() && arguments.report == arguments.out) {
-    err << "crm: --report and --out both name " << arguments.out
-        << "; give the report a path of its own\n";
-    return kUsageError;
-  }
+  status = checkOutputsAreDistinct(arguments, err);
+  if (status != kSuccess) return status;
   status = checkOutputsAreWritable(arguments, err);
   if (status != kSuccess) return status;
   run::Prepared prepared;

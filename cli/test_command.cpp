@@ -20,6 +20,13 @@ int runTest(const TestArguments& arguments, std::ostream& out, std::ostream& err
     return kUsageError;
   }
 
+  for (const auto& file : files) {
+    if (!runtime::sameFile(arguments.junit, file)) continue;
+    err << "crm: --junit " << arguments.junit << " is the script '" << file
+        << "', which the tests read; give --junit another path\n";
+    return kUsageError;
+  }
+
   testrun::TestOptions options;
   options.engine = arguments.engine == "interp" ? run::Engine::Interpreter : run::Engine::Jit;
   options.filter = arguments.filter;

@@ -184,12 +184,7 @@ void writeRejects(const std::string& path, const std::vector<Problem>& rejected,
 // phrase for messages. Empty when `path` names none of them.
 std::string inputAtRejectsPath(const std::string& path, const std::vector<SourcePlan>& plans,
                                const source::SourceManager& sources) {
-  std::error_code code;
-  if (!std::filesystem::exists(path, code)) return "";
-  auto same = [&](const std::string& input) {
-    std::error_code ignored;
-    return !input.empty() && std::filesystem::equivalent(path, input, ignored);
-  };
+  auto same = [&](const std::string& input) { return runtime::sameFile(path, input); };
   for (source::FileId id = 0; id < sources.size(); ++id) {
     if (same(sources.file(id).path())) return "the script '" + sources.file(id).path() + "'";
   }

@@ -232,4 +232,16 @@ size_t removeStaleTemporaries(const std::string& path) {
   return removed;
 }
 
+bool sameFile(const std::string& a, const std::string& b) {
+  namespace fs = std::filesystem;
+  if (a.empty() || b.empty()) return false;
+  std::error_code code;
+  if (fs::exists(a, code) && fs::exists(b, code)) return fs::equivalent(a, b, code);
+  fs::path first = fs::weakly_canonical(fs::absolute(a, code), code);
+  if (code) return false;
+  fs::path second = fs::weakly_canonical(fs::absolute(b, code), code);
+  if (code) return false;
+  return first == second;
+}
+
 }  // namespace crm::runtime

@@ -70,4 +70,10 @@ std::string checkWritable(const std::string& path, const std::string& descriptio
 // process. Returns how many it removed.
 size_t removeStaleTemporaries(const std::string& path);
 
+// Whether two paths name the same file: the same inode when both exist,
+// otherwise the same absolute path once `.`, `..` and symbolic links of the
+// existing part are resolved, so that an output that a run will create is
+// recognised as a file another option names too.
+bool sameFile(const std::string& a, const std::string& b);
+
 }  // namespace crm::runtime

@@ -447,6 +447,42 @@ TEST_F(ReliabilityTest, OutputNamingAnInputIsRejected) {
   EXPECT_EQ(historySize(history), 1u);
 }
 
+// The history a committing run creates does not exist before the run, and
+// must still not be replaced by the decisions.
+TEST_F(ReliabilityTest, OutputNamingANewHistoryIsRejected) {
+  Outcome outcome = crm(run({"--history", "history.db", "--commit", "--out", "./history.db"}));
+  EXPECT_EQ(outcome.status, 2);
+  EXPECT_EQ(lastLine(outcome.err),
+            "crm: --out ./history.db is the contact history 'history.db', which the run reads; "
+            "give --out another path");
+  EXPECT_FALSE(fs::exists(dir_ / "history.db"));
+}
+
+TEST_F(ReliabilityTest, TwoOutputsNamingOneFileAreRejected) {
+  Outcome report = crm(run({"--out", "x.jsonl", "--report", "./x.jsonl"}));
+  EXPECT_EQ(report.status, 2);
+  EXPECT_EQ(lastLine(report.err),
+            "crm: --out x.jsonl and --report ./x.jsonl name the same file; give each output its "
+            "own path");
+  EXPECT_FALSE(fs::exists(dir_ / "x.jsonl"));
+
+  Outcome rejects = crm(run({"--out", path("same.txt"), "--rejects", "same.txt"}));
+  EXPECT_EQ(rejects.status, 2);
+  EXPECT_EQ(lastLine(rejects.err), "crm: --out " + path("same.txt") +
+                                       " and --rejects same.txt name the same file; give each "
+                                       "output its own path");
+  EXPECT_FALSE(fs::exists(dir_ / "same.txt"));
+}
+
+TEST_F(ReliabilityTest, JunitNamingTheScriptIsRejected) {
+  Outcome outcome = crm({"test", "script.crm", "--junit", "./script.crm"});
+  EXPECT_EQ(outcome.status, 2);
+  EXPECT_EQ(lastLine(outcome.err),
+            "crm: --junit ./script.crm is the script 'script.crm', which the tests read; give "
+            "--junit another path");
+  EXPECT_EQ(slurp(dir_ / "script.crm"), kScript);
+}
+
 TEST_F(ReliabilityTest, RejectsNamingAnInputIsRejected) {
   write("customers.csv", "id,visits,spend\nc1,2,40\nc2,many,5\n");
   Outcome outcome = crm({"load", "script.crm", "--max-bad-records", "1", "--rejects",

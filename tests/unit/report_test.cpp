@@ -393,7 +393,7 @@ TEST_P(ReportCliTest, RejectsDashAndOutputPath) {
   EXPECT_TRUE(has(err, "--report takes a file path, not '-'")) << err;
   EXPECT_EQ(run({"--out", path("same.html"), "--report", path("same.html")}, err),
             cli::kUsageError);
-  EXPECT_TRUE(has(err, "give the report a path of its own")) << err;
+  EXPECT_TRUE(has(err, "name the same file; give each output its own path")) << err;
   EXPECT_FALSE(fs::exists(path("same.html")));
 }
 
