@@ -151,6 +151,22 @@ std::string quoted(const std::string& text) {
   return result + "'";
 }
 
+// The first components of the paths git tracks in the checkout; empty
+// when the checkout is not a git repository, and then every entry counts.
+std::set<std::string> trackedTopLevelNames() {
+  std::set<std::string> names;
+  std::string command = "git -C " + quoted(kRoot.string()) + " ls-files 2>/dev/null";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) return names;
+  char line[4096];
+  while (std::fgets(line, sizeof line, pipe) != nullptr) {
+    std::string path(line);
+    names.insert(path.substr(0, path.find_first_of("/\n")));
+  }
+  ::pclose(pipe);
+  return names;
+}
+
 // A scratch copy of the repository to run commands in. examples/ is copied,
 // except its data, so that commands and file= blocks can write there. The
 // other entries and examples/data are symbolic links to the checkout, and
@@ -162,11 +178,15 @@ class Scratch {
             ("crm-docs-" + std::to_string(getpid()) + "-" + name);
     fs::remove_all(root_);
     fs::create_directories(root_);
+    std::set<std::string> tracked = trackedTopLevelNames();
     for (const auto& entry : fs::directory_iterator(kRoot)) {
       std::string entryName = entry.path().filename().string();
       if (entryName == ".git" || entryName == "examples" || entryName.starts_with("build")) {
         continue;
       }
+      // Files a reader made by following the docs, such as decisions.jsonl,
+      // would clash with the files the blocks write.
+      if (!tracked.empty() && tracked.count(entryName) == 0) continue;
       fs::create_symlink(entry.path(), root_ / entryName);
     }
     fs::create_directories(root_ / "examples");
