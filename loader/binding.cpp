@@ -1,6 +1,7 @@
 // Binding rules shared by every source format.
 #include <algorithm>
 
+#include "compiler/diag/diagnostic.h"
 #include "loader/internal.h"
 
 namespace crm::load::internal {
@@ -27,13 +28,40 @@ bool checkRequiredFields(const SourcePlan& source, const std::string& where, Loa
   return ok;
 }
 
-void dropAbsentImplicitBindings(SourcePlan& source, const std::vector<std::string>& names) {
+bool dropAbsentImplicitBindings(SourcePlan& source, const std::vector<std::string>& names,
+                                const std::string& where, const std::string& container,
+                                LoadReport& report) {
+  auto present = [&](const std::string& column) {
+    return std::find(names.begin(), names.end(), column) != names.end();
+  };
   auto absent = [&](const Binding& binding) {
     return binding.implicit && source.entity->fields[binding.fieldIndex].optional &&
-           std::find(names.begin(), names.end(), binding.column) == names.end();
+           !present(binding.column);
   };
+  // A column that no field reads and whose name is close to an absent
+  // field's is most likely that field misspelt, which would otherwise
+  // leave the field null in every record without a word.
+  std::vector<std::string> unread;
+  for (const auto& name : names) {
+    bool read = std::any_of(source.bindings.begin(), source.bindings.end(),
+                            [&](const Binding& binding) { return binding.column == name; });
+    if (!read) unread.push_back(name);
+  }
+  bool ok = true;
+  for (const auto& binding : source.bindings) {
+    if (!absent(binding)) continue;
+    auto suggestion = diag::closestMatch(binding.column, unread);
+    if (!suggestion) continue;
+    report.errors.push_back(where + ": the optional field `" + binding.column + "` has no column in " +
+                            container + ", so it would be null in every record, and the column '" +
+                            *suggestion + "' is read by no field; rename the column, or bind " +
+                            "it with `columns { \"" + *suggestion + "\" -> " + binding.column +
+                            " ... }`");
+    ok = false;
+  }
   source.bindings.erase(std::remove_if(source.bindings.begin(), source.bindings.end(), absent),
                         source.bindings.end());
+  return ok;
 }
 
 void fillRowNumber(const SourcePlan& source, std::vector<Cell>& row, std::vector<bool>& bound,

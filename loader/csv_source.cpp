@@ -72,7 +72,7 @@ bool bindColumns(SourcePlan& source, const CsvRecord* header, LoadReport& report
       return false;
     }
   }
-  dropAbsentImplicitBindings(source, names);
+  dropAbsentImplicitBindings(source, names, where, "the header of '" + source.path + "'", report);
   for (auto& binding : source.bindings) {
     auto found = std::find(names.begin(), names.end(), binding.column);
     if (found == names.end()) {

@@ -128,7 +128,13 @@ bool checkRequiredFields(const SourcePlan& source, const std::string& where, Loa
 
 // Drops the implicit bindings of optional fields whose column is not among
 // `names`, so that a source without `columns` reads the columns it has.
-void dropAbsentImplicitBindings(SourcePlan& source, const std::vector<std::string>& names);
+// Drops the implicit bindings of optional fields whose column is absent.
+// Reports, and returns false, when an absent field's name is close to a
+// column no field reads: a misspelt header. `container` names the header
+// or the query result in the message.
+bool dropAbsentImplicitBindings(SourcePlan& source, const std::vector<std::string>& names,
+                                const std::string& where, const std::string& container,
+                                LoadReport& report);
 
 // Fills the `row_number:` field, if the source names one, with `number`.
 void fillRowNumber(const SourcePlan& source, std::vector<Cell>& row, std::vector<bool>& bound,

@@ -63,8 +63,8 @@ std::string missingColumnMessage(const std::string& column, const std::vector<st
 
 bool bindResultColumns(SourcePlan& source, const std::vector<std::string>& names,
                        const SqlQuery& query, const std::string& where, LoadReport& report) {
-  dropAbsentImplicitBindings(source, names);
-  bool ok = true;
+  bool ok = dropAbsentImplicitBindings(source, names, where,
+                                       "the result of '" + query.text + "'", report);
   for (auto& binding : source.bindings) {
     auto count = std::count(names.begin(), names.end(), binding.column);
     if (count == 1) {

@@ -179,6 +179,32 @@ TEST_F(LoaderTest, MissingColumnIsAnErrorWithSuggestion) {
                                          path("customers.csv") + "'; did you mean 'agee'?");
 }
 
+// Without `columns`, an optional field whose column is absent stays null,
+// unless a column no field reads is close to its name: a misspelt header
+// would otherwise make the field null for every customer without a word.
+TEST_F(LoaderTest, MisspeltHeaderOfImplicitBindingIsAnError) {
+  write("customers.csv", "id,agee,city\nc1,34,Paris\n");
+  std::string script = std::string(kSchema) +
+                       "source customers: Customer from csv(\"customers.csv\") {}";
+  LoadResult result = load(script);
+  ASSERT_EQ(result.report.errors.size(), 1u);
+  EXPECT_EQ(result.report.errors[0],
+            "source `customers`: the optional field `age` has no column in the header of '" +
+                path("customers.csv") +
+                "', so it would be null in every record, and the column 'agee' is read by no "
+                "field; rename the column, or bind it with `columns { \"agee\" -> age ... }`");
+}
+
+TEST_F(LoaderTest, AbsentOptionalColumnOfImplicitBindingIsNull) {
+  write("customers.csv", "id,city,loyalty_points\nc1,Paris,12\n");
+  std::string script = std::string(kSchema) +
+                       "source customers: Customer from csv(\"customers.csv\") {}";
+  LoadResult result = load(script);
+  ASSERT_TRUE(result.report.ok()) << (result.report.errors.empty() ? "" : result.report.errors[0]);
+  const runtime::Column& age = *result.store->customers->column("age");
+  EXPECT_TRUE(age.isNull(0));
+}
+
 TEST_F(LoaderTest, RequiredFieldWithoutColumnIsAnError) {
   std::string script = std::string(kSchema) +
                        "source products: Product from csv(\"products.csv\") { columns { sku } }";
