@@ -57,6 +57,25 @@ std::string locationOf(const EntityPlan& plan, size_t row, const std::vector<Sou
 
 bool buildKeyIndex(EntityPlan& plan, const std::vector<SourcePlan>& sources, LoadReport& report) {
   runtime::Table& table = *plan.table;
+  // An empty text key names no one: children cannot join it, and a
+  // customer without an id would still get messages.
+  const Column& key = table.columns[table.keyColumn];
+  if (key.kind != ColumnKind::Int) {
+    size_t empty = 0;
+    for (size_t row = 0; row < table.rowCount; ++row) {
+      if (key.isNull(row) || !key.pool.text(key.strings[row]).empty()) continue;
+      if (++empty <= 5) {
+        report.errors.push_back("empty key in `" + table.name + "` at " +
+                                locationOf(plan, row, sources) + "; every row needs a key: fill "
+                                "it in, or remove the record");
+      }
+    }
+    if (empty > 5) {
+      report.errors.push_back(std::to_string(empty - 5) + " more empty keys in `" + table.name +
+                              "`");
+    }
+    if (empty > 0) return false;
+  }
   auto duplicates = table.buildKeyIndex();
   for (size_t i = 0; i < duplicates.size() && i < 5; ++i) {
     auto [row, first] = duplicates[i];

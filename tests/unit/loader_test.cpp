@@ -215,6 +215,15 @@ TEST_F(LoaderTest, RequiredFieldWithoutColumnIsAnError) {
             "bind a column to it in `columns { ... }` or make it optional");
 }
 
+TEST_F(LoaderTest, EmptyKeyIsAnError) {
+  write("customers.csv", "id,age,city\nc1,34,Paris\n,35,Lyon\n");
+  LoadResult result = load(std::string(kSchema) + sources());
+  ASSERT_FALSE(result.report.errors.empty());
+  EXPECT_EQ(result.report.errors[0], "empty key in `Customer` at " + path("customers.csv") +
+                                         ":3; every row needs a key: fill it in, or remove the "
+                                         "record");
+}
+
 TEST_F(LoaderTest, DuplicateKeyIsAnError) {
   write("customers.csv", "id,age,city\nc1,34,Paris\nc1,35,Lyon\n");
   LoadResult result = load(std::string(kSchema) + sources());
