@@ -61,10 +61,12 @@ void Interpreter::setCustomer(uint32_t row) {
   customerSet_ = true;
   // After an exception in native code, its scratch levels were not left.
   scratchDepth_ = 0;
+  builtElements_ = 0;
   std::fill(state_.begin(), state_.end(), kNotComputed);
 }
 
 Value Interpreter::evaluate(const Node& node) {
+  builtElements_ = 0;
   Value out;
   if (native_ != nullptr && native_->evaluate(*this, node, out)) return out;
   return eval(node);
@@ -486,6 +488,15 @@ Value Interpreter::macro(const Node& node) {
       std::vector<Value> items;
       result = Value();
       for (size_t i = 0; i < n; ++i) {
+        if (++builtElements_ > runtime::kMaxBuiltElements) {
+          result = Value::error(ErrorKind::Range,
+                                "`" + std::string(node.macro == MacroKind::Filter ? "filter" : "map") +
+                                    "` would build more than " +
+                                    std::to_string(runtime::kMaxBuiltElements) +
+                                    " list elements in one evaluation; nest fewer macros or "
+                                    "filter the lists first");
+          break;
+        }
         Value element = list.listAt(i);
         frame_[node.slot] = element;
         if (node.macro != MacroKind::Map) {

@@ -103,6 +103,7 @@ class Interpreter {
   // nesting level; a vector's buffer does not move when the outer one grows.
   std::vector<std::vector<Value>> scratch_;
   size_t scratchDepth_ = 0;
+  size_t builtElements_ = 0;  // by map and filter since the customer or evaluation began
 };
 
 // Replaces every subtree that reads no customer, variable or instant by its

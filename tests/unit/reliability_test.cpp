@@ -247,6 +247,35 @@ INSTANTIATE_TEST_SUITE_P(Engines, ReliabilityEngineTest, ::testing::Values("inte
 // doubled again and again cannot exhaust memory.
 class ConcatenationLimitTest : public ::testing::TestWithParam<run::Engine> {};
 
+// `map` and `filter` count the elements they visit in one evaluation, inner
+// macros included: over n elements, `l.map(a, l.filter(b, ...))` visits
+// n + n * n. 3161 + 3161^2 = 9,995,082 is within the budget of 10,000,000;
+// 3162 + 3162^2 = 10,001,406 is not.
+std::string nestedMacroCount(size_t n, run::Engine engine, bool& isError) {
+  std::vector<runtime::Value> items;
+  for (size_t i = 0; i < n; ++i) items.push_back(runtime::Value::integer(static_cast<int64_t>(i)));
+  std::map<std::string, runtime::Value> bindings = {{"l", runtime::Value::list(items)}};
+  testing::Evaluation result = testing::evaluate(
+      "l.map(a, l.filter(b, b == a).size()).size()", engine, {{"l", "list<int>"}}, bindings);
+  if (!result.checked) return result.diagnostics;
+  isError = result.value.isError();
+  return isError ? result.value.asError().message : std::to_string(result.value.asInt());
+}
+
+TEST_P(ConcatenationLimitTest, NestedMacrosWithinTheBudgetRun) {
+  bool isError = false;
+  EXPECT_EQ(nestedMacroCount(3161, GetParam(), isError), "3161");
+  EXPECT_FALSE(isError);
+}
+
+TEST_P(ConcatenationLimitTest, NestedMacrosOverTheBudgetAreAnError) {
+  bool isError = false;
+  EXPECT_EQ(nestedMacroCount(3162, GetParam(), isError),
+            "`filter` would build more than 10000000 list elements in one evaluation; nest fewer "
+            "macros or filter the lists first");
+  EXPECT_TRUE(isError);
+}
+
 TEST_P(ConcatenationLimitTest, StringAtTheLimitIsBuilt) {
   std::map<std::string, runtime::Value> bindings = {
       {"s", runtime::Value::string(std::string(runtime::kMaxConcatenatedBytes / 2, 'a'))}};
