@@ -1,5 +1,8 @@
 #include "compiler/parse/ast_builder.h"
 
+#include <utf8proc.h>
+
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -8,6 +11,28 @@
 #include "runtime/time.h"
 
 namespace crm::parse::internal {
+
+namespace {
+
+// `text` in Unicode normalisation form C, as the loader stores text, so
+// that a literal typed with combining marks equals the same text in the
+// data. Text that is not valid UTF-8 is returned as it is.
+std::string composed(const std::string& text) {
+  bool ascii = std::all_of(text.begin(), text.end(),
+                           [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+  if (ascii) return text;
+  utf8proc_uint8_t* output = nullptr;
+  utf8proc_ssize_t length =
+      utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(text.data()),
+                   static_cast<utf8proc_ssize_t>(text.size()), &output,
+                   static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPOSE));
+  if (length < 0) return text;
+  std::string result(reinterpret_cast<char*>(output), static_cast<size_t>(length));
+  std::free(output);
+  return result;
+}
+
+}  // namespace
 
 using ast::ExprPtr;
 
@@ -637,7 +662,7 @@ ExprPtr AstBuilder::literal(CrmParser::LiteralContext* ctx) {
     }
     case CrmParser::STRING:
       node->literalKind = ast::LiteralKind::String;
-      node->text = stringValue(token);
+      node->text = composed(stringValue(token));
       break;
     case CrmParser::TRUE_LITERAL:
     case CrmParser::FALSE_LITERAL:

@@ -36,6 +36,10 @@ const Case kCases[] = {
     {"-9223372036854775808 / -1", "error:overflow"},
     {"1 / 0", "error:division by zero"},
     {"1 % 0", "error:division by zero"},
+    // String literals are in NFC, as loaded text is: a combining diaeresis
+    // after "u" is the one code point "ü".
+    {"\"Zu\\u0308rich\" == \"Z\u00fcrich\"", R"({"bool":true})"},
+    {"size(\"Zu\\u0308rich\")", R"({"int":"6"})"},
     // Doubles: IEEE 754.
     {"1.0 / 0.0", R"({"double":"Infinity"})"},
     {"0.0 / 0.0 == 0.0 / 0.0", R"({"bool":false})"},
