@@ -35,14 +35,24 @@ std::string location(const source::SourceManager& sources, source::SourceRange r
          std::to_string(position.column);
 }
 
-// Tabs become single spaces and other control characters `?`, so that the
-// caret line stays aligned and the terminal shows no raw escape sequence.
+// Tabs become single spaces, and other control characters and the
+// bidirectional controls `?`, so that the caret line stays aligned and the
+// terminal shows no raw escape sequence and reorders nothing.
 std::string printable(std::string_view line) {
-  std::string text(line);
-  for (char& c : text) {
-    auto byte = static_cast<unsigned char>(c);
-    if (c == '\t') c = ' ';
-    else if (byte < 0x20 || byte == 0x7F) c = '?';
+  std::string text;
+  text.reserve(line.size());
+  for (size_t i = 0; i < line.size(); ++i) {
+    auto byte = static_cast<unsigned char>(line[i]);
+    if (size_t length = source::bidiControlLength(line, i)) {
+      text += '?';
+      i += length - 1;
+    } else if (line[i] == '\t') {
+      text += ' ';
+    } else if (byte < 0x20 || byte == 0x7F) {
+      text += '?';
+    } else {
+      text += line[i];
+    }
   }
   return text;
 }
@@ -62,7 +72,8 @@ size_t cellWidth(std::string_view line, size_t first, size_t last) {
       point = '?';
     }
     if (column >= first) {
-      int width = point < 0x20 || point == 0x7F ? 1 : utf8proc_charwidth(point);
+      bool shownAsMark = point < 0x20 || point == 0x7F || source::isBidiControl(point);
+      int width = shownAsMark ? 1 : utf8proc_charwidth(point);
       cells += static_cast<size_t>(std::max(width, 0));
     }
     bytes += length;

@@ -95,11 +95,13 @@ std::string describeToken(antlr4::Token* token, TextKind kind) {
     std::u32string wide = antlrcpp::utf8_to_utf32(text.data(), text.data() + text.size());
     char32_t point = wide.empty() ? byte : wide[0];
     bool visible = point > 0x20 && point != 0x7F && !(point >= 0x80 && point <= 0xA0) &&
-                   point != 0x2028 && point != 0x2029 && point != 0xFEFF;
+                   point != 0x2028 && point != 0x2029 && point != 0xFEFF &&
+                   !(point >= 0x0300 && point <= 0x036F) && !(point >= 0x200B && point <= 0x200F) &&
+                   !source::isBidiControl(point);
     if (!visible) {
       char name[16];
       std::snprintf(name, sizeof name, "U+%04X", static_cast<unsigned>(point));
-      return std::string("character ") + name;
+      return name;
     }
   }
   if (text.size() > 40) {
@@ -271,6 +273,8 @@ bool scanTokens(const std::vector<antlr4::Token*>& tokens, SyntaxErrorListener& 
     source::SourceRange range = listener.rangeOf(token);
     switch (type) {
       case CrmLexer::UNEXPECTED_CHAR:
+        // A bidirectional control was reported by checkRawText.
+        if (source::bidiControlLength(token->getText(), 0) != 0) break;
         diagnostics.report(diag::Code::E0011, range,
                            (token->getText() == "`" ? std::string("invalid backquote")
                                                     : "invalid character " +
@@ -447,6 +451,20 @@ std::optional<CheckedText> checkRawText(const source::SourceFile& file,
         .withHelp(kind == TextKind::Script ? "save the file as UTF-8"
                                            : "pass the expression as UTF-8 text");
     return std::nullopt;
+  }
+  for (size_t i = 0; i < text.size(); ++i) {
+    size_t length = source::bidiControlLength(text, i);
+    if (length == 0) continue;
+    std::u32string wide = antlrcpp::utf8_to_utf32(text.data() + i, text.data() + i + length);
+    char name[16];
+    std::snprintf(name, sizeof name, "U+%04X", static_cast<unsigned>(wide.empty() ? 0 : wide[0]));
+    auto offset = static_cast<uint32_t>(i);
+    diagnostics.report(diag::Code::E0009, {file.id(), offset, offset + static_cast<uint32_t>(length)},
+                       noun + " holds the bidirectional control character " + name +
+                           ", which can display the text in another order than it is read")
+        .withHelp("remove it; inside a string, write it as the escape \\u" +
+                  std::string(name + 2));
+    i += length - 1;
   }
   bool bom = text.rfind(kUtf8Bom, 0) == 0;
   std::string_view body(text);

@@ -13,6 +13,27 @@ namespace crm::source {
 using FileId = uint32_t;
 inline constexpr FileId kNoFile = UINT32_MAX;
 
+// The Unicode controls that reorder how text is displayed: the embeddings,
+// overrides and isolates (U+202A to U+202E, U+2066 to U+2069) and the
+// marks U+200E, U+200F and U+061C. A script that holds one can show
+// reviewers other code than it runs, so the parser rejects them and
+// diagnostics never print them raw.
+inline bool isBidiControl(char32_t point) {
+  return (point >= 0x202A && point <= 0x202E) || (point >= 0x2066 && point <= 0x2069) ||
+         point == 0x200E || point == 0x200F || point == 0x061C;
+}
+
+// The length in bytes of the bidirectional control that starts at `at` in
+// UTF-8 `text`, or 0 when none does.
+inline size_t bidiControlLength(std::string_view text, size_t at) {
+  auto byte = [&](size_t i) { return static_cast<unsigned char>(text[at + i]); };
+  if (at + 1 < text.size() && byte(0) == 0xD8 && byte(1) == 0x9C) return 2;
+  if (at + 2 >= text.size() || byte(0) != 0xE2) return 0;
+  char32_t point = (char32_t{byte(0)} & 0x0F) << 12 | (char32_t{byte(1)} & 0x3F) << 6 |
+                   (char32_t{byte(2)} & 0x3F);
+  return isBidiControl(point) ? 3 : 0;
+}
+
 // A half-open byte range [begin, end) in one file.
 struct SourceRange {
   FileId file = kNoFile;
