@@ -1,6 +1,7 @@
 #include "compiler/format/format.h"
 
 #include <stdexcept>
+#include <string_view>
 
 #include "compiler/format/doc.h"
 #include "compiler/format/printer.h"
@@ -10,12 +11,26 @@
 namespace crm::format {
 namespace {
 
+// The comments' texts without the spaces and tabs at the end of each of
+// their lines, which the layout drops as it drops all trailing white space.
 std::vector<std::string> commentTexts(const source::SourceFile& file,
                                       const std::vector<ast::Comment>& comments) {
   std::vector<std::string> texts;
   for (const auto& comment : comments) {
-    texts.push_back(file.text().substr(comment.range.begin,
-                                       comment.range.end - comment.range.begin));
+    std::string_view text = std::string_view(file.text())
+                                .substr(comment.range.begin, comment.range.end - comment.range.begin);
+    std::string trimmed;
+    size_t start = 0;
+    while (start <= text.size()) {
+      size_t end = text.find('\n', start);
+      std::string_view line = text.substr(start, end == std::string_view::npos ? end : end - start);
+      size_t last = line.find_last_not_of(" \t");
+      trimmed += line.substr(0, last == std::string_view::npos ? 0 : last + 1);
+      if (end == std::string_view::npos) break;
+      trimmed += '\n';
+      start = end + 1;
+    }
+    texts.push_back(std::move(trimmed));
   }
   return texts;
 }

@@ -113,6 +113,24 @@ std::vector<std::string> commentsOf(const std::string& text) {
   return comments;
 }
 
+// Trailing spaces and tabs after a line comment are dropped like any
+// trailing white space; before, the check that comments survive took that
+// for a lost comment and crm fmt stopped with an internal error. A block
+// comment is kept as written.
+TEST(Format, TrailingSpacesInCommentsAreDropped) {
+  Formatted line = formatText("let x = 1 // a  \n");
+  ASSERT_TRUE(line.text.has_value()) << line.diagnostics;
+  EXPECT_EQ(*line.text, "let x = 1 // a\n");
+
+  Formatted alone = formatText("// ");
+  ASSERT_TRUE(alone.text.has_value()) << alone.diagnostics;
+  EXPECT_EQ(*alone.text, "//\n");
+
+  Formatted block = formatText("/* b \t\n c */\nlet y = 2\n");
+  ASSERT_TRUE(block.text.has_value()) << block.diagnostics;
+  EXPECT_EQ(*block.text, "/* b \t\n c */\nlet y = 2\n");
+}
+
 TEST(Format, RepositoryScriptsAreFixedPoints) {
   size_t formatted = 0;
   for (const auto& path : repositoryScripts()) {
