@@ -9,7 +9,8 @@
 #
 # Targets: script csv jsonl eval differential. Findings (crash-*, timeout-*,
 # leak-*, oom-*) land in build-fuzz/findings/TARGET/ and make the script
-# fail; docs/reliability.md says how to turn one into a regression test.
+# fail.
+# docs/reliability.md explains how to turn one into a regression test.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."

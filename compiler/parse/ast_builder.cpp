@@ -17,6 +17,8 @@ namespace {
 // `text` in Unicode normalisation form C, as the loader stores text, so
 // that a literal typed with combining marks equals the same text in the
 // data. Text that is not valid UTF-8 is returned as it is.
+// NOTE: load::normalizeText does the same for loaded text; both belong in
+// one runtime function.
 std::string composed(const std::string& text) {
   bool ascii = std::all_of(text.begin(), text.end(),
                            [](char c) { return static_cast<unsigned char>(c) < 0x80; });

@@ -15,9 +15,9 @@ inline constexpr FileId kNoFile = UINT32_MAX;
 
 // The Unicode controls that reorder how text is displayed: the embeddings,
 // overrides and isolates (U+202A to U+202E, U+2066 to U+2069) and the
-// marks U+200E, U+200F and U+061C. A script that holds one can show
-// reviewers other code than it runs, so the parser rejects them and
-// diagnostics never print them raw.
+// marks U+200E, U+200F and U+061C. A script that contains one can show
+// reviewers other code than it runs. The parser rejects them, and
+// diagnostics print them as `?`.
 inline bool isBidiControl(char32_t point) {
   return (point >= 0x202A && point <= 0x202E) || (point >= 0x2066 && point <= 0x2069) ||
          point == 0x200E || point == 0x200F || point == 0x061C;

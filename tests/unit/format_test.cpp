@@ -113,10 +113,8 @@ std::vector<std::string> commentsOf(const std::string& text) {
   return comments;
 }
 
-// Trailing spaces and tabs after a line comment are dropped like any
-// trailing white space; before, the check that comments survive took that
-// for a lost comment and crm fmt stopped with an internal error. A block
-// comment is kept as written.
+// Trailing spaces and tabs after a line comment are dropped, like any
+// trailing white space. A block comment is kept as written.
 TEST(Format, TrailingSpacesInCommentsAreDropped) {
   Formatted line = formatText("let x = 1 // a  \n");
   ASSERT_TRUE(line.text.has_value()) << line.diagnostics;
