@@ -65,11 +65,21 @@ void Interpreter::setCustomer(uint32_t row) {
   std::fill(state_.begin(), state_.end(), kNotComputed);
 }
 
-Value Interpreter::evaluate(const Node& node) {
+void Interpreter::setNativeCode(const NativeCode* code) {
+  native_ = code;
+  declarationCode_.assign(program_.declarations.size(), nullptr);
+  if (code == nullptr) return;
+  for (size_t i = 0; i < program_.declarations.size(); ++i) {
+    declarationCode_[i] = code->find(*program_.declarations[i].value);
+  }
+}
+
+Value Interpreter::evaluate(const Node& node, const void* code) {
   builtElements_ = 0;
+  if (code == nullptr) return eval(node);
   Value out;
-  if (native_ != nullptr && native_->evaluate(*this, node, out)) return out;
-  return eval(node);
+  native_->run(code, *this, out);
+  return out;
 }
 
 Value* Interpreter::enterScratch(size_t count) {
@@ -92,7 +102,8 @@ Value Interpreter::declaration(uint32_t index) {
                         "`" + program_.declarations[index].name + "` depends on itself");
   }
   state_[index] = kComputing;
-  Value value = evaluate(*program_.declarations[index].value);
+  Value value = evaluate(*program_.declarations[index].value,
+                         declarationCode_.empty() ? nullptr : declarationCode_[index]);
   cache_[index] = value;
   state_[index] = kDone;
   return value;

@@ -24,9 +24,11 @@ class Interpreter;
 class NativeCode {
  public:
   virtual ~NativeCode() = default;
-  // Evaluates `root` into `out` and returns true, or returns false when
-  // there is no code for `root`.
-  virtual bool evaluate(Interpreter& interpreter, const ir::Node& root, Value& out) const = 0;
+  // The code for `root`, or null when there is none. Finding costs more
+  // than running, so a root evaluated for every customer is found once.
+  virtual const void* find(const ir::Node& root) const = 0;
+  // Runs code that find() returned, into `out`.
+  virtual void run(const void* code, Interpreter& interpreter, Value& out) const = 0;
 };
 
 class Interpreter {
@@ -46,10 +48,16 @@ class Interpreter {
 
   // Evaluates a root of the program: with native code when there is some
   // for it, otherwise by walking the tree.
-  Value evaluate(const ir::Node& node);
+  Value evaluate(const ir::Node& node) { return evaluate(node, nativeCode(node)); }
+  // The same with the native code for `node`, as nativeCode() found it.
+  Value evaluate(const ir::Node& node, const void* code);
+  // The native code for root `node`, or null to walk it.
+  const void* nativeCode(const ir::Node& node) const {
+    return native_ != nullptr ? native_->find(node) : nullptr;
+  }
   // Walks `node` without native code, as the native code's fallback does.
   Value walk(const ir::Node& node) { return eval(node); }
-  void setNativeCode(const NativeCode* code) { native_ = code; }
+  void setNativeCode(const NativeCode* code);
 
   // For native code: the run's instant, the customer's row, a variable's
   // slot, and scratch values that live for one call of a native root.
@@ -99,6 +107,7 @@ class Interpreter {
   std::vector<Value> cache_;  // lets and segments of the current customer
   std::vector<uint8_t> state_;  // per declaration: 0 not computed, 1 computing, 2 done
   const NativeCode* native_ = nullptr;
+  std::vector<const void*> declarationCode_;  // per declaration: native_'s code, or null
   // Scratch values of the native roots being evaluated, one vector per
   // nesting level; a vector's buffer does not move when the outer one grows.
   std::vector<std::vector<Value>> scratch_;

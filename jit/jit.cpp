@@ -62,14 +62,18 @@ struct CompiledProgram::State {
 CompiledProgram::CompiledProgram(std::unique_ptr<State> state) : state_(std::move(state)) {}
 CompiledProgram::~CompiledProgram() = default;
 
-bool CompiledProgram::evaluate(interp::Interpreter& interpreter, const Node& root,
-                               Value& out) const {
+const void* CompiledProgram::find(const Node& root) const {
   auto it = state_->roots.find(&root);
-  if (it == state_->roots.end()) return false;
-  it->second(&interpreter, state_->columns.data(), state_->tables.data(), state_->strings.data(),
-             state_->pointers.data(), &out);
-  return true;
+  return it == state_->roots.end() ? nullptr : &it->second;
 }
+
+void CompiledProgram::run(const void* code, interp::Interpreter& interpreter, Value& out) const {
+  // find() gave the address of a map entry, which stays in place.
+  RootFunction function = *static_cast<const RootFunction*>(code);
+  function(&interpreter, state_->columns.data(), state_->tables.data(), state_->strings.data(),
+           state_->pointers.data(), &out);
+}
+
 
 const std::string& CompiledProgram::ir() const { return state_->ir; }
 size_t CompiledProgram::rootCount() const { return state_->roots.size(); }

@@ -42,8 +42,9 @@ struct Options {
 class CompiledProgram : public interp::NativeCode {
  public:
   ~CompiledProgram() override;
-  bool evaluate(interp::Interpreter& interpreter, const ir::Node& root,
-                runtime::Value& out) const override;
+  const void* find(const ir::Node& root) const override;
+  void run(const void* code, interp::Interpreter& interpreter,
+           runtime::Value& out) const override;
 
   // The LLVM IR of the program after optimisation, for inspection; empty
   // unless Options::keepIr was set.

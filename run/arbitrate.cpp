@@ -43,7 +43,7 @@ struct Message {
 class Arbiter {
  public:
   Arbiter(const ir::Program& program, const runtime::Table& customers,
-          const std::vector<CustomerPlan>& plans, std::vector<Candidate>& candidates,
+          const PlanList& plans, CandidateList& candidates,
           std::vector<TraceStep>& trace)
       : program_(program),
         customers_(customers),
@@ -77,8 +77,8 @@ class Arbiter {
 
   const ir::Program& program_;
   const runtime::Table& customers_;
-  const std::vector<CustomerPlan>& plans_;
-  std::vector<Candidate>& candidates_;
+  const PlanList& plans_;
+  CandidateList& candidates_;
   std::vector<TraceStep>& trace_;
   std::vector<runtime::TimeZone> channelZones_;
   std::vector<std::vector<Message>> granted_;  // per plan
@@ -369,7 +369,7 @@ void Arbiter::run() {
 }  // namespace
 
 void arbitrate(const ir::Program& program, const runtime::Table& customers,
-               const std::vector<CustomerPlan>& plans, std::vector<Candidate>& candidates,
+               const PlanList& plans, CandidateList& candidates,
                const std::vector<history::Contact>* contacts, std::vector<TraceStep>& trace) {
   Arbiter arbiter(program, customers, plans, candidates, trace);
   if (contacts != nullptr) arbiter.addHistory(*contacts);

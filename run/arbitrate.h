@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,6 +30,11 @@ struct Candidate {
   double cost = 0;  // of the first option's channel, for `rank by cost`
 };
 
+// A run's candidates in customer order. A deque grows without moving what
+// it holds, and a run holds a few candidates per customer, each with its
+// strings and lists.
+using CandidateList = std::deque<Candidate>;
+
 // One customer with at least one candidate.
 struct CustomerPlan {
   uint32_t row = 0;
@@ -40,11 +46,13 @@ struct CustomerPlan {
   bool trace = false;
 };
 
+using PlanList = std::deque<CustomerPlan>;
+
 // Decides every live candidate (those without a reason) in place: sets the
 // channel, time and rank of those sent, and the reason, rule and winner of
 // those dropped. Plans and candidates are in customer order.
 void arbitrate(const ir::Program& program, const runtime::Table& customers,
-               const std::vector<CustomerPlan>& plans, std::vector<Candidate>& candidates,
+               const PlanList& plans, CandidateList& candidates,
                const std::vector<history::Contact>* contacts, std::vector<TraceStep>& trace);
 
 // Returns whether expected value `a` ranks before `b`. Numbers compare

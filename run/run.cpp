@@ -28,8 +28,8 @@ namespace {
 
 // The candidates, errors and counts of one thread's range of customers.
 struct Partial {
-  std::vector<internal::CustomerPlan> plans;
-  std::vector<internal::Candidate> candidates;
+  internal::PlanList plans;
+  internal::CandidateList candidates;
   std::vector<EvaluationError> errors;
   size_t errorCount = 0;
   std::map<std::string, size_t> errorsByRule;
@@ -70,6 +70,18 @@ class Worker {
     partial_.segmentMembers.assign(segments_.size(), 0);
     if (options.collectMembers) partial_.members.resize(segments_.size());
     interpreter_.setNativeCode(native);
+    for (const auto& campaign : program.campaigns) {
+      auto code = [&](const ir::NodePtr& node) {
+        return node != nullptr ? interpreter_.nativeCode(*node) : nullptr;
+      };
+      campaignCode_.push_back({code(campaign.audience), code(campaign.priority),
+                               code(campaign.expectedValue), code(campaign.offer)});
+    }
+    for (const auto& channel : program.channels) {
+      reachableCode_.push_back(channel.reachable != nullptr
+                                   ? interpreter_.nativeCode(*channel.reachable)
+                                   : nullptr);
+    }
     reachable_.resize(program.channels.size());
     reachableKnown_.assign(program.channels.size(), 0);
     for (const auto& channel : program.channels) {
@@ -102,10 +114,20 @@ class Worker {
                               std::move(outcome), std::move(detail)});
   }
 
+  // The native code of a campaign's parts, found once for every customer.
+  struct CampaignCode {
+    const void* audience;
+    const void* priority;
+    const void* expectedValue;
+    const void* offer;
+  };
+
   const ir::Program& program_;
   const runtime::Table& customers_;
   const RunOptions& options_;
   interp::Interpreter interpreter_;
+  std::vector<CampaignCode> campaignCode_;
+  std::vector<const void*> reachableCode_;  // per channel
   std::atomic<size_t>& errorTotal_;
   std::atomic<bool>& stop_;
   Shared& shared_;
@@ -257,6 +279,7 @@ void Worker::evaluateCustomer(uint32_t row) {
 
 void Worker::evaluateCampaign(uint32_t row, uint32_t index) {
   const ir::Campaign& campaign = program_.campaigns[index];
+  const CampaignCode& code = campaignCode_[index];
   internal::Candidate candidate;
   Decision& decision = candidate.decision;
   decision.customer = row;
@@ -300,18 +323,18 @@ void Worker::evaluateCampaign(uint32_t row, uint32_t index) {
   if (campaign.priority != nullptr && campaign.priority->op == ir::Op::Constant) {
     decision.priority = campaign.priority->constant.asInt();
   }
-  Value audience = interpreter_.evaluate(*campaign.audience);
+  Value audience = interpreter_.evaluate(*campaign.audience, code.audience);
   if (audience.isError()) return dropWithError(audience);
   if (tracing_) step("audience", campaign.name, campaign.name, audience.asBool() ? "true" : "false");
   if (!audience.asBool()) return;
 
   if (campaign.priority != nullptr && campaign.priority->op != ir::Op::Constant) {
-    Value priority = interpreter_.evaluate(*campaign.priority);
+    Value priority = interpreter_.evaluate(*campaign.priority, code.priority);
     if (priority.isError()) return dropWithError(priority);
     decision.priority = priority.asInt();
   }
   if (campaign.expectedValue != nullptr) {
-    Value expected = interpreter_.evaluate(*campaign.expectedValue);
+    Value expected = interpreter_.evaluate(*campaign.expectedValue, code.expectedValue);
     if (expected.isError()) return dropWithError(expected);
     decision.expectedValue = runtime::displayText(expected);
     decision.expected = expected;
@@ -325,7 +348,7 @@ void Worker::evaluateCampaign(uint32_t row, uint32_t index) {
     }
   }
   if (campaign.offer != nullptr) {
-    Value offer = interpreter_.evaluate(*campaign.offer);
+    Value offer = interpreter_.evaluate(*campaign.offer, code.offer);
     if (offer.isError()) return dropWithError(offer);
     for (size_t i = 0; i < offer.listSize(); ++i) {
       decision.offer.push_back(runtime::displayText(offer.listAt(i)));
@@ -347,7 +370,7 @@ void Worker::evaluateCampaign(uint32_t row, uint32_t index) {
     const ir::Channel& declared = program_.channels[channel];
     if (declared.reachable != nullptr) {
       if (!reachableKnown_[channel]) {
-        reachable_[channel] = interpreter_.evaluate(*declared.reachable);
+        reachable_[channel] = interpreter_.evaluate(*declared.reachable, reachableCode_[channel]);
         reachableKnown_[channel] = 1;
       }
       const Value& reachable = reachable_[channel];
@@ -512,15 +535,21 @@ RunResult runProgram(const ir::Program& program, const runtime::Store& store,
   if (failure) std::rethrow_exception(failure);
 
   // Arbitration sees every customer's candidates at once, in customer order.
-  std::vector<internal::CustomerPlan> plans;
-  std::vector<internal::Candidate> candidates;
-  for (auto& partial : partials) {
-    size_t offset = candidates.size();
-    for (auto& plan : partial.plans) {
-      plan.firstCandidate += offset;
-      plans.push_back(std::move(plan));
+  internal::PlanList plans;
+  internal::CandidateList candidates;
+  for (size_t t = 0; t < partials.size(); ++t) {
+    Partial& partial = partials[t];
+    if (t == 0) {
+      plans = std::move(partial.plans);
+      candidates = std::move(partial.candidates);
+    } else {
+      size_t offset = candidates.size();
+      for (auto& plan : partial.plans) {
+        plan.firstCandidate += offset;
+        plans.push_back(std::move(plan));
+      }
+      for (auto& candidate : partial.candidates) candidates.push_back(std::move(candidate));
     }
-    for (auto& candidate : partial.candidates) candidates.push_back(std::move(candidate));
     for (auto& step : partial.trace) result.trace.push_back(std::move(step));
     result.customers += partial.customers;
     for (auto& error : partial.errors) {
@@ -541,6 +570,7 @@ RunResult runProgram(const ir::Program& program, const runtime::Store& store,
 
   // Each customer's sends in rank order, then its drops in campaign order.
   result.channelSends.assign(program.channels.size(), 0);
+  result.decisions.reserve(candidates.size());
   std::vector<size_t> order;
   for (const auto& plan : plans) {
     order.resize(plan.candidateCount);
