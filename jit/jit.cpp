@@ -74,7 +74,6 @@ void CompiledProgram::run(const void* code, interp::Interpreter& interpreter, Va
            state_->pointers.data(), &out);
 }
 
-
 const std::string& CompiledProgram::ir() const { return state_->ir; }
 size_t CompiledProgram::rootCount() const { return state_->roots.size(); }
 size_t CompiledProgram::fallbackCount() const { return state_->fallbacks; }
@@ -281,6 +280,14 @@ class Codegen {
   }
   llvm::Value* i64(int64_t v) { return llvm::ConstantInt::get(i64_, static_cast<uint64_t>(v), true); }
   llvm::Value* stackSlot(llvm::Type* type, const char* name);
+  // The run's instant and the customer's row, asked once per root in its
+  // entry block: neither changes while a root runs, and a call in a loop
+  // would be made for every element.
+  llvm::Value* now();
+  llvm::Value* customerRow();
+  // a + b, or a - b, of two decimals: inline when their scales agree, by
+  // the runtime otherwise. Bails when the result does not fit.
+  Val addDecimals(const Val& a, const Val& b, bool subtract);
 
   llvm::LLVMContext& context_;
   llvm::Module* module_ = nullptr;
@@ -311,6 +318,8 @@ class Codegen {
   llvm::BasicBlock* entry_ = nullptr;
   uint32_t scratchUsed_ = 0;
   size_t fallbacksInFunction_ = 0;
+  llvm::Value* now_ = nullptr;
+  llvm::Value* customerRow_ = nullptr;
   // Macro variables bound to native rows, by slot.
   std::map<uint32_t, Val> loopVariables_;
 };
@@ -338,11 +347,82 @@ void Codegen::declareHelpers() {
   declare("crm_jit_unbox_decimal", i8_, {ptr_, ptr_, ptr_});
   declare("crm_jit_box_decimal", void_, {ptr_, i64_, i64_});
   declare("crm_jit_decimal_divide", i8_, {i64_, i64_, i64_, ptr_, ptr_});
+
+  // What LLVM may assume of the helpers that only compute: they neither
+  // throw nor touch memory beyond their pointer arguments, so a call whose
+  // result goes unused is dropped and one in a loop can be hoisted.
+  auto attributes = [&](const char* name, llvm::MemoryEffects memory) {
+    auto* function = llvm::cast<llvm::Function>(helpers_.at(name).getCallee());
+    function->setDoesNotThrow();
+    function->setWillReturn();
+    function->setMemoryEffects(memory);
+  };
+  attributes("crm_jit_customer_row", llvm::MemoryEffects::argMemOnly(llvm::ModRefInfo::Ref));
+  attributes("crm_jit_now", llvm::MemoryEffects::argMemOnly(llvm::ModRefInfo::Ref));
+  attributes("crm_jit_decimal_arith", llvm::MemoryEffects::argMemOnly(llvm::ModRefInfo::Mod));
+  attributes("crm_jit_decimal_compare", llvm::MemoryEffects::none());
+  attributes("crm_jit_decimal_divide", llvm::MemoryEffects::argMemOnly(llvm::ModRefInfo::Mod));
 }
 
 llvm::Value* Codegen::stackSlot(llvm::Type* type, const char* name) {
   llvm::IRBuilder<> entry(entry_, entry_->begin());
   return entry.CreateAlloca(type, nullptr, name);
+}
+
+llvm::Value* Codegen::now() {
+  if (now_ == nullptr) {
+    llvm::IRBuilder<> entry(entry_, entry_->begin());
+    now_ = entry.CreateCall(helper("crm_jit_now"), {interpreter_}, "now");
+  }
+  return now_;
+}
+
+llvm::Value* Codegen::customerRow() {
+  if (customerRow_ == nullptr) {
+    llvm::IRBuilder<> entry(entry_, entry_->begin());
+    customerRow_ = entry.CreateCall(helper("crm_jit_customer_row"), {interpreter_}, "customer");
+  }
+  return customerRow_;
+}
+
+Val Codegen::addDecimals(const Val& a, const Val& b, bool subtract) {
+  llvm::BasicBlock* same = block("decimal.same");
+  llvm::BasicBlock* rescale = block("decimal.rescale");
+  llvm::BasicBlock* done = block("decimal.done");
+  builder_.CreateCondBr(builder_.CreateICmpEQ(a.scale, b.scale), same, rescale);
+
+  // Coefficients have at most 18 digits, so their sum fits in 64 bits; the
+  // result must have at most 18 digits too, as the runtime requires.
+  builder_.SetInsertPoint(same);
+  llvm::Value* sum = subtract ? builder_.CreateSub(a.payload, b.payload)
+                              : builder_.CreateAdd(a.payload, b.payload);
+  const int64_t limit = runtime::kMaxDecimalCoefficient;
+  bailIf(builder_.CreateOr(builder_.CreateICmpSGT(sum, i64(limit)),
+                           builder_.CreateICmpSLT(sum, i64(-limit))));
+  llvm::BasicBlock* sameEnd = builder_.GetInsertBlock();
+  builder_.CreateBr(done);
+
+  builder_.SetInsertPoint(rescale);
+  llvm::Value* coefficient = stackSlot(i64_, "coefficient");
+  llvm::Value* scale = stackSlot(i64_, "scale");
+  llvm::Value* failed = builder_.CreateCall(
+      helper("crm_jit_decimal_arith"),
+      {llvm::ConstantInt::get(i32_, subtract ? 1 : 0), a.payload, a.scale, b.payload, b.scale,
+       coefficient, scale});
+  bailIf(builder_.CreateICmpNE(failed, llvm::ConstantInt::get(i8_, 0)));
+  llvm::Value* rescaled = builder_.CreateLoad(i64_, coefficient);
+  llvm::Value* rescaledScale = builder_.CreateLoad(i64_, scale);
+  llvm::BasicBlock* rescaleEnd = builder_.GetInsertBlock();
+  builder_.CreateBr(done);
+
+  builder_.SetInsertPoint(done);
+  llvm::PHINode* resultCoefficient = builder_.CreatePHI(i64_, 2);
+  resultCoefficient->addIncoming(sum, sameEnd);
+  resultCoefficient->addIncoming(rescaled, rescaleEnd);
+  llvm::PHINode* resultScale = builder_.CreatePHI(i64_, 2);
+  resultScale->addIncoming(a.scale, sameEnd);
+  resultScale->addIncoming(rescaledScale, rescaleEnd);
+  return decimal(resultCoefficient, resultScale);
 }
 
 uint32_t Codegen::columnId(const ast::RecordDecl* entity, uint32_t field) {
@@ -432,6 +512,8 @@ std::string Codegen::compileRoot(const Node& root, size_t number) {
   bail_ = block("bail");
   scratchUsed_ = 0;
   fallbacksInFunction_ = 0;
+  now_ = nullptr;
+  customerRow_ = nullptr;
   loopVariables_.clear();
 
   builder_.SetInsertPoint(body);
@@ -626,11 +708,11 @@ Val Codegen::gen(const Node& node) {
       }
     }
     case Op::Now:
-      return scalar(ValueKind::Timestamp, builder_.CreateCall(helper("crm_jit_now"), {interpreter_}));
+      return scalar(ValueKind::Timestamp, now());
     case Op::Customer: {
       const ast::RecordDecl* entity = entityOf(node.type);
       if (entity == nullptr) return genFallback(node);
-      llvm::Value* row = builder_.CreateCall(helper("crm_jit_customer_row"), {interpreter_});
+      llvm::Value* row = customerRow();
       bailIf(builder_.CreateICmpSLT(row, i64(0)));
       Val v;
       v.shape = Shape::Row;
@@ -1162,16 +1244,17 @@ Val Codegen::genDecimalBinary(const Node& node) {
   if (op == Op::Divide || op == Op::Modulo) return genFallback(node);
   Val a = asDecimal(genScalar(*node.operands[0]));
   Val b = asDecimal(genScalar(*node.operands[1]));
-  if (op == Op::Add || op == Op::Subtract || op == Op::Multiply) {
+  if (op == Op::Add || op == Op::Subtract) {
+    bailIf(builder_.CreateOr(a.isNull, b.isNull));
+    return addDecimals(a, b, op == Op::Subtract);
+  }
+  if (op == Op::Multiply) {
     bailIf(builder_.CreateOr(a.isNull, b.isNull));
     llvm::Value* coefficient = stackSlot(i64_, "coefficient");
     llvm::Value* scale = stackSlot(i64_, "scale");
-    int code = 2;
-    if (op == Op::Add) code = 0;
-    if (op == Op::Subtract) code = 1;
     llvm::Value* failed = builder_.CreateCall(
         helper("crm_jit_decimal_arith"),
-        {llvm::ConstantInt::get(i32_, code), a.payload, a.scale, b.payload, b.scale, coefficient,
+        {llvm::ConstantInt::get(i32_, 2), a.payload, a.scale, b.payload, b.scale, coefficient,
          scale});
     bailIf(builder_.CreateICmpNE(failed, llvm::ConstantInt::get(i8_, 0)));
     return decimal(builder_.CreateLoad(i64_, coefficient), builder_.CreateLoad(i64_, scale));
@@ -1207,7 +1290,7 @@ Val Codegen::genWithin(const Node& node) {
   // A negative window is an error, and an underflowing start is the
   // interpreter's to clamp.
   bailIf(builder_.CreateICmpSLT(window.payload, i64(0)));
-  llvm::Value* now = builder_.CreateCall(helper("crm_jit_now"), {interpreter_});
+  llvm::Value* now = this->now();
   llvm::Value* pair =
       builder_.CreateBinaryIntrinsic(llvm::Intrinsic::ssub_with_overflow, now, window.payload);
   bailIf(builder_.CreateExtractValue(pair, 1));
@@ -1564,12 +1647,10 @@ Val Codegen::genMacro(const Node& node) {
         builder_.CreateStore(builder_.CreateAdd(builder_.CreateLoad(i64_, count), i64(1)), count);
         llvm::Value* total = builder_.CreateLoad(accType, acc);
         if (sumKind == ValueKind::Decimal) {
-          Val element = asDecimal(v);
-          llvm::Value* failed = builder_.CreateCall(
-              helper("crm_jit_decimal_arith"),
-              {llvm::ConstantInt::get(i32_, 0), total, builder_.CreateLoad(i64_, accScale),
-               element.payload, element.scale, acc, accScale});
-          bailIf(builder_.CreateICmpNE(failed, llvm::ConstantInt::get(i8_, 0)));
+          Val sum = addDecimals(decimal(total, builder_.CreateLoad(i64_, accScale)), asDecimal(v),
+                                false);
+          builder_.CreateStore(sum.payload, acc);
+          builder_.CreateStore(sum.scale, accScale);
           return true;
         }
         if (accType == f64_) {

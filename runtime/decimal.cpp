@@ -13,9 +13,6 @@ __extension__ typedef __int128 Int128;
 
 bool isDigit(char c) { return c >= '0' && c <= '9'; }
 
-// At most 18 significant digits, the precision the language promises.
-constexpr int64_t kMaxCoefficient = 999'999'999'999'999'999;
-
 }  // namespace
 
 std::optional<Decimal> parseDecimal(std::string_view text, char point) {
@@ -40,7 +37,7 @@ std::optional<Decimal> parseDecimal(std::string_view text, char point) {
     }
     ++digits;
     coefficient = coefficient * 10 + (c - '0');
-    if (coefficient > kMaxCoefficient) {
+    if (coefficient > kMaxDecimalCoefficient) {
       return std::nullopt;
     }
     if (seenPoint) {
@@ -76,7 +73,7 @@ std::optional<Decimal> parseDecimal(std::string_view text, char point) {
   // A negative scale (1.5e3) becomes whole digits.
   while (scale < 0) {
     coefficient *= 10;
-    if (coefficient > kMaxCoefficient) {
+    if (coefficient > kMaxDecimalCoefficient) {
       return std::nullopt;
     }
     ++scale;
@@ -139,7 +136,9 @@ std::strong_ordering compareDecimal(Decimal a, Decimal b) {
 
 namespace {
 
-bool fits(Int128 value) { return value >= -kMaxCoefficient && value <= kMaxCoefficient; }
+bool fits(Int128 value) {
+  return value >= -kMaxDecimalCoefficient && value <= kMaxDecimalCoefficient;
+}
 
 Int128 pow10(int32_t n) {
   Int128 result = 1;

@@ -19,6 +19,10 @@ struct Decimal {
 
 // The largest scale kept; a value with more fractional digits is rejected.
 inline constexpr int32_t kMaxDecimalScale = 38;
+// The largest coefficient: 18 significant digits, the precision the
+// language promises. Every coefficient fits in an int64, and so does the
+// sum of two.
+inline constexpr int64_t kMaxDecimalCoefficient = 999'999'999'999'999'999;
 
 // Parses `-12.50`, `+3`, `.5`, `4.440892e-16`, with `point` as the decimal
 // separator. Returns nullopt on malformed text or beyond 18 significant

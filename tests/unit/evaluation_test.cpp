@@ -156,5 +156,44 @@ TEST(Evaluation, BoundVariablesAreRead) {
   }
 }
 
+// Decimal + and - of run-time values, which the JIT adds inline when the
+// scales agree and through the runtime when they differ. Both must keep the
+// 18-digit limit exactly.
+TEST(Evaluation, DecimalSumsKeepTheDigitLimit) {
+  using runtime::Decimal;
+  struct DecimalCase {
+    const char* expression;
+    Decimal x;
+    Decimal y;
+    const char* expected;
+  };
+  const DecimalCase cases[] = {
+      {"x + y", {125, 2}, {250, 2}, R"({"decimal":"3.75"})"},
+      {"x - y", {100, 2}, {250, 2}, R"({"decimal":"-1.50"})"},
+      {"x + y", {15, 1}, {225, 2}, R"({"decimal":"3.75"})"},
+      {"x - y", {15, 1}, {225, 2}, R"({"decimal":"-0.75"})"},
+      {"x + y", {999999999999999998, 0}, {1, 0}, R"({"decimal":"999999999999999999"})"},
+      {"x + y", {999999999999999999, 0}, {1, 0}, "error:overflow"},
+      {"x - y", {-999999999999999999, 0}, {1, 0}, "error:overflow"},
+      {"x + y", {-999999999999999999, 2}, {999999999999999999, 2}, R"({"decimal":"0.00"})"},
+      {"x + y", {1, 18}, {999999999999999999, 0}, "error:overflow"},
+      {"(x + y) + (x - y)", {5, 1}, {25, 1}, R"({"decimal":"1.0"})"},
+  };
+  for (run::Engine engine : testing::kEngines) {
+    for (const DecimalCase& c : cases) {
+      SCOPED_TRACE(std::string(run::engineName(engine)) + ": " + c.expression);
+      testing::Evaluation result = testing::evaluate(
+          c.expression, engine, {{"x", "decimal"}, {"y", "decimal"}},
+          {{"x", runtime::Value::decimal(c.x)}, {"y", runtime::Value::decimal(c.y)}});
+      ASSERT_TRUE(result.checked) << result.diagnostics;
+      std::string outcome = result.value.isError()
+                                ? std::string("error:") +
+                                      runtime::errorKindName(result.value.asError().kind)
+                                : runtime::encodeTagged(result.value);
+      EXPECT_EQ(outcome, c.expected);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace crm
