@@ -84,15 +84,18 @@ Value Interpreter::evaluate(const Node& node, const void* code) {
 
 Value* Interpreter::enterScratch(size_t count) {
   if (scratchDepth_ == scratch_.size()) scratch_.emplace_back();
-  std::vector<Value>& values = scratch_[scratchDepth_++];
-  if (values.size() < count) values.resize(count);
-  return values.data();
+  Scratch& level = scratch_[scratchDepth_++];
+  if (level.values.size() < count) level.values.resize(count);
+  level.used = count;
+  return level.values.data();
 }
 
 void Interpreter::leaveScratch() {
-  std::vector<Value>& values = scratch_[--scratchDepth_];
-  // Releases what the values hold, such as lists built for one customer.
-  std::fill(values.begin(), values.end(), Value());
+  Scratch& level = scratch_[--scratchDepth_];
+  // Releases what this call's values hold, such as lists built for one
+  // customer. A level is as large as its largest call, and most calls use
+  // a few values of it.
+  std::fill_n(level.values.begin(), level.used, Value());
 }
 
 Value Interpreter::declaration(uint32_t index) {

@@ -110,7 +110,11 @@ class Interpreter {
   std::vector<const void*> declarationCode_;  // per declaration: native_'s code, or null
   // Scratch values of the native roots being evaluated, one vector per
   // nesting level; a vector's buffer does not move when the outer one grows.
-  std::vector<std::vector<Value>> scratch_;
+  struct Scratch {
+    std::vector<Value> values;
+    size_t used = 0;  // by the call at this level
+  };
+  std::vector<Scratch> scratch_;
   size_t scratchDepth_ = 0;
   size_t builtElements_ = 0;  // by map and filter since the customer or evaluation began
 };

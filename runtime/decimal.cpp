@@ -10,6 +10,7 @@ namespace {
 
 // GCC's 128-bit integer; `__extension__` keeps -Wpedantic quiet about it.
 __extension__ typedef __int128 Int128;
+__extension__ typedef unsigned __int128 UInt128;
 
 bool isDigit(char c) { return c >= '0' && c <= '9'; }
 
@@ -185,12 +186,17 @@ Int128 divideRounded(Int128 numerator, Int128 denominator) {
   return quotient;
 }
 
+// Counts by comparing with powers of ten rather than by dividing: 128-bit
+// division is a library call, and `avg` counts the digits of 36-digit numbers.
 int digitCount(Int128 value) {
-  if (value < 0) value = -value;
+  UInt128 magnitude = value < 0 ? -static_cast<UInt128>(value) : static_cast<UInt128>(value);
   int digits = 1;
-  while (value >= 10) {
-    value /= 10;
+  UInt128 bound = 10;
+  while (magnitude >= bound) {
     ++digits;
+    // 10^38 is the largest power of ten below 2^128.
+    if (digits == 39) break;
+    bound *= 10;
   }
   return digits;
 }
@@ -247,11 +253,13 @@ std::optional<Decimal> divideDecimal(Decimal a, Decimal b) {
     quotient = divideRounded(quotient, 10);
     --scale;
   }
-  // Strip trailing zeros down to scale 0.
-  while (scale > 0 && quotient % 10 == 0) {
-    quotient /= 10;
+  // Strip trailing zeros down to scale 0, in 64 bits: the quotient fits.
+  int64_t narrow = static_cast<int64_t>(quotient);
+  while (scale > 0 && narrow % 10 == 0) {
+    narrow /= 10;
     --scale;
   }
+  quotient = narrow;
   while (scale < 0) {
     quotient *= 10;
     if (!fits(quotient)) return std::nullopt;

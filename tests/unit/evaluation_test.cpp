@@ -52,6 +52,12 @@ const Case kCases[] = {
     {"decimal(\"1\") / 3", R"({"decimal":"0.333333333333333333"})"},
     {"decimal(\"2\") / 3", R"({"decimal":"0.666666666666666667"})"},
     {"decimal(\"1\") / 0", "error:division by zero"},
+    {"decimal(\"100.00\") / 8", R"({"decimal":"12.5"})"},
+    {"decimal(\"0.000000000000000001\") / 3",
+     R"({"decimal":"0.000000000000000000333333333333333333"})"},
+    {"decimal(\"-7\") / decimal(\"999999999999999999\")",
+     R"({"decimal":"-0.00000000000000000700000000000000001"})"},
+    {"decimal(\"123456789012345678\") / decimal(\"0.1\")", "error:overflow"},
     {"decimal(\"999999999999999999\") + 1", "error:overflow"},
     {"decimal(\"-12.50\") % 5", R"({"decimal":"-2.50"})"},
     // && and || absorb an error when the other side decides, in either order.
