@@ -74,16 +74,15 @@ int8_t crm_jit_unbox(const void* v, int64_t* payload) {
 
 void crm_jit_box(void* out, int32_t kind, int64_t payload, const void* info) {
   Value& o = value(out);
-  switch (static_cast<ValueKind>(kind)) {
-    case ValueKind::Bool: o = Value::boolean(payload != 0); break;
-    case ValueKind::Int: o = Value::integer(payload); break;
-    case ValueKind::Double: o = Value::floating(std::bit_cast<double>(payload)); break;
-    case ValueKind::Date: o = Value::date(payload); break;
-    case ValueKind::Timestamp: o = Value::timestamp(payload); break;
-    case ValueKind::Duration: o = Value::duration(payload); break;
-    case ValueKind::Enum:
-      o = Value::enumValue(static_cast<const crm::runtime::EnumInfo*>(info), payload);
-      break;
+  ValueKind k = static_cast<ValueKind>(kind);
+  switch (k) {
+    case ValueKind::Bool: o.setScalar(k, payload != 0 ? 1 : 0); break;
+    case ValueKind::Int:
+    case ValueKind::Double:
+    case ValueKind::Date:
+    case ValueKind::Timestamp:
+    case ValueKind::Duration: o.setScalar(k, payload); break;
+    case ValueKind::Enum: o.setScalar(k, payload, info); break;
     default: o = Value::null(); break;
   }
 }

@@ -120,6 +120,17 @@ class Value {
   static Value record(const RecordInfo* info, std::vector<Value> fields);
   static Value error(ErrorKind kind, std::string message);
 
+  // Makes this value, in place, the scalar of `kind` (Bool, Int, Double,
+  // Date, Timestamp, Duration or Enum) whose 64 bits are `bits`: 0 or 1 for
+  // a bool, the bit pattern of a double. `info` is an enum's EnumInfo.
+  // Native code writes its results this way, without a temporary Value.
+  void setScalar(ValueKind kind, int64_t bits, const void* info = nullptr) {
+    heap_.reset();
+    kind_ = kind;
+    scalar_.i = bits;
+    info_ = info;
+  }
+
   ValueKind kind() const { return kind_; }
   bool is(ValueKind kind) const { return kind_ == kind; }
   bool isNull() const { return kind_ == ValueKind::Null; }
