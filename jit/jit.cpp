@@ -194,6 +194,7 @@ class Codegen {
   // on across modules.
   void setModule(llvm::Module& module) {
     module_ = &module;
+    powersOfTen_ = nullptr;
     declareHelpers();
   }
 
@@ -288,9 +289,20 @@ class Codegen {
   // a + b, or a - b, of two decimals: inline when their scales agree, by
   // the runtime otherwise. Bails when the result does not fit.
   Val addDecimals(const Val& a, const Val& b, bool subtract);
+  // a * b of two decimals, as runtime::multiplyDecimal computes it: inline
+  // when the coefficients' product fits in 64 bits, by the runtime
+  // otherwise. Bails when the result does not fit.
+  Val multiplyDecimals(const Val& a, const Val& b);
+  // The order of two decimals as an i32, negative, zero or positive:
+  // inline when the coefficient of the smaller scale can be scaled up in
+  // 64 bits, by the runtime otherwise.
+  llvm::Value* compareDecimals(const Val& a, const Val& b);
+  // 10^exponent for an exponent from 0 to 18, from a table in the module.
+  llvm::Value* powerOfTen(llvm::Value* exponent);
 
   llvm::LLVMContext& context_;
   llvm::Module* module_ = nullptr;
+  llvm::GlobalVariable* powersOfTen_ = nullptr;  // 10^0 to 10^18, made by powerOfTen()
   const ir::Program& program_;
   llvm::IRBuilder<> builder_;
   llvm::Type *i1_, *i8_, *i32_, *i64_, *f64_, *void_;
@@ -391,7 +403,7 @@ Val Codegen::addDecimals(const Val& a, const Val& b, bool subtract) {
   llvm::BasicBlock* done = block("decimal.done");
   builder_.CreateCondBr(builder_.CreateICmpEQ(a.scale, b.scale), same, rescale);
 
-  // Coefficients have at most 18 digits, so their sum fits in 64 bits; the
+  // Coefficients have at most 18 digits, so their sum fits in 64 bits. The
   // result must have at most 18 digits too, as the runtime requires.
   builder_.SetInsertPoint(same);
   llvm::Value* sum = subtract ? builder_.CreateSub(a.payload, b.payload)
@@ -423,6 +435,126 @@ Val Codegen::addDecimals(const Val& a, const Val& b, bool subtract) {
   resultScale->addIncoming(a.scale, sameEnd);
   resultScale->addIncoming(rescaledScale, rescaleEnd);
   return decimal(resultCoefficient, resultScale);
+}
+
+llvm::Value* Codegen::powerOfTen(llvm::Value* exponent) {
+  if (powersOfTen_ == nullptr) {
+    std::vector<uint64_t> powers;
+    uint64_t power = 1;
+    for (int i = 0; i <= 18; ++i, power *= 10) powers.push_back(power);
+    llvm::Constant* table = llvm::ConstantDataArray::get(context_, powers);
+    powersOfTen_ = new llvm::GlobalVariable(*module_, table->getType(), true,
+                                            llvm::GlobalValue::PrivateLinkage, table,
+                                            "powers_of_ten");
+  }
+  llvm::Value* address = builder_.CreateInBoundsGEP(
+      powersOfTen_->getValueType(), powersOfTen_, {i64(0), exponent});
+  return builder_.CreateLoad(i64_, address);
+}
+
+Val Codegen::multiplyDecimals(const Val& a, const Val& b) {
+  llvm::BasicBlock* narrow = block("multiply.narrow");
+  llvm::BasicBlock* strip = block("multiply.strip");
+  llvm::BasicBlock* divide = block("multiply.divide");
+  llvm::BasicBlock* stripped = block("multiply.stripped");
+  llvm::BasicBlock* wide = block("multiply.wide");
+  llvm::BasicBlock* done = block("multiply.done");
+  llvm::Value* pair =
+      builder_.CreateBinaryIntrinsic(llvm::Intrinsic::smul_with_overflow, a.payload, b.payload);
+  builder_.CreateCondBr(builder_.CreateExtractValue(pair, 1), wide, narrow);
+
+  // Trailing zeros beyond the larger operand scale are dropped, as the
+  // runtime drops them.
+  builder_.SetInsertPoint(narrow);
+  llvm::Value* kept = builder_.CreateBinaryIntrinsic(llvm::Intrinsic::smax, a.scale, b.scale);
+  llvm::Value* productScale = builder_.CreateAdd(a.scale, b.scale);
+  llvm::Value* fullProduct = builder_.CreateExtractValue(pair, 0);
+  builder_.CreateBr(strip);
+
+  builder_.SetInsertPoint(strip);
+  llvm::PHINode* product = builder_.CreatePHI(i64_, 2);
+  llvm::PHINode* scale = builder_.CreatePHI(i64_, 2);
+  product->addIncoming(fullProduct, narrow);
+  scale->addIncoming(productScale, narrow);
+  llvm::Value* more = builder_.CreateAnd(
+      builder_.CreateICmpSGT(scale, kept),
+      builder_.CreateICmpEQ(builder_.CreateSRem(product, i64(10)), i64(0)));
+  builder_.CreateCondBr(more, divide, stripped);
+
+  builder_.SetInsertPoint(divide);
+  product->addIncoming(builder_.CreateSDiv(product, i64(10)), divide);
+  scale->addIncoming(builder_.CreateSub(scale, i64(1)), divide);
+  builder_.CreateBr(strip);
+
+  builder_.SetInsertPoint(stripped);
+  const int64_t limit = runtime::kMaxDecimalCoefficient;
+  bailIf(builder_.CreateOr(
+      builder_.CreateOr(builder_.CreateICmpSGT(product, i64(limit)),
+                        builder_.CreateICmpSLT(product, i64(-limit))),
+      builder_.CreateICmpSGT(scale, i64(runtime::kMaxDecimalScale))));
+  llvm::BasicBlock* narrowEnd = builder_.GetInsertBlock();
+  builder_.CreateBr(done);
+
+  builder_.SetInsertPoint(wide);
+  llvm::Value* coefficientSlot = stackSlot(i64_, "coefficient");
+  llvm::Value* scaleSlot = stackSlot(i64_, "scale");
+  llvm::Value* failed = builder_.CreateCall(
+      helper("crm_jit_decimal_arith"),
+      {llvm::ConstantInt::get(i32_, 2), a.payload, a.scale, b.payload, b.scale, coefficientSlot,
+       scaleSlot});
+  bailIf(builder_.CreateICmpNE(failed, llvm::ConstantInt::get(i8_, 0)));
+  llvm::Value* wideCoefficient = builder_.CreateLoad(i64_, coefficientSlot);
+  llvm::Value* wideScale = builder_.CreateLoad(i64_, scaleSlot);
+  llvm::BasicBlock* wideEnd = builder_.GetInsertBlock();
+  builder_.CreateBr(done);
+
+  builder_.SetInsertPoint(done);
+  llvm::PHINode* resultCoefficient = builder_.CreatePHI(i64_, 2);
+  resultCoefficient->addIncoming(product, narrowEnd);
+  resultCoefficient->addIncoming(wideCoefficient, wideEnd);
+  llvm::PHINode* resultScale = builder_.CreatePHI(i64_, 2);
+  resultScale->addIncoming(scale, narrowEnd);
+  resultScale->addIncoming(wideScale, wideEnd);
+  return decimal(resultCoefficient, resultScale);
+}
+
+llvm::Value* Codegen::compareDecimals(const Val& a, const Val& b) {
+  llvm::BasicBlock* near = block("compare.near");
+  llvm::BasicBlock* scaled = block("compare.scaled");
+  llvm::BasicBlock* far = block("compare.far");
+  llvm::BasicBlock* done = block("compare.done");
+  // The coefficient with the smaller scale is multiplied up to the other's
+  // scale; beyond 18 digits of difference or 64 bits the runtime compares.
+  llvm::Value* difference = builder_.CreateSub(a.scale, b.scale);
+  llvm::Value* aSmaller = builder_.CreateICmpSLT(difference, i64(0));
+  llvm::Value* distance = builder_.CreateSelect(aSmaller, builder_.CreateNeg(difference), difference);
+  builder_.CreateCondBr(builder_.CreateICmpULE(distance, i64(18)), near, far);
+
+  builder_.SetInsertPoint(near);
+  llvm::Value* smaller = builder_.CreateSelect(aSmaller, a.payload, b.payload);
+  llvm::Value* pair = builder_.CreateBinaryIntrinsic(llvm::Intrinsic::smul_with_overflow, smaller,
+                                                     powerOfTen(distance));
+  builder_.CreateCondBr(builder_.CreateExtractValue(pair, 1), far, scaled);
+
+  builder_.SetInsertPoint(scaled);
+  llvm::Value* widened = builder_.CreateExtractValue(pair, 0);
+  llvm::Value* x = builder_.CreateSelect(aSmaller, widened, a.payload);
+  llvm::Value* y = builder_.CreateSelect(aSmaller, b.payload, widened);
+  llvm::Value* greater = builder_.CreateZExt(builder_.CreateICmpSGT(x, y), i32_);
+  llvm::Value* nearOrder = builder_.CreateSelect(builder_.CreateICmpSLT(x, y),
+                                                 llvm::ConstantInt::get(i32_, -1), greater);
+  builder_.CreateBr(done);
+
+  builder_.SetInsertPoint(far);
+  llvm::Value* farOrder = builder_.CreateCall(helper("crm_jit_decimal_compare"),
+                                              {a.payload, a.scale, b.payload, b.scale});
+  builder_.CreateBr(done);
+
+  builder_.SetInsertPoint(done);
+  llvm::PHINode* order = builder_.CreatePHI(i32_, 2);
+  order->addIncoming(nearOrder, scaled);
+  order->addIncoming(farOrder, far);
+  return order;
 }
 
 uint32_t Codegen::columnId(const ast::RecordDecl* entity, uint32_t field) {
@@ -1250,17 +1382,9 @@ Val Codegen::genDecimalBinary(const Node& node) {
   }
   if (op == Op::Multiply) {
     bailIf(builder_.CreateOr(a.isNull, b.isNull));
-    llvm::Value* coefficient = stackSlot(i64_, "coefficient");
-    llvm::Value* scale = stackSlot(i64_, "scale");
-    llvm::Value* failed = builder_.CreateCall(
-        helper("crm_jit_decimal_arith"),
-        {llvm::ConstantInt::get(i32_, 2), a.payload, a.scale, b.payload, b.scale, coefficient,
-         scale});
-    bailIf(builder_.CreateICmpNE(failed, llvm::ConstantInt::get(i8_, 0)));
-    return decimal(builder_.CreateLoad(i64_, coefficient), builder_.CreateLoad(i64_, scale));
+    return multiplyDecimals(a, b);
   }
-  llvm::Value* order = builder_.CreateCall(helper("crm_jit_decimal_compare"),
-                                           {a.payload, a.scale, b.payload, b.scale});
+  llvm::Value* order = compareDecimals(a, b);
   llvm::Value* zero = llvm::ConstantInt::get(i32_, 0);
   if (op == Op::Equal || op == Op::NotEqual) {
     llvm::Value* same = builder_.CreateICmpEQ(order, zero);

@@ -103,6 +103,7 @@ std::string formatDecimal(Decimal value) {
 }
 
 std::strong_ordering compareDecimal(Decimal a, Decimal b) {
+  if (a.scale == b.scale) return a.coefficient <=> b.coefficient;
   // Bring both to the larger scale in 128 bits; beyond that width the
   // integer parts decide.
   int32_t scale = std::max(a.scale, b.scale);
@@ -208,10 +209,21 @@ std::optional<Decimal> addDecimal(Decimal a, Decimal b) { return addScaled(a, b,
 std::optional<Decimal> subtractDecimal(Decimal a, Decimal b) { return addScaled(a, b, true); }
 
 std::optional<Decimal> multiplyDecimal(Decimal a, Decimal b) {
-  Int128 product = static_cast<Int128>(a.coefficient) * b.coefficient;
   int32_t scale = a.scale + b.scale;
+  int32_t kept = std::max(a.scale, b.scale);
   // Trailing zeros beyond the larger operand scale carry no information.
-  while (scale > std::max(a.scale, b.scale) && product % 10 == 0) {
+  // Most products fit in 64 bits, where dividing by ten is cheap.
+  int64_t narrow = 0;
+  if (!__builtin_mul_overflow(a.coefficient, b.coefficient, &narrow)) {
+    while (scale > kept && narrow % 10 == 0) {
+      narrow /= 10;
+      --scale;
+    }
+    if (!fits(narrow) || scale > kMaxDecimalScale) return std::nullopt;
+    return Decimal{narrow, scale};
+  }
+  Int128 product = static_cast<Int128>(a.coefficient) * b.coefficient;
+  while (scale > kept && product % 10 == 0) {
     product /= 10;
     --scale;
   }

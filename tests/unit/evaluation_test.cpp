@@ -162,10 +162,10 @@ TEST(Evaluation, BoundVariablesAreRead) {
   }
 }
 
-// Decimal + and - of run-time values, which the JIT adds inline when the
-// scales agree and through the runtime when they differ. Both must keep the
-// 18-digit limit exactly.
-TEST(Evaluation, DecimalSumsKeepTheDigitLimit) {
+// Decimal arithmetic and comparison of run-time values, which the JIT does
+// inline in 64 bits where it can and through the runtime otherwise. Both
+// must keep the 18-digit limit exactly.
+TEST(Evaluation, DecimalArithmeticKeepsTheDigitLimit) {
   using runtime::Decimal;
   struct DecimalCase {
     const char* expression;
@@ -184,6 +184,23 @@ TEST(Evaluation, DecimalSumsKeepTheDigitLimit) {
       {"x + y", {-999999999999999999, 2}, {999999999999999999, 2}, R"({"decimal":"0.00"})"},
       {"x + y", {1, 18}, {999999999999999999, 0}, "error:overflow"},
       {"(x + y) + (x - y)", {5, 1}, {25, 1}, R"({"decimal":"1.0"})"},
+      // Products drop trailing zeros beyond the larger operand scale, also
+      // when the product of the coefficients needs more than 64 bits.
+      {"x * y", {15, 1}, {20, 1}, R"({"decimal":"3.0"})"},
+      {"x * y", {-125, 2}, {8, 0}, R"({"decimal":"-10.00"})"},
+      {"x * y", {0, 3}, {7, 1}, R"({"decimal":"0.000"})"},
+      {"x * y", {10000000000, 9}, {10000000000, 9}, R"({"decimal":"100.000000000"})"},
+      {"x * y", {999999999999999999, 0}, {2, 0}, "error:overflow"},
+      {"x * y", {1, 20}, {1, 20}, "error:overflow"},
+      // Comparisons scale the smaller scale up, in 64 bits when it fits.
+      {"x < y", {150, 2}, {2, 0}, R"({"bool":true})"},
+      {"x == y", {200, 2}, {2, 0}, R"({"bool":true})"},
+      {"x == y", {-15, 1}, {-150, 2}, R"({"bool":true})"},
+      {"x < y", {-15, 1}, {-150, 2}, R"({"bool":false})"},
+      {"x >= y", {-16, 1}, {-150, 2}, R"({"bool":false})"},
+      {"x > y", {1, 0}, {1, 30}, R"({"bool":true})"},
+      {"x > y", {999999999999999999, 0}, {1, 18}, R"({"bool":true})"},
+      {"x < y", {-999999999999999999, 0}, {-1, 18}, R"({"bool":true})"},
   };
   for (run::Engine engine : testing::kEngines) {
     for (const DecimalCase& c : cases) {
