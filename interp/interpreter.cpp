@@ -98,18 +98,19 @@ void Interpreter::leaveScratch() {
   std::fill_n(level.values.begin(), level.used, Value());
 }
 
-Value Interpreter::declaration(uint32_t index) {
+const Value& Interpreter::declarationValue(uint32_t index) {
   if (state_[index] == kDone) return cache_[index];
   if (state_[index] == kComputing) {
-    return Value::error(ErrorKind::InvalidArgument,
-                        "`" + program_.declarations[index].name + "` depends on itself");
+    cycle_ = Value::error(ErrorKind::InvalidArgument,
+                          "`" + program_.declarations[index].name + "` depends on itself");
+    return cycle_;
   }
   state_[index] = kComputing;
   Value value = evaluate(*program_.declarations[index].value,
                          declarationCode_.empty() ? nullptr : declarationCode_[index]);
-  cache_[index] = value;
+  cache_[index] = std::move(value);
   state_[index] = kDone;
-  return value;
+  return cache_[index];
 }
 
 Value Interpreter::triggerFires(uint32_t index) {

@@ -66,7 +66,10 @@ class Interpreter {
   Value* enterScratch(size_t count);
   void leaveScratch();
   // A let or segment of the current customer, computed once.
-  Value declaration(uint32_t index);
+  Value declaration(uint32_t index) { return declarationValue(index); }
+  // The same without a copy. The reference is good until the next
+  // evaluation or the next customer.
+  const Value& declarationValue(uint32_t index);
   // Whether trigger `index` fires for the current customer (see
   // ir::Trigger).
   Value triggerFires(uint32_t index);
@@ -106,6 +109,7 @@ class Interpreter {
   std::vector<Value> frame_;  // variable slots
   std::vector<Value> cache_;  // lets and segments of the current customer
   std::vector<uint8_t> state_;  // per declaration: 0 not computed, 1 computing, 2 done
+  Value cycle_;  // the error of a declaration that depends on itself
   const NativeCode* native_ = nullptr;
   std::vector<const void*> declarationCode_;  // per declaration: native_'s code, or null
   // Scratch values of the native roots being evaluated, one vector per

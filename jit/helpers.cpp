@@ -42,6 +42,10 @@ void crm_jit_declaration(void* interpreter, int32_t index, void* out) {
   value(out) = interp(interpreter).declaration(static_cast<uint32_t>(index));
 }
 
+const void* crm_jit_declaration_value(void* interpreter, int32_t index) {
+  return &interp(interpreter).declarationValue(static_cast<uint32_t>(index));
+}
+
 void* crm_jit_slot(void* interpreter, int32_t slot) {
   return &interp(interpreter).slot(static_cast<uint32_t>(slot));
 }

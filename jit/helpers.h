@@ -41,6 +41,9 @@ int64_t crm_jit_now(void* interpreter);
 void crm_jit_fallback(void* interpreter, const void* node, void* out);
 // The let or segment `index` of the current customer, into `out`.
 void crm_jit_declaration(void* interpreter, int32_t index, void* out);
+// The same as the interpreter's cached Value, to unbox at once: the
+// pointer is good until the next evaluation.
+const void* crm_jit_declaration_value(void* interpreter, int32_t index);
 // The Value in variable slot `slot`.
 void* crm_jit_slot(void* interpreter, int32_t slot);
 // Sets variable slot `slot` to row `row` of `table`, for the interpreter.

@@ -347,6 +347,7 @@ void Codegen::declareHelpers() {
   declare("crm_jit_now", i64_, {ptr_});
   declare("crm_jit_fallback", void_, {ptr_, ptr_, ptr_});
   declare("crm_jit_declaration", void_, {ptr_, i32_, ptr_});
+  declare("crm_jit_declaration_value", ptr_, {ptr_, i32_});
   declare("crm_jit_slot", ptr_, {ptr_, i32_});
   declare("crm_jit_set_row", void_, {ptr_, i32_, ptr_, i64_});
   declare("crm_jit_unbox", i8_, {ptr_, ptr_});
@@ -881,10 +882,17 @@ Val Codegen::gen(const Node& node) {
       return v;
     }
     case Op::Declaration: {
+      // A scalar is unboxed at once from the interpreter's cache, without
+      // a copy into the scratch area.
+      if (auto kind = scalarKind(node.type)) {
+        llvm::Value* cached = builder_.CreateCall(
+            helper("crm_jit_declaration_value"),
+            {interpreter_, llvm::ConstantInt::get(i32_, node.index)});
+        return unboxScalar(cached, *kind, enumInfoFor(node.type));
+      }
       llvm::Value* out = slotPointer();
       builder_.CreateCall(helper("crm_jit_declaration"),
                           {interpreter_, llvm::ConstantInt::get(i32_, node.index), out});
-      if (auto kind = scalarKind(node.type)) return unboxScalar(out, *kind, enumInfoFor(node.type));
       Val v;
       v.shape = Shape::Boxed;
       v.boxed = out;
@@ -2060,6 +2068,7 @@ std::unique_ptr<CompiledProgram> compileOnce(const ir::Program& program,
   add("crm_jit_now", &crm_jit_now);
   add("crm_jit_fallback", &crm_jit_fallback);
   add("crm_jit_declaration", &crm_jit_declaration);
+  add("crm_jit_declaration_value", &crm_jit_declaration_value);
   add("crm_jit_slot", &crm_jit_slot);
   add("crm_jit_set_row", &crm_jit_set_row);
   add("crm_jit_unbox", &crm_jit_unbox);
