@@ -102,9 +102,15 @@ std::vector<int64_t> resolveKeys(const Column& column, size_t rowCount,
     }
     return rows;
   }
+  // Pool ids follow the order in which keys first appear, so when both
+  // files are sorted by key each key is usually at the row after the last.
   std::vector<int64_t> byId(column.pool.size(), Column::kUnresolved);
+  size_t hintRow = 0;
   for (uint32_t id = 0; id < column.pool.size(); ++id) {
-    if (auto found = target.findRow(column.pool.text(id))) byId[id] = *found;
+    if (auto found = target.findRow(column.pool.text(id), hintRow)) {
+      byId[id] = *found;
+      hintRow = *found + 1;
+    }
   }
   for (size_t row = 0; row < rowCount; ++row) rows[row] = byId[column.strings[row]];
   return rows;

@@ -227,6 +227,19 @@ std::vector<std::pair<uint32_t, uint32_t>> Table::buildKeyIndex() {
   return duplicates;
 }
 
+std::optional<uint32_t> Table::findRow(std::string_view text, size_t hintRow) const {
+  const Column& key = columns.at(keyColumn);
+  if (key.kind != ColumnKind::Int && hintRow < rowCount && !key.isNull(hintRow)) {
+    uint32_t id = key.strings[hintRow];
+    // A duplicate key is indexed at its first row only.
+    if (key.pool.text(id) == text && id < rowByStringId_.size() &&
+        rowByStringId_[id] == hintRow + 1) {
+      return static_cast<uint32_t>(hintRow);
+    }
+  }
+  return findRow(text);
+}
+
 std::optional<uint32_t> Table::findRow(std::string_view text) const {
   const Column& key = columns.at(keyColumn);
   if (key.kind == ColumnKind::Int) {

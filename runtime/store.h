@@ -133,6 +133,10 @@ struct Table {
   std::vector<Column> columns;
   // Finds the row of a key given as text; buildKeyIndex() must have run.
   std::optional<uint32_t> findRow(std::string_view key) const;
+  // Same as findRow(key), but tries row `hintRow` first: a caller that
+  // looks up keys in the order of the rows passes the row after the last
+  // one found, which spares the hash lookup.
+  std::optional<uint32_t> findRow(std::string_view key, size_t hintRow) const;
   // Indexes the key column. Returns the rows whose key repeats an earlier
   // row's, as (row, earlier row) pairs; they are not indexed.
   std::vector<std::pair<uint32_t, uint32_t>> buildKeyIndex();
