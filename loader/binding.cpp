@@ -68,7 +68,7 @@ void fillRowNumber(const SourcePlan& source, std::vector<Cell>& row, std::vector
                    uint64_t number) {
   if (!source.rowNumberField) return;
   Cell& cell = row[*source.rowNumberField];
-  cell = Cell{};
+  cell.clear();
   cell.integer = static_cast<int64_t>(number);
   cell.text = std::to_string(number);
   bound[*source.rowNumberField] = true;

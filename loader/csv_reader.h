@@ -94,6 +94,9 @@ class CsvReader {
 
   FieldEnd readField(CsvRecord& record, std::string& error);
   FieldEnd readUnquotedField(CsvRecord& record, std::string& error);
+  // The offset of the first byte at or after `from` that ends an unquoted
+  // field, or the size of the data.
+  size_t findStop(size_t from) const;
   FieldEnd readQuotedField(CsvRecord& record, std::string& error);
   FieldEnd finishQuotedField(size_t closingQuote, CsvRecord& record, std::string& error);
   std::string_view unescapeQuotedField(size_t begin, size_t end);

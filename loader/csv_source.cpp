@@ -167,7 +167,7 @@ bool parseValue(const SourcePlan& source, const FieldPlan& field, std::string_vi
 
 bool parseTextField(const SourcePlan& source, const FieldPlan& field, std::string_view text,
                     Cell& cell, std::string& error) {
-  cell = Cell{};
+  cell.clear();
   if (text.size() > source.maxTextBytes) {
     error = "the value has " + std::to_string(text.size()) + " bytes, more than the " +
             std::to_string(source.maxTextBytes) +
