@@ -135,7 +135,7 @@ bool CsvReader::next(CsvRecord& record, std::string& error) {
     waitForData();
     return false;
   }
-  // Records start at the start of a line; a record that goes on past the
+  // Records start at the start of a line. A record that goes on past the
   // data is read again from here once more data is supplied.
   const size_t recordStart = pos_;
   const uint64_t recordLine = line_;

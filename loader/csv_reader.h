@@ -64,8 +64,8 @@ class CsvReader {
   // Gives the reader the file's bytes from the end of the last record it
   // returned: the first call gives the start of the file, and each later
   // call the data of the one before without its first consumed() bytes,
-  // with more bytes after it. `final` says the data reaches the end of the
-  // file. Views into earlier data are no longer valid.
+  // with more bytes after it. `final` is true when the data reaches the
+  // end of the file. Views into earlier data are no longer valid.
   void supply(std::string_view data, bool final);
   // Bytes at the start of the data that the records returned so far took.
   size_t consumed() const { return pos_; }
