@@ -285,12 +285,19 @@ void readCsvSource(SourcePlan& source, uint32_t sourceIndex, LoadReport& report,
     for (const auto& binding : source.bindings) {
       const FieldPlan& field = fields[binding.fieldIndex];
       std::string_view text = record.fields[binding.position];
-      if (!parseTextField(source, field, text, row[binding.fieldIndex], error)) {
+      Cell& cell = row[binding.fieldIndex];
+      if (!parseTextField(source, field, text, cell, error)) {
         rememberRejectedKey(source, record);
         reject(record, record.line, reader.column(record, binding.position), field.field->name.text,
                error);
         valid = false;
         break;
+      }
+      // Interning a new key misses the cache. Starting the load now lets
+      // it overlap with converting the other fields.
+      bool interned = field.kind == ColumnKind::String || field.kind == ColumnKind::Reference;
+      if (interned && !cell.null) {
+        source.entity->table->columns[binding.fieldIndex].pool.prefetch(cell.textValue());
       }
     }
     if (!valid) continue;

@@ -111,6 +111,18 @@ void StringPool::grow() {
   }
 }
 
+void StringPool::prefetch(std::string_view text) const {
+  if (slotCount_ == 0 || appendOnly_) return;
+  if (size() > 0 && this->text(lastId_) == text) return;
+  __builtin_prefetch(&slots_[hash(text) & (slotCount_ - 1)]);
+}
+
+void StringPool::reserve(size_t strings, size_t textBytes) {
+  data_.reserve(data_.size() + textBytes);
+  starts_.reserve(starts_.size() + strings);
+  if (!appendOnly_) hashes_.reserve(hashes_.size() + strings);
+}
+
 std::optional<uint32_t> StringPool::find(std::string_view text) const {
   if (slotCount_ == 0 || appendOnly_) return std::nullopt;
   uint32_t h = hash(text);

@@ -52,6 +52,14 @@ class StringPool {
   ~StringPool();
 
   uint32_t intern(std::string_view text);
+  // Starts loading the slot where intern(text) will look, so that a caller
+  // can do other work while the cache misses. Only a hint.
+  void prefetch(std::string_view text) const;
+  // Makes room for `strings` more strings of `textBytes` bytes in all,
+  // without growing the lookup table.
+  void reserve(size_t strings, size_t textBytes);
+  // Bytes of all distinct texts.
+  size_t textBytes() const { return data_.size(); }
   // The id of `text` when it was interned; nothing is added.
   std::optional<uint32_t> find(std::string_view text) const;
   // Valid until the next intern().
