@@ -205,7 +205,7 @@ void readCsvSource(SourcePlan& source, uint32_t sourceIndex, LoadReport& report,
     report.errors.push_back(where + ": " + invalid);
     return;
   }
-  // The file is read a block at a time; a record that crosses the end of a
+  // The file is read a block at a time. A record that crosses the end of a
   // block is read again from its start after the next refill.
   FileBlocks blocks(options.readBlockBytes, 0);
   if (!blocks.open(source.path, error) || !blocks.refill(0, error)) {

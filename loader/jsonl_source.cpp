@@ -88,7 +88,7 @@ void readJsonlSource(SourcePlan& source, uint32_t sourceIndex, LoadReport& repor
   std::string where = "source `" + source.decl->name.text + "`";
 
   std::string error;
-  // The file is read a block at a time; a line that crosses the end of a
+  // The file is read a block at a time. A line that crosses the end of a
   // block is read again from its start after the next refill.
   FileBlocks blocks(options.readBlockBytes, simdjson::SIMDJSON_PADDING);
   if (!blocks.open(source.path, error) || !blocks.refill(0, error)) {
