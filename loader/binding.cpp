@@ -68,7 +68,7 @@ void fillRowNumber(const SourcePlan& source, std::vector<Cell>& row, std::vector
                    uint64_t number) {
   if (!source.rowNumberField) return;
   Cell& cell = row[*source.rowNumberField];
-  cell = Cell{};
+  cell.clear();
   cell.integer = static_cast<int64_t>(number);
   cell.text = std::to_string(number);
   bound[*source.rowNumberField] = true;
@@ -85,7 +85,19 @@ void reserveRows(EntityPlan& plan, size_t rows) {
         break;
       case ColumnKind::Double: column.doubles.reserve(total); break;
       case ColumnKind::Decimal: column.decimals.reserve(total); break;
-      case ColumnKind::String: case ColumnKind::Reference: column.strings.reserve(total); break;
+      case ColumnKind::String: case ColumnKind::Reference: {
+        column.strings.reserve(total);
+        // Distinct texts in the same proportion as in the rows so far: all
+        // rows for a key, few for a column such as a city. Reserved memory
+        // that is never written takes no pages.
+        size_t distinct = column.pool.size();
+        size_t rowsSoFar = plan.table->rowCount;
+        if (distinct > 0 && rowsSoFar > 0) {
+          size_t strings = rows / rowsSoFar * distinct + rows % rowsSoFar * distinct / rowsSoFar;
+          column.pool.reserve(strings, strings * (column.pool.textBytes() / distinct + 1));
+        }
+        break;
+      }
       default: break;
     }
     if (column.optional) column.nullBits.reserve(total / 64 + 1);

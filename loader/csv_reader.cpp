@@ -70,7 +70,11 @@ std::string validateCsvOptions(const CsvOptions& options) {
   return {};
 }
 
-CsvReader::CsvReader(std::string_view data, CsvOptions options) : data_(data), options_(options) {
+CsvReader::CsvReader(std::string_view data, CsvOptions options) : CsvReader(options) {
+  supply(data, true);
+}
+
+CsvReader::CsvReader(CsvOptions options) : options_(options) {
   std::string problem = validateCsvOptions(options);
   if (!problem.empty()) {
     throw std::invalid_argument(problem);
@@ -80,32 +84,92 @@ CsvReader::CsvReader(std::string_view data, CsvOptions options) : data_(data), o
   if (options.quote != '\0') {
     stopsUnquoted_[static_cast<unsigned char>(options.quote)] = true;
   }
-  if (data_.starts_with(kByteOrderMark)) {
-    pos_ = kByteOrderMark.size();
+}
+
+void CsvReader::supply(std::string_view data, bool final) {
+  data_ = data;
+  final_ = final;
+  pos_ = 0;
+  // A byte order mark is skipped at the start of the file only.
+  if (!byteOrderMarkChecked_ && (final || data_.size() >= kByteOrderMark.size())) {
+    byteOrderMarkChecked_ = true;
+    if (data_.starts_with(kByteOrderMark)) {
+      pos_ = kByteOrderMark.size();
+    }
   }
+  firstLineStart_ = pos_;
   startLine(pos_);
-  blankTailStart_ = findBlankTail(data_, pos_);
+  // Before the end of the file, the blank lines at the end of the data may
+  // still be followed by a record, so the reader waits for more data there.
+  // A CR at the end may be the first byte of a CRLF terminator.
+  std::string_view terminated = data_;
+  if (!final && terminated.size() > pos_ && terminated.back() == '\r') {
+    terminated.remove_suffix(1);
+  }
+  blankTailStart_ = findBlankTail(terminated, pos_);
+}
+
+bool CsvReader::waitForData() {
+  if (final_) return false;
+  needsData_ = true;
+  return true;
 }
 
 bool CsvReader::next(CsvRecord& record, std::string& error) {
   error.clear();
   record.fields.clear();
-  record.columns.clear();
+  record.starts.clear();
   record.errorLine = 0;
   record.errorColumn = 0;
   unescapedUsed_ = 0;
+  needsData_ = false;
+  if (!byteOrderMarkChecked_) {
+    // Fewer bytes than a byte order mark: wait for the rest.
+    waitForData();
+    return false;
+  }
   // Every record ends with a line terminator or at the end of the data, so a
   // record that starts inside the blank tail would be one of the empty lines
   // at the end, which are not records.
   if (pos_ >= blankTailStart_) {
+    waitForData();
     return false;
   }
+  // Records start at the start of a line. A record that goes on past the
+  // data is read again from here once more data is supplied.
+  const size_t recordStart = pos_;
+  const uint64_t recordLine = line_;
   record.line = line_;
   FieldEnd end = readField(record, error);
   while (end == FieldEnd::kSeparator) {
     end = readField(record, error);
   }
+  if (needsData_) {
+    pos_ = recordStart;
+    line_ = recordLine;
+    startLine(pos_);
+    error.clear();
+    record.fields.clear();
+    record.starts.clear();
+    record.errorLine = 0;
+    record.errorColumn = 0;
+    return false;
+  }
   return true;
+}
+
+uint32_t CsvReader::column(const CsvRecord& record, size_t field) const {
+  const size_t offset = record.starts[field];
+  const char* const base = data_.data();
+  size_t lineStart = firstLineStart_;
+  if (offset > lineStart) {
+    const void* newline = ::memrchr(base + lineStart, '\n', offset - lineStart);
+    if (newline != nullptr) {
+      lineStart = static_cast<size_t>(static_cast<const char*>(newline) - base) + 1;
+    }
+  }
+  const uint64_t column = 1 + countCodePoints(base + lineStart, offset - lineStart);
+  return static_cast<uint32_t>(std::min<uint64_t>(column, UINT32_MAX));
 }
 
 CsvReader::FieldEnd CsvReader::readField(CsvRecord& record, std::string& error) {
@@ -118,13 +182,11 @@ CsvReader::FieldEnd CsvReader::readField(CsvRecord& record, std::string& error) 
 CsvReader::FieldEnd CsvReader::readUnquotedField(CsvRecord& record, std::string& error) {
   const size_t begin = pos_;
   const size_t size = data_.size();
-  size_t stop = begin;
-  while (stop < size && !stopsUnquoted_[static_cast<unsigned char>(data_[stop])]) {
-    ++stop;
-  }
-  record.columns.push_back(columnAt(begin));
+  size_t stop = findStop(begin);
+  record.starts.push_back(begin);
 
   if (stop == size) {
+    if (waitForData()) return FieldEnd::kEndOfData;
     record.fields.push_back(data_.substr(begin));
     pos_ = size;
     return FieldEnd::kEndOfData;
@@ -145,6 +207,37 @@ CsvReader::FieldEnd CsvReader::readUnquotedField(CsvRecord& record, std::string&
   return FieldEnd::kError;
 }
 
+size_t CsvReader::findStop(size_t from) const {
+  // Eight bytes at a time: a byte equal to one of the stop bytes becomes a
+  // zero byte after the XOR, and the lowest zero byte is found exactly by
+  // the usual (v - 0x01..01) & ~v & 0x80..80 test.
+  constexpr uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr uint64_t kHighBits = 0x8080808080808080ULL;
+  const uint64_t separator = kOnes * static_cast<unsigned char>(options_.separator);
+  const uint64_t newline = kOnes * static_cast<unsigned char>('\n');
+  // Without quoting, the quote test repeats the newline test.
+  const uint64_t quote =
+      options_.quote != '\0' ? kOnes * static_cast<unsigned char>(options_.quote) : newline;
+  const char* const base = data_.data();
+  const size_t size = data_.size();
+  size_t at = from;
+  for (; at + 8 <= size; at += 8) {
+    uint64_t word;
+    std::memcpy(&word, base + at, 8);
+    const uint64_t a = word ^ separator;
+    const uint64_t b = word ^ newline;
+    const uint64_t c = word ^ quote;
+    const uint64_t found = ((a - kOnes) & ~a) | ((b - kOnes) & ~b) | ((c - kOnes) & ~c);
+    if ((found & kHighBits) != 0) {
+      return at + static_cast<size_t>(std::countr_zero(found & kHighBits)) / 8;
+    }
+  }
+  while (at < size && !stopsUnquoted_[static_cast<unsigned char>(base[at])]) {
+    ++at;
+  }
+  return at;
+}
+
 CsvReader::FieldEnd CsvReader::readQuotedField(CsvRecord& record, std::string& error) {
   const size_t open = pos_;
   const char quote = options_.quote;
@@ -155,12 +248,16 @@ CsvReader::FieldEnd CsvReader::readQuotedField(CsvRecord& record, std::string& e
     hasDoubledQuote = true;
     close = data_.find(quote, close + 2);
   }
+  // A quote at the end of the data may be the first of a doubled pair.
+  if ((close == std::string_view::npos || close + 1 == data_.size()) && waitForData()) {
+    return FieldEnd::kEndOfData;
+  }
   if (close == std::string_view::npos) {
     fail(open, kUnclosedQuote, record, error);
     return FieldEnd::kError;
   }
 
-  record.columns.push_back(columnAt(open));
+  record.starts.push_back(open);
   const size_t contentBegin = open + 1;
   if (hasDoubledQuote) {
     record.fields.push_back(unescapeQuotedField(contentBegin, close));
@@ -175,6 +272,7 @@ CsvReader::FieldEnd CsvReader::finishQuotedField(size_t closingQuote, CsvRecord&
                                                  std::string& error) {
   const size_t after = closingQuote + 1;
   if (after == data_.size()) {
+    if (waitForData()) return FieldEnd::kEndOfData;
     pos_ = after;
     return FieldEnd::kEndOfData;
   }
@@ -185,6 +283,9 @@ CsvReader::FieldEnd CsvReader::finishQuotedField(size_t closingQuote, CsvRecord&
   }
   if (next == '\n') {
     return endLine(after);
+  }
+  if (next == '\r' && after + 1 == data_.size() && waitForData()) {
+    return FieldEnd::kEndOfData;
   }
   if (next == '\r' && after + 1 < data_.size() && data_[after + 1] == '\n') {
     return endLine(after + 1);
@@ -244,7 +345,7 @@ void CsvReader::advanceLines(size_t begin, size_t end) {
 
 void CsvReader::fail(size_t at, const char* message, CsvRecord& record, std::string& error) {
   record.fields.clear();
-  record.columns.clear();
+  record.starts.clear();
   record.errorLine = line_;
   record.errorColumn = columnAt(at);
   error = message;
@@ -254,6 +355,7 @@ void CsvReader::fail(size_t at, const char* message, CsvRecord& record, std::str
 void CsvReader::skipToNextLine(size_t from) {
   const size_t newline = data_.find('\n', from);
   if (newline == std::string_view::npos) {
+    if (waitForData()) return;
     pos_ = data_.size();
     return;
   }

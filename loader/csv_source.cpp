@@ -1,40 +1,16 @@
 // Reading one CSV source into its entity's table.
 #include <algorithm>
 #include <chrono>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "compiler/diag/diagnostic.h"
 #include "loader/csv_reader.h"
+#include "loader/file_blocks.h"
 #include "loader/internal.h"
 
 namespace crm::load::internal {
 namespace {
 
 using runtime::ColumnKind;
-
-bool readWholeFile(const std::string& path, std::string& contents, std::string& error) {
-  std::error_code code;
-  if (!std::filesystem::is_regular_file(path, code)) {
-    error = std::filesystem::exists(path, code) ? "not a regular file" : "no such file";
-    return false;
-  }
-  std::ifstream stream(path, std::ios::binary);
-  if (!stream) {
-    error = "permission denied";
-    return false;
-  }
-  // One read into a buffer of the file's size, without a stream copy.
-  contents.resize(std::filesystem::file_size(path, code));
-  stream.read(contents.data(), static_cast<std::streamsize>(contents.size()));
-  contents.resize(static_cast<size_t>(stream.gcount()));
-  if (stream.bad()) {
-    error = "the read failed";
-    return false;
-  }
-  return true;
-}
 
 std::string joinRecord(const CsvRecord& record, char separator) {
   std::string text;
@@ -191,7 +167,7 @@ bool parseValue(const SourcePlan& source, const FieldPlan& field, std::string_vi
 
 bool parseTextField(const SourcePlan& source, const FieldPlan& field, std::string_view text,
                     Cell& cell, std::string& error) {
-  cell = Cell{};
+  cell.clear();
   if (text.size() > source.maxTextBytes) {
     error = "the value has " + std::to_string(text.size()) + " bytes, more than the " +
             std::to_string(source.maxTextBytes) +
@@ -223,23 +199,40 @@ void readCsvSource(SourcePlan& source, uint32_t sourceIndex, LoadReport& report,
   stats.entity = source.entity->entity->name.text;
   std::string where = "source `" + source.decl->name.text + "`";
 
-  std::string data;
   std::string error;
-  if (!readWholeFile(source.path, data, error)) {
-    report.errors.push_back(where + ": cannot read '" + source.path + "': " + error);
-    return;
-  }
-  stats.bytes = data.size();
   CsvOptions csvOptions{source.separator, source.quote};
   if (std::string invalid = validateCsvOptions(csvOptions); !invalid.empty()) {
     report.errors.push_back(where + ": " + invalid);
     return;
   }
-  CsvReader reader(data, csvOptions);
+  // The file is read a block at a time. A record that crosses the end of a
+  // block is read again from its start after the next refill.
+  FileBlocks blocks(options.readBlockBytes, 0);
+  if (!blocks.open(source.path, error) || !blocks.refill(0, error)) {
+    report.errors.push_back(where + ": cannot read '" + source.path + "': " + error);
+    return;
+  }
+  CsvReader reader(csvOptions);
+  reader.supply(blocks.data(), blocks.atEnd());
+  std::string readError;
+  auto nextRecord = [&](CsvRecord& into) {
+    while (true) {
+      if (reader.next(into, error)) return true;
+      if (!reader.needsData()) return false;
+      if (!blocks.refill(reader.consumed(), readError)) return false;
+      reader.supply(blocks.data(), blocks.atEnd());
+    }
+  };
+  auto readFailed = [&] {
+    if (readError.empty()) return false;
+    report.errors.push_back(where + ": cannot read '" + source.path + "': " + readError);
+    return true;
+  };
   CsvRecord record;
   size_t expectedFields = 0;
   if (source.header) {
-    if (!reader.next(record, error) || !error.empty()) {
+    if (!nextRecord(record) || !error.empty()) {
+      if (readFailed()) return;
       report.errors.push_back(where + ": '" + source.path + "' has no readable header line" +
                               (error.empty() ? "" : ": " + error));
       return;
@@ -266,11 +259,11 @@ void readCsvSource(SourcePlan& source, uint32_t sourceIndex, LoadReport& report,
   size_t sampleBytes = 0;
   while (true) {
     error.clear();
-    if (!reader.next(record, error)) break;
+    if (!nextRecord(record)) break;
     ++stats.records;
     if (stats.records <= kReserveSample) {
       for (std::string_view field : record.fields) sampleBytes += field.size() + 1;
-      if (stats.records == kReserveSample) reserveForFile(*source.entity, data.size(), sampleBytes);
+      if (stats.records == kReserveSample) reserveForFile(*source.entity, blocks.fileSize(), sampleBytes);
     }
     if (!error.empty()) {
       reject(record, record.errorLine, record.errorColumn, "", error);
@@ -292,12 +285,19 @@ void readCsvSource(SourcePlan& source, uint32_t sourceIndex, LoadReport& report,
     for (const auto& binding : source.bindings) {
       const FieldPlan& field = fields[binding.fieldIndex];
       std::string_view text = record.fields[binding.position];
-      if (!parseTextField(source, field, text, row[binding.fieldIndex], error)) {
+      Cell& cell = row[binding.fieldIndex];
+      if (!parseTextField(source, field, text, cell, error)) {
         rememberRejectedKey(source, record);
-        reject(record, record.line, record.columns[binding.position], field.field->name.text,
+        reject(record, record.line, reader.column(record, binding.position), field.field->name.text,
                error);
         valid = false;
         break;
+      }
+      // Interning a new key misses the cache. Starting the load now lets
+      // it overlap with converting the other fields.
+      bool interned = field.kind == ColumnKind::String || field.kind == ColumnKind::Reference;
+      if (interned && !cell.null) {
+        source.entity->table->columns[binding.fieldIndex].pool.prefetch(cell.textValue());
       }
     }
     if (!valid) continue;
@@ -306,7 +306,8 @@ void readCsvSource(SourcePlan& source, uint32_t sourceIndex, LoadReport& report,
     source.entity->origins.emplace_back(sourceIndex, static_cast<uint32_t>(record.line));
     ++stats.loaded;
   }
-  (void)options;
+  if (readFailed()) return;
+  stats.bytes = blocks.bytesRead();
   stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   report.sources.push_back(stats);
 }

@@ -103,6 +103,16 @@ struct Cell {
   std::string_view view;
 
   std::string_view textValue() const { return view.data() != nullptr ? view : text; }
+  // Resets every member, keeping the text's buffer. Cheaper than assigning
+  // Cell{}, which builds a whole cell and moves its string.
+  void clear() {
+    null = false;
+    integer = 0;
+    real = 0;
+    decimal = {};
+    text.clear();
+    view = {};
+  }
 };
 
 // Adds one empty table per entity of `scripts` to `store` and plans its

@@ -191,7 +191,7 @@ bool JsonRecordReader::fillMissingKeys(const JsonLayout& layout, size_t row, siz
                         field.field->name.text + ": " + ast::toString(field.field->type) +
                         "?`) if the key may be absent");
       }
-      pending.cells[fieldIndex] = Cell{};
+      pending.cells[fieldIndex].clear();
       pending.cells[fieldIndex].null = true;
     }
   }
@@ -238,7 +238,7 @@ bool JsonRecordReader::readString(Value& value, const JsonLayout::Key& key, Pend
     if (text.empty() && isText && source_.nullValues.empty()) {
       // JSON has null for a missing value, so "" is a text unless the
       // source lists it in `null_values`.
-      cell = Cell{};
+      cell.clear();
       continue;
     }
     if (!parseTextField(source_, field, text, cell, message_)) {
@@ -288,7 +288,7 @@ bool JsonRecordReader::readBool(Value& value, const JsonLayout::Key& key, Pendin
                   "expected a value of type `" + ast::toString(field.field->type->unwrapped()) +
                       "`, found a JSON boolean");
     }
-    row.cells[fieldIndex] = Cell{};
+    row.cells[fieldIndex].clear();
     row.cells[fieldIndex].integer = flag ? 1 : 0;
   }
   return true;
@@ -308,7 +308,7 @@ bool JsonRecordReader::readNull(Value& value, const JsonLayout::Key& key, Pendin
                       field.field->name.text + ": " + ast::toString(field.field->type) +
                       "?`) if it may be null");
     }
-    row.cells[fieldIndex] = Cell{};
+    row.cells[fieldIndex].clear();
     row.cells[fieldIndex].null = true;
   }
   return true;

@@ -6,8 +6,8 @@
 
 #include <chrono>
 #include <cstring>
-#include <filesystem>
 
+#include "loader/file_blocks.h"
 #include "loader/internal.h"
 #include "loader/jsonl_record.h"
 
@@ -40,19 +40,6 @@ size_t tooDeep(std::string_view line) {
     }
   }
   return std::string_view::npos;
-}
-
-bool loadFile(const std::string& path, simdjson::padded_string& data, std::string& error) {
-  std::error_code code;
-  if (!std::filesystem::is_regular_file(path, code)) {
-    error = std::filesystem::exists(path, code) ? "not a regular file" : "no such file";
-    return false;
-  }
-  if (simdjson::padded_string::load(path).get(data) != simdjson::SUCCESS) {
-    error = "the file cannot be opened or read";
-    return false;
-  }
-  return true;
 }
 
 bool isBlank(std::string_view line) {
@@ -93,7 +80,6 @@ void appendRecord(const JsonRecord& record, uint32_t sourceIndex, uint32_t line,
 
 void readJsonlSource(SourcePlan& source, uint32_t sourceIndex, LoadReport& report,
                      const LoadOptions& options, Rejections& rejected) {
-  (void)options;
   auto started = std::chrono::steady_clock::now();
   SourceStats stats;
   stats.name = source.decl->name.text;
@@ -101,13 +87,14 @@ void readJsonlSource(SourcePlan& source, uint32_t sourceIndex, LoadReport& repor
   stats.entity = source.entity->entity->name.text;
   std::string where = "source `" + source.decl->name.text + "`";
 
-  simdjson::padded_string data;
   std::string error;
-  if (!loadFile(source.path, data, error)) {
+  // The file is read a block at a time. A line that crosses the end of a
+  // block is read again from its start after the next refill.
+  FileBlocks blocks(options.readBlockBytes, simdjson::SIMDJSON_PADDING);
+  if (!blocks.open(source.path, error) || !blocks.refill(0, error)) {
     report.errors.push_back(where + ": cannot read '" + source.path + "': " + error);
     return;
   }
-  stats.bytes = data.size();
   std::deque<JsonLayout> layouts;
   if (!buildJsonLayouts(source, layouts, report))
     return;
@@ -116,55 +103,72 @@ void readJsonlSource(SourcePlan& source, uint32_t sourceIndex, LoadReport& repor
   JsonRecord record;
   JsonError problem;
   std::vector<uint32_t> appended;
-  const char* end = data.data() + data.size();
-  // padded_string allocates SIMDJSON_PADDING bytes past the data, so every
-  // line is followed by at least that many readable bytes.
-  const char* allocationEnd = end + simdjson::SIMDJSON_PADDING;
   uint32_t lineNumber = 0;
-  for (const char* next = data.data(); next < end;) {
-    const char* newline = static_cast<const char*>(std::memchr(next, '\n', end - next));
-    std::string_view line(next, (newline != nullptr ? newline : end) - next);
-    next = newline != nullptr ? newline + 1 : end;
-    ++lineNumber;
-    if (!line.empty() && line.back() == '\r')
-      line.remove_suffix(1);
-    if (lineNumber == 1 && line.substr(0, 3) == "\xEF\xBB\xBF")
-      line.remove_prefix(3);
-    if (isBlank(line))
-      continue;
-    ++stats.records;
-    // As for CSV: reserve the rows to come once, from the first lines.
-    if (stats.records == kReserveSample) {
-      reserveForFile(*source.entity, data.size(), static_cast<size_t>(next - data.data()));
-    }
+  uint64_t consumedBefore = 0;  // bytes of the file before the buffer's data
+  while (true) {
+    std::string_view data = blocks.data();
+    const char* end = data.data() + data.size();
+    // The buffer holds at least SIMDJSON_PADDING readable bytes past the
+    // data, so every line is followed by that many.
+    const char* allocationEnd = blocks.allocationEnd();
+    const char* next = data.data();
+    while (next < end) {
+      const char* newline = static_cast<const char*>(std::memchr(next, '\n', end - next));
+      if (newline == nullptr && !blocks.atEnd())
+        break;  // the line goes on in the next block
+      std::string_view line(next, (newline != nullptr ? newline : end) - next);
+      next = newline != nullptr ? newline + 1 : end;
+      ++lineNumber;
+      if (!line.empty() && line.back() == '\r')
+        line.remove_suffix(1);
+      if (lineNumber == 1 && line.substr(0, 3) == "\xEF\xBB\xBF")
+        line.remove_prefix(3);
+      if (isBlank(line))
+        continue;
+      ++stats.records;
+      // As for CSV: reserve the rows to come once, from the first lines.
+      if (stats.records == kReserveSample) {
+        reserveForFile(*source.entity, blocks.fileSize(),
+                       static_cast<size_t>(consumedBefore + (next - data.data())));
+      }
 
-    if (size_t offset = tooDeep(line); offset != std::string_view::npos) {
+      if (size_t offset = tooDeep(line); offset != std::string_view::npos) {
+        rejected.push_back({stats.name,
+                            source.path + ":" + std::to_string(lineNumber) + ":" +
+                                std::to_string(columnAt(line, offset)),
+                            "", "JSON nested deeper than " + std::to_string(kMaxJsonDepth) +
+                                    " levels", std::string(line.substr(0, 200))});
+        ++stats.rejected;
+        continue;
+      }
+      auto capacity = static_cast<size_t>(allocationEnd - line.data());
+      if (reader.read(line, capacity, layouts.front(), record, problem)) {
+        fillRowNumber(source, record.rows[0].cells, layouts.front().bound, stats.records);
+        appendRecord(record, sourceIndex, lineNumber, appended);
+        ++stats.loaded;
+        continue;
+      }
+      if (problem.unterminated && newline == nullptr) {
+        problem.message =
+            "invalid JSON: the file ends inside this object, so the last line is "
+            "probably truncated";
+      }
       rejected.push_back({stats.name,
                           source.path + ":" + std::to_string(lineNumber) + ":" +
-                              std::to_string(columnAt(line, offset)),
-                          "", "JSON nested deeper than " + std::to_string(kMaxJsonDepth) +
-                                  " levels", std::string(line.substr(0, 200))});
+                              std::to_string(columnAt(line, problem.offset)),
+                          problem.field, problem.message, std::string(line)});
       ++stats.rejected;
-      continue;
     }
-    auto capacity = static_cast<size_t>(allocationEnd - line.data());
-    if (reader.read(line, capacity, layouts.front(), record, problem)) {
-      fillRowNumber(source, record.rows[0].cells, layouts.front().bound, stats.records);
-      appendRecord(record, sourceIndex, lineNumber, appended);
-      ++stats.loaded;
-      continue;
+    if (blocks.atEnd() && next >= end)
+      break;
+    auto consumed = static_cast<size_t>(next - data.data());
+    consumedBefore += consumed;
+    if (!blocks.refill(consumed, error)) {
+      report.errors.push_back(where + ": cannot read '" + source.path + "': " + error);
+      return;
     }
-    if (problem.unterminated && newline == nullptr) {
-      problem.message =
-          "invalid JSON: the file ends inside this object, so the last line is "
-          "probably truncated";
-    }
-    rejected.push_back({stats.name,
-                        source.path + ":" + std::to_string(lineNumber) + ":" +
-                            std::to_string(columnAt(line, problem.offset)),
-                        problem.field, problem.message, std::string(line)});
-    ++stats.rejected;
   }
+  stats.bytes = blocks.bytesRead();
   stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   report.sources.push_back(stats);
 }

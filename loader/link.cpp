@@ -102,9 +102,15 @@ std::vector<int64_t> resolveKeys(const Column& column, size_t rowCount,
     }
     return rows;
   }
+  // Pool ids follow the order in which keys first appear, so when both
+  // files are sorted by key each key is usually at the row after the last.
   std::vector<int64_t> byId(column.pool.size(), Column::kUnresolved);
+  size_t hintRow = 0;
   for (uint32_t id = 0; id < column.pool.size(); ++id) {
-    if (auto found = target.findRow(column.pool.text(id))) byId[id] = *found;
+    if (auto found = target.findRow(column.pool.text(id), hintRow)) {
+      byId[id] = *found;
+      hintRow = *found + 1;
+    }
   }
   for (size_t row = 0; row < rowCount; ++row) rows[row] = byId[column.strings[row]];
   return rows;
@@ -338,6 +344,7 @@ void linkTables(std::vector<EntityPlan>& entities, const std::vector<SourcePlan>
   }
   std::stable_sort(links.begin(), links.end(),
                    [](const ChildLink& a, const ChildLink& b) { return a.depth < b.depth; });
+  std::vector<const EntityPlan*> moved;
   for (auto& link : links) {
     EntityPlan& child = *link.child;
     // A counting sort by parent row: stable, so children keep file order.
@@ -348,11 +355,19 @@ void linkTables(std::vector<EntityPlan>& entities, const std::vector<SourcePlan>
     }
     std::partial_sum(list.offsets.begin(), list.offsets.end(), list.offsets.begin());
     checkListLengths(*link.parent->table, list, maxListRows, report);
+    // Rows that come sorted by parent, as exports often are, stay where
+    // they are: moving them would copy every column for nothing.
+    bool sorted = list.offsets.back() == child.table->rowCount;
+    for (uint32_t row = 1; sorted && row < child.table->rowCount; ++row) {
+      sorted = link.parentRow[row - 1] <= link.parentRow[row];
+    }
+    if (sorted) continue;
     std::vector<uint32_t> order(list.offsets.back());
     std::vector<uint32_t> next(list.offsets.begin(), list.offsets.end() - 1);
     for (uint32_t row = 0; row < child.table->rowCount; ++row) {
       if (link.parentRow[row] != UINT32_MAX) order[next[link.parentRow[row]]++] = row;
     }
+    moved.push_back(&child);
     std::vector<uint32_t> newIndex(child.table->rowCount, UINT32_MAX);
     for (uint32_t i = 0; i < order.size(); ++i) newIndex[order[i]] = i;
     for (auto& column : child.table->columns) permuteColumn(column, order);
@@ -376,9 +391,11 @@ void linkTables(std::vector<EntityPlan>& entities, const std::vector<SourcePlan>
     }
   }
 
-  // Rows moved; rebuild the indexes, then resolve references by key.
+  // Rebuild the indexes of the tables whose rows moved, then resolve
+  // references by key.
   for (auto& plan : entities) {
-    if (plan.table->hasKeyIndex()) buildKeyIndex(plan, sources, report);
+    bool rowsMoved = std::find(moved.begin(), moved.end(), &plan) != moved.end();
+    if (rowsMoved && plan.table->hasKeyIndex()) buildKeyIndex(plan, sources, report);
   }
   for (auto& plan : entities) {
     TableStats stats;

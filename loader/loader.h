@@ -38,6 +38,9 @@ struct LoadOptions {
   size_t problemsKept = 20;
   size_t maxTextBytes = kMaxTextBytes;
   size_t maxListRows = kMaxListRows;
+  // Bytes that CSV and JSON Lines files are read in at a time. A record
+  // longer than a block still loads: the block grows to hold it.
+  size_t readBlockBytes = size_t{8} << 20;
 };
 
 // One rejected record: where it is, which field, the raw text and why.

@@ -310,7 +310,7 @@ class PostgresReader {
   bool convertValue(const PGresult* result, int column, const FieldPlan& field, Cell& cell,
                     std::string& error) {
     if (PQgetisnull(result, 0, column)) {
-      cell = Cell{};
+      cell.clear();
       cell.null = true;
       if (!field.optional)
         error = missingValueMessage(field);

@@ -174,7 +174,7 @@ class SqliteReader {
       int type = sqlite3_column_type(statement_.get(), column);
       bool ok = true;
       if (type == SQLITE_NULL) {
-        cell = Cell{};
+        cell.clear();
         cell.null = true;
         ok = field.optional;
         if (!ok)

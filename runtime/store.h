@@ -46,7 +46,20 @@ const char* columnKindName(ColumnKind kind);
 // because a high-cardinality id column interns a million strings per load.
 class StringPool {
  public:
+  StringPool() = default;
+  StringPool(StringPool&& other) noexcept { *this = std::move(other); }
+  StringPool& operator=(StringPool&& other) noexcept;
+  ~StringPool();
+
   uint32_t intern(std::string_view text);
+  // Starts loading the slot where intern(text) will look, so that a caller
+  // can do other work while the cache misses. Only a hint.
+  void prefetch(std::string_view text) const;
+  // Makes room for `strings` more strings of `textBytes` bytes in all,
+  // without growing the lookup table.
+  void reserve(size_t strings, size_t textBytes);
+  // Bytes of all distinct texts.
+  size_t textBytes() const { return data_.size(); }
   // The id of `text` when it was interned; nothing is added.
   std::optional<uint32_t> find(std::string_view text) const;
   // Valid until the next intern().
@@ -61,17 +74,26 @@ class StringPool {
   bool appendOnly() const { return appendOnly_; }
   size_t bytes() const {
     return data_.capacity() + starts_.capacity() * sizeof(uint64_t) +
-           slots_.capacity() * sizeof(uint32_t) + hashes_.capacity() * sizeof(uint64_t);
+           hashes_.capacity() * sizeof(uint32_t) + slotCount_ * sizeof(uint32_t);
   }
 
  private:
-  static uint64_t hash(std::string_view text);
+  static uint32_t hash(std::string_view text);
   void grow();
+  void releaseSlots();
 
   std::string data_;
   std::vector<uint64_t> starts_{0};  // string i is data_[starts_[i], starts_[i + 1])
-  std::vector<uint64_t> hashes_;     // per id
-  std::vector<uint32_t> slots_;      // id + 1, or 0 when empty; size is a power of two
+  std::vector<uint32_t> hashes_;     // per id, read only when the table grows
+  // The open-addressing table: slotCount_ slots, a power of two, each 0
+  // when empty. The bits of the hash under the slot mask pick a string's first
+  // slot. Its slot contains id + 1 in those bits and the hash's higher bits
+  // above them, which rule out most other strings without reading their
+  // text or hash. Tables of 2 MiB or more ask the kernel for huge pages,
+  // because each lookup reads a random slot and would otherwise miss the
+  // TLB as well as the cache.
+  uint32_t* slots_ = nullptr;
+  size_t slotCount_ = 0;
   uint32_t lastId_ = 0;  // the id interned last, tried first
   bool appendOnlyAllowed_ = false;
   bool appendOnly_ = false;
@@ -119,6 +141,10 @@ struct Table {
   std::vector<Column> columns;
   // Finds the row of a key given as text; buildKeyIndex() must have run.
   std::optional<uint32_t> findRow(std::string_view key) const;
+  // Same as findRow(key), but tries row `hintRow` first: a caller that
+  // looks up keys in the order of the rows passes the row after the last
+  // one found, which spares the hash lookup.
+  std::optional<uint32_t> findRow(std::string_view key, size_t hintRow) const;
   // Indexes the key column. Returns the rows whose key repeats an earlier
   // row's, as (row, earlier row) pairs; they are not indexed.
   std::vector<std::pair<uint32_t, uint32_t>> buildKeyIndex();

@@ -21,19 +21,79 @@ struct ReadRecord {
   uint32_t errorColumn = 0;
 };
 
-std::vector<ReadRecord> readAll(std::string_view data, CsvOptions options = {}) {
+ReadRecord copyRecord(const CsvReader& reader, const CsvRecord& record, const std::string& error) {
+  ReadRecord copy{record.line, {}, {}, error, record.errorLine, record.errorColumn};
+  copy.fields.assign(record.fields.begin(), record.fields.end());
+  for (size_t i = 0; i < record.fields.size(); ++i) copy.columns.push_back(reader.column(record, i));
+  return copy;
+}
+
+bool operator==(const ReadRecord& a, const ReadRecord& b) {
+  return a.line == b.line && a.fields == b.fields && a.columns == b.columns &&
+         a.error == b.error && a.errorLine == b.errorLine && a.errorColumn == b.errorColumn;
+}
+
+std::vector<ReadRecord> readWhole(std::string_view data, CsvOptions options) {
   CsvReader reader(data, options);
   CsvRecord record;
   std::string error;
   std::vector<ReadRecord> records;
   while (reader.next(record, error)) {
-    ReadRecord copy{record.line, {}, record.columns, error, record.errorLine, record.errorColumn};
-    copy.fields.assign(record.fields.begin(), record.fields.end());
-    records.push_back(std::move(copy));
+    records.push_back(copyRecord(reader, record, error));
     // Each record consumes at least one byte, so more records than bytes
     // means the reader stopped advancing.
     if (records.size() > data.size() + 1) {
       ADD_FAILURE() << "reader returned more records than the data has bytes";
+      break;
+    }
+  }
+  return records;
+}
+
+// Reads `data` as the loader reads a file, `blockBytes` at a time. The
+// buffer keeps the unread bytes and doubles when a record fills it. The end
+// of the file is known only after a read that returns nothing.
+std::vector<ReadRecord> readInBlocks(std::string_view data, CsvOptions options,
+                                     size_t blockBytes) {
+  CsvReader reader(options);
+  size_t begin = 0;  // file offset of the buffer's first byte
+  size_t size = 0;
+  size_t capacity = blockBytes;
+  bool atEnd = false;
+  auto fill = [&] {
+    while (!atEnd && size < capacity) {
+      size_t got = std::min(capacity - size, data.size() - begin - size);
+      if (got == 0) atEnd = true;
+      size += got;
+    }
+    reader.supply(data.substr(begin, size), atEnd);
+  };
+  fill();
+  CsvRecord record;
+  std::string error;
+  std::vector<ReadRecord> records;
+  while (records.size() <= data.size() + 1) {
+    if (reader.next(record, error)) {
+      records.push_back(copyRecord(reader, record, error));
+      continue;
+    }
+    if (!reader.needsData()) break;
+    size_t consumed = reader.consumed();
+    if (consumed == 0 && size == capacity) capacity *= 2;
+    begin += consumed;
+    size -= consumed;
+    fill();
+  }
+  return records;
+}
+
+// Reads `data` whole, and checks that reading it in blocks of any size
+// gives the same records.
+std::vector<ReadRecord> readAll(std::string_view data, CsvOptions options = {}) {
+  auto records = readWhole(data, options);
+  for (size_t block = 1; block <= data.size() + 1; ++block) {
+    if (!(readInBlocks(data, options, block) == records)) {
+      ADD_FAILURE() << "reading in blocks of " << block << " bytes gives other records";
       break;
     }
   }

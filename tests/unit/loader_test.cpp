@@ -38,6 +38,30 @@ catalog entity Product key sku levels(department) {
 }
 )";
 
+// What a load gave, as text: the problems, the counts of each source and
+// the keys of each table, so that two loads can be compared.
+std::string describeLoad(const LoadResult& result) {
+  std::string text;
+  for (const auto& error : result.report.errors) text += "error " + error + "\n";
+  for (const auto& problem : result.report.problems) {
+    text += "problem " + problem.location + " | " + problem.field + " | " + problem.message +
+            " | " + problem.record + "\n";
+  }
+  for (const auto& source : result.report.sources) {
+    text += "source " + source.name + " " + std::to_string(source.records) + " " +
+            std::to_string(source.loaded) + " " + std::to_string(source.rejected) + " " +
+            std::to_string(source.bytes) + "\n";
+  }
+  if (result.store) {
+    for (const auto& table : result.store->tables()) {
+      text += "table " + table->name + ":";
+      for (size_t row = 0; row < table->rowCount; ++row) text += " " + table->keyText(row);
+      text += "\n";
+    }
+  }
+  return text;
+}
+
 class LoaderTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -614,6 +638,32 @@ TEST_F(LoaderTest, PathForUndeclaredSourceFails) {
   ASSERT_EQ(result.report.errors.size(), 1u);
   EXPECT_EQ(result.report.errors[0],
             "a path is given for the source `nobody`, which the script does not declare");
+}
+
+TEST_F(LoaderTest, SmallReadBlocksGiveTheSameLoad) {
+  // Quoted fields across lines and blocks, a doubled quote, CRLF and LF
+  // endings, a byte order mark, bad records, a quote that is never closed
+  // and blank lines at the end.
+  write("customers.csv",
+        "\xEF\xBB\xBFid,age,city\r\nc1,34,\"Paris\r\nNord\"\r\nc2,x,Lyon\r\n"
+        "c3,7,\"say \"\"hi\"\"\"\nc5,6,Nice\n\"c6\"z,1,A\nc7,8,\"open\n\nc8,9,B\n\r\n\n");
+  write("orders.csv",
+        "order_id,customer_id,sku,total,at\n"
+        "o1,c1,p1,10.50,2026-01-02 10:00:00\n"
+        "o2,c5,p2,3.00\n"
+        "o3,c1,p2,\"1,5\",2026-01-02 10:00:00\n"
+        "o4,c1,p1,7.00,2026-01-05 13:00:00");
+  LoadOptions options;
+  options.maxBadRecords = 10;
+  LoadResult whole = load(std::string(kSchema) + sources(), options);
+  std::string expected = describeLoad(whole);
+  EXPECT_NE(expected.find("customers.csv:4:4 | age"), std::string::npos) << expected;
+  EXPECT_NE(expected.find("quoted field is not closed"), std::string::npos) << expected;
+  for (size_t block : {1, 2, 3, 5, 8, 13, 64}) {
+    options.readBlockBytes = block;
+    LoadResult inBlocks = load(std::string(kSchema) + sources(), options);
+    EXPECT_EQ(describeLoad(inBlocks), expected) << "blocks of " << block << " bytes";
+  }
 }
 
 }  // namespace
