@@ -42,20 +42,21 @@ struct Message {
 
 class Arbiter {
  public:
-  Arbiter(const ir::Program& program, const runtime::Table& customers,
-          const PlanList& plans, CandidateList& candidates,
+  Arbiter(const ir::Program& program, const runtime::Table& customers, RunPlans& plans,
           std::vector<TraceStep>& trace)
       : program_(program),
         customers_(customers),
-        plans_(plans),
-        candidates_(candidates),
+        plans_(plans.plans),
+        candidates_(plans.candidates),
+        options_(plans.options),
+        caps_(plans.caps),
         trace_(trace) {
     for (const auto& channel : program.channels) {
       auto zone = runtime::TimeZone::load(channel.timeZone);
       channelZones_.push_back(zone ? *zone : runtime::TimeZone::utc());
     }
-    granted_.resize(plans.size());
-    history_.resize(plans.size());
+    granted_.resize(plans.plans.size());
+    history_.resize(plans.plans.size());
     historyTimes_.resize(program.channels.size());
   }
 
@@ -77,8 +78,10 @@ class Arbiter {
 
   const ir::Program& program_;
   const runtime::Table& customers_;
-  const PlanList& plans_;
-  CandidateList& candidates_;
+  const std::deque<CustomerPlan>& plans_;
+  std::deque<Candidate>& candidates_;
+  const std::vector<Option>& options_;
+  const std::vector<CapBounds>& caps_;
   std::vector<TraceStep>& trace_;
   std::vector<runtime::TimeZone> channelZones_;
   std::vector<std::vector<Message>> granted_;  // per plan
@@ -192,7 +195,7 @@ int Arbiter::cappedBy(size_t planIndex, const Candidate& candidate, const Option
   for (size_t c = 0; c < program_.caps.size(); ++c) {
     const ir::Cap& cap = program_.caps[c];
     if (!inScope(cap, self)) continue;
-    int64_t limit = plan.limits[c];
+    int64_t limit = caps_[plan.firstCap + c].limit;
     std::vector<int64_t>& times = times_;
     times.clear();
     auto collect = [&](const std::vector<Message>& messages, int64_t from, int64_t to) {
@@ -219,7 +222,7 @@ int Arbiter::cappedBy(size_t planIndex, const Candidate& candidate, const Option
       // Every window of this length that contains the candidate may contain
       // at most `limit` messages. Two messages share a window when they are
       // less than its length apart.
-      int64_t length = plan.windows[c];
+      int64_t length = caps_[plan.firstCap + c].window;
       int64_t from = option.at - length + 1;
       int64_t to = option.at + length;
       collect(history_[planIndex], from, to);
@@ -261,7 +264,8 @@ void Arbiter::decide(size_t planIndex, Candidate& candidate) {
   std::string firstReason;
   std::string firstRule;
   std::string firstWinner;
-  for (const Option& option : candidate.options) {
+  for (size_t o = 0; o < candidate.optionCount; ++o) {
+    const Option& option = options_[candidate.firstOption + o];
     const ir::Channel& channel = program_.channels[option.channel];
     std::string reason;
     if (channel.capacity >= 0) {
@@ -368,10 +372,27 @@ void Arbiter::run() {
 
 }  // namespace
 
-void arbitrate(const ir::Program& program, const runtime::Table& customers,
-               const PlanList& plans, CandidateList& candidates,
+void RunPlans::append(RunPlans&& other) {
+  size_t candidateOffset = candidates.size();
+  size_t optionOffset = options.size();
+  size_t capOffset = caps.size();
+  for (auto& plan : other.plans) {
+    plan.firstCandidate += candidateOffset;
+    plan.firstCap += capOffset;
+    plans.push_back(std::move(plan));
+  }
+  for (auto& candidate : other.candidates) {
+    candidate.firstOption += optionOffset;
+    candidates.push_back(std::move(candidate));
+  }
+  options.insert(options.end(), other.options.begin(), other.options.end());
+  caps.insert(caps.end(), other.caps.begin(), other.caps.end());
+  other = RunPlans();
+}
+
+void arbitrate(const ir::Program& program, const runtime::Table& customers, RunPlans& plans,
                const std::vector<history::Contact>* contacts, std::vector<TraceStep>& trace) {
-  Arbiter arbiter(program, customers, plans, candidates, trace);
+  Arbiter arbiter(program, customers, plans, trace);
   if (contacts != nullptr) arbiter.addHistory(*contacts);
   arbiter.run();
 }

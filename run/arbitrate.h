@@ -26,33 +26,50 @@ struct Option {
 
 struct Candidate {
   Decision decision;  // reason set: dropped before arbitration
-  std::vector<Option> options;
+  // The channels that can carry it, in the order the campaign lists them:
+  // RunPlans::options[firstOption, firstOption + optionCount).
+  size_t firstOption = 0;
+  uint32_t optionCount = 0;
   double cost = 0;  // of the first option's channel, for `rank by cost`
 };
 
-// A run's candidates in customer order. A deque grows without moving what
-// it holds, and a run holds a few candidates per customer, each with its
-// strings and lists.
-using CandidateList = std::deque<Candidate>;
+// One pressure cap's bounds for one customer.
+struct CapBounds {
+  int64_t limit = 0;
+  int64_t window = 0;  // the rolling window; 0 for calendar caps
+};
 
 // One customer with at least one candidate.
 struct CustomerPlan {
   uint32_t row = 0;
   std::optional<runtime::TimeZone> zone;
-  std::vector<int64_t> limits;   // per Program::caps entry
-  std::vector<int64_t> windows;  // per cap: the rolling window, 0 for calendar caps
-  size_t firstCandidate = 0;     // into the candidate list
+  // Per Program::caps entry: RunPlans::caps[firstCap + c]. After an error
+  // in the bounds only transactional candidates stay live, and caps do not
+  // count those.
+  size_t firstCap = 0;
+  size_t firstCandidate = 0;  // into RunPlans::candidates
   size_t candidateCount = 0;
   bool trace = false;
 };
 
-using PlanList = std::deque<CustomerPlan>;
+// A run's plans and candidates in customer order, with their options and
+// cap bounds in flat lists beside them, so that a customer's candidates
+// cost no allocations of their own. Deques grow without moving what they
+// hold, and a candidate contains strings and lists.
+struct RunPlans {
+  std::deque<CustomerPlan> plans;
+  std::deque<Candidate> candidates;
+  std::vector<Option> options;
+  std::vector<CapBounds> caps;
+
+  // Moves `other`'s plans after these, for the customers that follow.
+  void append(RunPlans&& other);
+};
 
 // Decides every live candidate (those without a reason) in place: sets the
 // channel, time and rank of those sent, and the reason, rule and winner of
-// those dropped. Plans and candidates are in customer order.
-void arbitrate(const ir::Program& program, const runtime::Table& customers,
-               const PlanList& plans, CandidateList& candidates,
+// those dropped.
+void arbitrate(const ir::Program& program, const runtime::Table& customers, RunPlans& plans,
                const std::vector<history::Contact>* contacts, std::vector<TraceStep>& trace);
 
 // Returns whether expected value `a` ranks before `b`. Numbers compare

@@ -28,8 +28,7 @@ namespace {
 
 // The candidates, errors and counts of one thread's range of customers.
 struct Partial {
-  internal::PlanList plans;
-  internal::CandidateList candidates;
+  internal::RunPlans plans;
   std::vector<EvaluationError> errors;
   size_t errorCount = 0;
   std::map<std::string, size_t> errorsByRule;
@@ -104,9 +103,9 @@ class Worker {
   // The customer's time zone; records an error and returns nullopt when the
   // customer's field names no zone.
   std::optional<runtime::TimeZone> customerZone(uint32_t row);
-  // Fills the plan's per-customer cap limits and windows. False after an
-  // error, which drops the customer's marketing candidates.
-  bool evaluateCaps(uint32_t row, internal::CustomerPlan& plan, std::string& error);
+  // Appends the customer's bound of each cap to the run's list. False after
+  // an error, which drops the customer's marketing candidates.
+  bool evaluateCaps(uint32_t row, std::string& error);
   void step(std::string stage, std::string name, std::string campaign, std::string outcome,
             std::string detail = "") {
     if (!tracing_) return;
@@ -203,9 +202,11 @@ std::optional<runtime::TimeZone> Worker::customerZone(uint32_t row) {
   return zone;
 }
 
-bool Worker::evaluateCaps(uint32_t row, internal::CustomerPlan& plan, std::string& error) {
-  plan.limits.assign(program_.caps.size(), 0);
-  plan.windows.assign(program_.caps.size(), 0);
+bool Worker::evaluateCaps(uint32_t row, std::string& error) {
+  std::vector<internal::CapBounds>& list = partial_.plans.caps;
+  size_t first = list.size();
+  list.resize(first + program_.caps.size());
+  internal::CapBounds* bounds = list.data() + first;
   for (size_t c = 0; c < program_.caps.size(); ++c) {
     const ir::Cap& cap = program_.caps[c];
     Value limit = cap.limit->op == ir::Op::Constant ? cap.limit->constant
@@ -221,7 +222,7 @@ bool Worker::evaluateCaps(uint32_t row, internal::CustomerPlan& plan, std::strin
       error = limit.asError().message;
       return false;
     }
-    plan.limits[c] = limit.asInt();
+    bounds[c].limit = limit.asInt();
     if (cap.window != nullptr) {
       Value window = cap.window->op == ir::Op::Constant ? cap.window->constant
                                                         : interpreter_.evaluate(*cap.window);
@@ -233,7 +234,7 @@ bool Worker::evaluateCaps(uint32_t row, internal::CustomerPlan& plan, std::strin
         error = window.asError().message;
         return false;
       }
-      plan.windows[c] = window.asInt();
+      bounds[c].window = window.asInt();
     }
   }
   return true;
@@ -259,22 +260,24 @@ void Worker::evaluateCustomer(uint32_t row) {
   internal::CustomerPlan plan;
   plan.row = row;
   plan.trace = tracing_;
-  plan.firstCandidate = partial_.candidates.size();
+  internal::RunPlans& plans = partial_.plans;
+  plan.firstCandidate = plans.candidates.size();
   for (uint32_t c = 0; c < program_.campaigns.size(); ++c) evaluateCampaign(row, c);
-  plan.candidateCount = partial_.candidates.size() - plan.firstCandidate;
+  plan.candidateCount = plans.candidates.size() - plan.firstCandidate;
   if (plan.candidateCount == 0) return;
   plan.zone = zone_ ? zone_ : defaultZone_;
+  plan.firstCap = plans.caps.size();
   std::string error;
-  if (!evaluateCaps(row, plan, error)) {
+  if (!evaluateCaps(row, error)) {
     // Without its limits the customer's caps cannot be kept; only
     // transactional messages, which bypass them, go on.
     for (size_t i = 0; i < plan.candidateCount; ++i) {
-      internal::Candidate& candidate = partial_.candidates[plan.firstCandidate + i];
+      internal::Candidate& candidate = plans.candidates[plan.firstCandidate + i];
       if (program_.campaigns[candidate.decision.campaign].transactional) continue;
       if (candidate.decision.reason.empty()) candidate.decision.reason = "error: " + error;
     }
   }
-  partial_.plans.push_back(std::move(plan));
+  plans.plans.push_back(std::move(plan));
 }
 
 void Worker::evaluateCampaign(uint32_t row, uint32_t index) {
@@ -285,10 +288,14 @@ void Worker::evaluateCampaign(uint32_t row, uint32_t index) {
   decision.customer = row;
   decision.campaign = index;
   decision.at = options_.asOf;
+  std::vector<internal::Option>& options = partial_.plans.options;
+  candidate.firstOption = options.size();
   auto drop = [&](std::string reason) {
     step("decision", campaign.name, campaign.name, "dropped", reason);
     decision.reason = std::move(reason);
-    partial_.candidates.push_back(std::move(candidate));
+    // A dropped candidate has no options, so those collected for it go.
+    options.resize(candidate.firstOption);
+    partial_.plans.candidates.push_back(std::move(candidate));
   };
   auto dropWithError = [&](const Value& error) {
     recordError(row, campaign.name, error);
@@ -389,7 +396,7 @@ void Worker::evaluateCampaign(uint32_t row, uint32_t index) {
         step("channel", declared.name, campaign.name, "reachable",
              "open at " + formatLocal(requested, *zone_));
       }
-      candidate.options.push_back({channel, requested, false});
+      options.push_back({channel, requested, false});
       continue;
     }
     if (campaign.dropWhenQuiet) {
@@ -415,18 +422,19 @@ void Worker::evaluateCampaign(uint32_t row, uint32_t index) {
            "deferred from " + formatLocal(requested, *zone_) + " to " +
                formatLocal(*opening, *zone_));
     }
-    candidate.options.push_back({channel, *opening, true});
+    options.push_back({channel, *opening, true});
   }
-  if (candidate.options.empty()) {
+  candidate.optionCount = static_cast<uint32_t>(options.size() - candidate.firstOption);
+  if (candidate.optionCount == 0) {
     return drop(quiet ? "quiet hours" : "no reachable channel");
   }
-  candidate.cost = program_.channels[candidate.options[0].channel].cost;
+  candidate.cost = program_.channels[options[candidate.firstOption].channel].cost;
   if (tracing_) {
     step("candidate", campaign.name, campaign.name, "candidate",
          "priority " + std::to_string(decision.priority) +
              (decision.expectedValue.empty() ? "" : ", expected value " + decision.expectedValue));
   }
-  partial_.candidates.push_back(std::move(candidate));
+  partial_.plans.candidates.push_back(std::move(candidate));
 }
 
 }  // namespace
@@ -535,20 +543,13 @@ RunResult runProgram(const ir::Program& program, const runtime::Store& store,
   if (failure) std::rethrow_exception(failure);
 
   // Arbitration sees every customer's candidates at once, in customer order.
-  internal::PlanList plans;
-  internal::CandidateList candidates;
+  internal::RunPlans plans;
   for (size_t t = 0; t < partials.size(); ++t) {
     Partial& partial = partials[t];
     if (t == 0) {
       plans = std::move(partial.plans);
-      candidates = std::move(partial.candidates);
     } else {
-      size_t offset = candidates.size();
-      for (auto& plan : partial.plans) {
-        plan.firstCandidate += offset;
-        plans.push_back(std::move(plan));
-      }
-      for (auto& candidate : partial.candidates) candidates.push_back(std::move(candidate));
+      plans.append(std::move(partial.plans));
     }
     for (auto& step : partial.trace) result.trace.push_back(std::move(step));
     result.customers += partial.customers;
@@ -566,13 +567,14 @@ RunResult runProgram(const ir::Program& program, const runtime::Store& store,
     }
   }
   partials.clear();
-  internal::arbitrate(program, *customers, plans, candidates, options.contacts, result.trace);
+  internal::arbitrate(program, *customers, plans, options.contacts, result.trace);
+  std::deque<internal::Candidate>& candidates = plans.candidates;
 
   // Each customer's sends in rank order, then its drops in campaign order.
   result.channelSends.assign(program.channels.size(), 0);
   result.decisions.reserve(candidates.size());
   std::vector<size_t> order;
-  for (const auto& plan : plans) {
+  for (const auto& plan : plans.plans) {
     order.resize(plan.candidateCount);
     std::iota(order.begin(), order.end(), plan.firstCandidate);
     std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
