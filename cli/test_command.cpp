@@ -59,6 +59,14 @@ int runTest(const TestArguments& arguments, std::ostream& out, std::ostream& err
       return kInvalidInput;
     }
   }
+  if (!arguments.filter.empty() && totals.passed + totals.failed == 0 && totals.fileErrors == 0) {
+    // A filter that selects nothing is most likely a typing mistake, and
+    // an exit code of 0 would let a CI job pass without running a test.
+    err << "crm: no test matches --filter '" << arguments.filter
+        << "'; a pattern with *, ? or [ must match a whole test name, any other pattern a part "
+           "of one\n";
+    return kUsageError;
+  }
   return ok ? kSuccess : kInvalidInput;
 }
 

@@ -29,7 +29,18 @@ void Checker::collectDeclarations() {
   broken_.insert(program_.brokenNames.begin(), program_.brokenNames.end());
   std::map<ast::EntityRole, const ast::EntityDecl*> roles;
   for (ast::Script* script : program_.scripts) {
+    // `crm test` and its JUnit file tell a file's tests apart by name.
+    std::map<std::string, const ast::Decl*> tests;
     for (auto& decl : script->decls) {
+      if (decl->kind == ast::DeclKind::Test) {
+        auto [first, fresh] = tests.emplace(decl->name.text, decl.get());
+        if (!fresh) {
+          diagnostics_.report(diag::Code::E0101, decl->name.range,
+                              "test \"" + decl->name.text + "\" is declared twice in this file")
+              .note(first->second->name.range, "first declared here")
+              .withHelp("rename one of the tests, so that reports tell them apart");
+        }
+      }
       if (decl->kind == ast::DeclKind::Campaign) {
         for (const auto& property : ast::as<ast::CampaignDecl>(*decl).properties) {
           if (property.name.text == "group" && property.values.size() == 1 &&

@@ -30,8 +30,17 @@ void Checker::checkTest(ast::TestDecl& decl) {
   };
   std::set<std::string> properties;
   bool hasNow = false;
+  bool hasExpectation = false;
   for (const auto& item : decl.items) {
     hasNow = hasNow || (item.kind == ast::TestItemKind::Property && item.property.name.text == "now");
+    hasExpectation = hasExpectation || (item.kind != ast::TestItemKind::Property &&
+                          item.kind != ast::TestItemKind::Fixture);
+  }
+  if (!hasExpectation) {
+    diagnostics_.report(diag::Code::E0114, decl.name.range,
+                        "test \"" + decl.name.text + "\" has no expectation, so it cannot fail")
+        .withHelp("state the outcome, such as `expect send CAMPAIGN`, `expect no send CAMPAIGN` "
+                  "or `expect SEGMENT`");
   }
   if (!hasNow) {
     diagnostics_.report(diag::Code::E0114, decl.name.range,

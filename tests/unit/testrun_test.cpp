@@ -119,15 +119,15 @@ TEST_P(TestCommand, BadDataIsReportedWhereItIs) {
       "  DIR/bad_data.crm:22:3: this `Customer` row lacks its key `id`\n"
       "  DIR/bad_data.crm:24:14: this `Order` row lacks the field `at`, which has no default; "
       "give it\n"
-      "FAIL DIR/bad_data.crm:28:6: test \"no customer\"\n"
-      "  DIR/bad_data.crm:28:6: the test gives no customer; add `customer { ... }` with its key\n"
-      "FAIL DIR/bad_data.crm:33:6: test \"two customers\"\n"
-      "  DIR/bad_data.crm:36:3: a test gives one customer; this is a second one\n"
-      "FAIL DIR/bad_data.crm:39:6: test \"a value that is an error\"\n"
-      "  DIR/bad_data.crm:41:32: this value is an error: cannot convert '2026-02-30' to date\n"
-      "FAIL DIR/bad_data.crm:44:6: test \"data that reads the customer\"\n"
-      "  DIR/bad_data.crm:46:32: give the rows of `orders` as a list of `{ field: value }` maps\n"
-      "  DIR/bad_data.crm:46:54: test data cannot read `customer`, `catalog`, lets, segments or "
+      "FAIL DIR/bad_data.crm:29:6: test \"no customer\"\n"
+      "  DIR/bad_data.crm:29:6: the test gives no customer; add `customer { ... }` with its key\n"
+      "FAIL DIR/bad_data.crm:34:6: test \"two customers\"\n"
+      "  DIR/bad_data.crm:37:3: a test gives one customer; this is a second one\n"
+      "FAIL DIR/bad_data.crm:41:6: test \"a value that is an error\"\n"
+      "  DIR/bad_data.crm:43:32: this value is an error: cannot convert '2026-02-30' to date\n"
+      "FAIL DIR/bad_data.crm:47:6: test \"data that reads the customer\"\n"
+      "  DIR/bad_data.crm:49:32: give the rows of `orders` as a list of `{ field: value }` maps\n"
+      "  DIR/bad_data.crm:49:54: test data cannot read `customer`, `catalog`, lets, segments or "
       "recommendations; write the value itself\n"
       "0 passed, 6 failed\n"));
   EXPECT_EQ(result.exitCode, cli::kInvalidInput);
@@ -141,8 +141,8 @@ TEST_P(TestCommand, RowsBelongToTheirOwnLists) {
       "  DIR/nested.crm:40:3: a `Book` row belongs to the list of its `Shelf`; give it there\n"
       "  DIR/nested.crm:41:36: a `Book` row belongs to the list of its `Shelf`; give it there "
       "and refer to it by its key\n"
-      "FAIL DIR/nested.crm:62:6: test \"a record in a list lacks a field without a default\"\n"
-      "  DIR/nested.crm:64:33: this `Note` lacks the field `due`, which has no default; give it\n"
+      "FAIL DIR/nested.crm:63:6: test \"a record in a list lacks a field without a default\"\n"
+      "  DIR/nested.crm:65:33: this `Note` lacks the field `due`, which has no default; give it\n"
       "2 passed, 2 failed\n"));
   EXPECT_EQ(result.exitCode, cli::kInvalidInput);
 }
@@ -175,11 +175,13 @@ TEST_P(TestCommand, FilterTakesTextOrGlob) {
   };
   const Case cases[] = {
       {"passes", "1 passed, 0 failed\n", cli::kSuccess},
-      {"PASSES", "0 passed, 0 failed\n", cli::kSuccess},
+      // A filter that selects no test is a usage error, so that a
+      // mistyped one cannot pass a CI job without running anything.
+      {"PASSES", "0 passed, 0 failed\n", cli::kUsageError},
       {"*error*", "0 passed, 3 failed\n", cli::kInvalidInput},
       {"an ex*", "0 passed, 2 failed\n", cli::kInvalidInput},
       // A glob matches the whole name.
-      {"error*", "0 passed, 0 failed\n", cli::kSuccess},
+      {"error*", "0 passed, 0 failed\n", cli::kUsageError},
       {"this one passe?", "1 passed, 0 failed\n", cli::kSuccess},
   };
   for (const auto& c : cases) {
@@ -187,6 +189,11 @@ TEST_P(TestCommand, FilterTakesTextOrGlob) {
     std::string summary = result.out.substr(result.out.rfind('\n', result.out.size() - 2) + 1);
     EXPECT_EQ(summary, c.summary) << c.filter << "\n" << result.out;
     EXPECT_EQ(result.exitCode, c.exitCode) << c.filter;
+    if (c.exitCode == cli::kUsageError) {
+      EXPECT_NE(result.err.find("crm: no test matches --filter '" + c.filter + "'"),
+                std::string::npos)
+          << result.err;
+    }
   }
 }
 
