@@ -73,13 +73,13 @@ class Arbiter {
               bool transactional) const;
   bool inScope(const ir::Cap& cap, const Message& message) const;
   size_t capacityUsed(uint32_t channel, int64_t start, int64_t end) const;
-  void step(const CustomerPlan& plan, std::string stage, std::string name, std::string campaign,
-            std::string outcome, std::string detail = "");
+  void step(const CustomerPlan& plan, std::string_view stage, std::string_view name,
+            std::string_view campaign, std::string_view outcome, std::string_view detail = {});
 
   const ir::Program& program_;
   const runtime::Table& customers_;
-  const std::deque<CustomerPlan>& plans_;
-  std::deque<Candidate>& candidates_;
+  const ChunkedList<CustomerPlan>& plans_;
+  ChunkedList<Candidate>& candidates_;
   const std::vector<Option>& options_;
   const std::vector<CapBounds>& caps_;
   std::vector<TraceStep>& trace_;
@@ -93,11 +93,11 @@ class Arbiter {
   std::vector<int64_t> times_;  // scratch for the messages a cap counts
 };
 
-void Arbiter::step(const CustomerPlan& plan, std::string stage, std::string name,
-                   std::string campaign, std::string outcome, std::string detail) {
+void Arbiter::step(const CustomerPlan& plan, std::string_view stage, std::string_view name,
+                   std::string_view campaign, std::string_view outcome, std::string_view detail) {
   if (!plan.trace) return;
-  trace_.push_back({std::move(stage), std::move(name), std::move(campaign), std::move(outcome),
-                    std::move(detail)});
+  trace_.push_back({std::string(stage), std::string(name), std::string(campaign),
+                    std::string(outcome), std::string(detail)});
 }
 
 void Arbiter::addHistory(const std::vector<history::Contact>& contacts) {
@@ -376,12 +376,14 @@ void RunPlans::append(RunPlans&& other) {
   size_t candidateOffset = candidates.size();
   size_t optionOffset = options.size();
   size_t capOffset = caps.size();
-  for (auto& plan : other.plans) {
+  for (size_t p = 0; p < other.plans.size(); ++p) {
+    CustomerPlan& plan = other.plans[p];
     plan.firstCandidate += candidateOffset;
     plan.firstCap += capOffset;
     plans.push_back(std::move(plan));
   }
-  for (auto& candidate : other.candidates) {
+  for (size_t c = 0; c < other.candidates.size(); ++c) {
+    Candidate& candidate = other.candidates[c];
     candidate.firstOption += optionOffset;
     candidates.push_back(std::move(candidate));
   }

@@ -106,11 +106,13 @@ class Worker {
   // Appends the customer's bound of each cap to the run's list. False after
   // an error, which drops the customer's marketing candidates.
   bool evaluateCaps(uint32_t row, std::string& error);
-  void step(std::string stage, std::string name, std::string campaign, std::string outcome,
-            std::string detail = "") {
+  // Records a trace step for the traced customer. It takes views, so the
+  // other customers build no strings.
+  void step(std::string_view stage, std::string_view name, std::string_view campaign,
+            std::string_view outcome, std::string_view detail = {}) {
     if (!tracing_) return;
-    partial_.trace.push_back({std::move(stage), std::move(name), std::move(campaign),
-                              std::move(outcome), std::move(detail)});
+    partial_.trace.push_back({std::string(stage), std::string(name), std::string(campaign),
+                              std::string(outcome), std::string(detail)});
   }
 
   // The native code of a campaign's parts, found once for every customer.
@@ -568,13 +570,14 @@ RunResult runProgram(const ir::Program& program, const runtime::Store& store,
   }
   partials.clear();
   internal::arbitrate(program, *customers, plans, options.contacts, result.trace);
-  std::deque<internal::Candidate>& candidates = plans.candidates;
+  internal::ChunkedList<internal::Candidate>& candidates = plans.candidates;
 
   // Each customer's sends in rank order, then its drops in campaign order.
   result.channelSends.assign(program.channels.size(), 0);
   result.decisions.reserve(candidates.size());
   std::vector<size_t> order;
-  for (const auto& plan : plans.plans) {
+  for (size_t p = 0; p < plans.plans.size(); ++p) {
+    const internal::CustomerPlan& plan = plans.plans[p];
     order.resize(plan.candidateCount);
     std::iota(order.begin(), order.end(), plan.firstCandidate);
     std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {

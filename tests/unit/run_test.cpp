@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "run/arbitrate.h"
 #include "run/prepare.h"
 #include "run/run.h"
 #include "runtime/time.h"
@@ -325,3 +326,23 @@ TEST(RunEvents, EventTriggersReadCustomerList) {
 
 }  // namespace
 }  // namespace crm
+
+TEST(ChunkedList, ElementsStayInPlaceAcrossChunks) {
+  crm::run::internal::ChunkedList<std::string> list;
+  std::vector<const std::string*> addresses;
+  // Three chunks and part of a fourth, with strings too long to be stored
+  // inside std::string, so that a moved element would show.
+  for (size_t i = 0; i < 3500; ++i) {
+    list.push_back("element number " + std::to_string(i) + " of the list");
+    addresses.push_back(&list[i]);
+  }
+  ASSERT_EQ(list.size(), 3500u);
+  for (size_t i : {0u, 1023u, 1024u, 2047u, 2048u, 3499u}) {
+    EXPECT_EQ(list[i], "element number " + std::to_string(i) + " of the list");
+  }
+  for (size_t i = 0; i < addresses.size(); ++i) {
+    ASSERT_EQ(addresses[i], &list[i]) << i;
+  }
+  const auto& constant = list;
+  EXPECT_EQ(constant[2500], "element number 2500 of the list");
+}
