@@ -145,6 +145,9 @@ class Worker {
   std::vector<runtime::TimeZone> channelZones_;
   runtime::TimeZone defaultZone_ = runtime::TimeZone::utc();
   std::optional<runtime::TimeZone> zone_;  // the current customer's
+  // Whether zone_ was looked up for the current customer. A zone that is
+  // not found stays empty, and its error is counted once.
+  bool zoneLookedUp_ = false;
   std::map<std::string, std::optional<runtime::TimeZone>, std::less<>> zones_;
 };
 
@@ -249,6 +252,7 @@ void Worker::evaluateCustomer(uint32_t row) {
   ++partial_.customers;
   tracing_ = options_.traceCustomer && *options_.traceCustomer == row;
   zone_.reset();
+  zoneLookedUp_ = false;
   for (size_t i = 0; i < segments_.size(); ++i) {
     const std::string& name = program_.declarations[segments_[i]].name;
     Value member = interpreter_.declaration(segments_[i]);
@@ -364,10 +368,11 @@ void Worker::evaluateCampaign(uint32_t row, uint32_t index) {
     }
     if (decision.offer.empty() && !campaign.sendOnEmptyOffer) return drop("no offer");
   }
-  if (!zone_) {
+  if (!zoneLookedUp_) {
     zone_ = customerZone(row);
-    if (!zone_) return drop("error: unknown time zone");
+    zoneLookedUp_ = true;
   }
+  if (!zone_) return drop("error: unknown time zone");
   int64_t requested = requestedTime(campaign, options_.asOf, *zone_);
   if (requested > runtime::kMaxTimestamp) {
     return dropWithError(Value::error(runtime::ErrorKind::InvalidArgument,

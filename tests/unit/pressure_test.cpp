@@ -196,6 +196,29 @@ campaign noon { audience: true  channels: email  send_at: 12:00 }
       << out;
 }
 
+TEST_P(PressureTest, AnUnknownTimeZoneIsOneErrorPerCustomer) {
+  customers("id,email,phone,time_zone,max_per_week,consent_email\n"
+            "c1,a@example.test,,Mars/Olympus,,granted\n"
+            "c2,b@example.test,,Europe/Paris,,granted\n");
+  std::string out = run(R"(
+channel email { reachable: true }
+campaign first { audience: true  channels: email  priority: 2 }
+campaign second { audience: true  channels: email  priority: 1 }
+)",
+                        "2024-03-01T06:00:00Z");
+  // Both campaigns drop for c1, but the customer has one bad field.
+  EXPECT_TRUE(has(out, R"("customer":"c1","campaign":"first","status":"dropped",)")) << out;
+  EXPECT_TRUE(has(out, R"("customer":"c1","campaign":"second","status":"dropped",)")) << out;
+  EXPECT_TRUE(has(out, R"("reason":"error: unknown time zone")")) << out;
+  EXPECT_TRUE(has(out, R"("customer":"c2","campaign":"first","status":"send",)")) << out;
+  EXPECT_EQ(result_.errorCount, 1u);
+  EXPECT_EQ(result_.errorsByRule["time_zone"], 1u);
+  ASSERT_EQ(result_.errors.size(), 1u);
+  EXPECT_EQ(result_.errors[0].message,
+            "the customer's time_zone 'Mars/Olympus' is not an IANA time zone such as "
+            "America/New_York");
+}
+
 TEST_P(PressureTest, RollingAndCalendarWindowsCountDifferently) {
   customers("id,email,phone,time_zone,max_per_week,consent_email\n"
             "c1,c1@example.test,,UTC,,granted\n");
