@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cmath>
+#include <sstream>
 
 #include "cli/commands.h"
 
@@ -10,17 +11,54 @@ namespace crm::cli {
 
 namespace {
 
-// CLI::Range lets NaN through, since NaN compares false with both bounds.
-const CLI::Validator kNumber(
-    [](const std::string& text) {
-      try {
-        double value = std::stod(text);
-        return std::isfinite(value) ? std::string() : "'" + text + "' is not a finite number";
-      } catch (const std::exception&) {
-        return "'" + text + "' is not a number";
-      }
-    },
-    "NUMBER");
+// A whole number from `min` to `max`. CLI::Range reports text that is not
+// a number as out of range and prints huge bounds in full, so this
+// validator names the expected range instead, as "N or more" for kNoLimit.
+constexpr uint64_t kNoLimit = uint64_t{1} << 40;
+
+CLI::Validator wholeNumber(uint64_t min, uint64_t max) {
+  std::string expected = "a whole number " + (max >= kNoLimit
+                                                  ? "of " + std::to_string(min) + " or more"
+                                                  : "from " + std::to_string(min) + " to " +
+                                                        std::to_string(max));
+  return CLI::Validator(
+      [=](const std::string& text) {
+        bool digits = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
+        if (!digits) return "expected " + expected + ", not '" + text + "'";
+        // Twenty digits or more exceed every bound, and std::stoull would throw.
+        bool tooLarge = text.size() > 19 || std::stoull(text) > max;
+        if (tooLarge) return "'" + text + "' is too large: at most " + std::to_string(max);
+        if (std::stoull(text) < min) return "expected " + expected + ", not '" + text + "'";
+        return std::string();
+      },
+      "N");
+}
+
+// A finite number from `min` to `max`.
+CLI::Validator boundedNumber(double min, double max) {
+  auto format = [](double value) {
+    std::ostringstream text;
+    text << value;
+    return text.str();
+  };
+  std::string expected = "a number from " + format(min) + " to " + format(max);
+  return CLI::Validator(
+      [=](const std::string& text) {
+        size_t end = 0;
+        double value = 0;
+        try {
+          value = std::stod(text, &end);
+        } catch (const std::exception&) {
+          end = 0;
+        }
+        if (end == 0 || end != text.size() || !std::isfinite(value) || value < min ||
+            value > max) {
+          return "expected " + expected + ", not '" + text + "'";
+        }
+        return std::string();
+      },
+      "NUMBER");
+}
 
 // An option that names a file or database must not be empty.
 const CLI::Validator kNotEmpty(
@@ -54,7 +92,7 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
                          "Exit with 1 when there are warnings");
   checkCommand->add_option("--max-errors", check.maxErrors,
                            "Stop after this many errors per run (default 100)")
-      ->check(CLI::Range(size_t{1}, size_t{100000}));
+      ->check(wholeNumber(1, 100000));
 
   LoadArguments load;
   CLI::App* loadCommand = app.add_subcommand(
@@ -67,7 +105,7 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
       ->allow_extra_args(false);
   loadCommand->add_option("--max-bad-records", load.maxBadRecords,
                           "Skip up to N bad records instead of failing (default 0)")
-      ->check(CLI::Range(size_t{0}, size_t{1} << 40));
+      ->check(wholeNumber(0, kNoLimit));
   loadCommand->add_option("--rejects", load.rejects,
                           "Write skipped records to this CSV file");
 
@@ -84,10 +122,10 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   runCommand->add_option("--format", run.format, "Decision format: jsonl or csv")
       ->check(CLI::IsMember({"jsonl", "csv"}));
   runCommand->add_option("--threads", run.threads, "Threads evaluating customers (default: all cores)")
-      ->check(CLI::Range(1u, 256u));
+      ->check(wholeNumber(1, 256));
   runCommand->add_option("--max-errors", run.maxErrors,
                          "Stop, writing nothing, after more than N evaluation errors")
-      ->check(CLI::Range(size_t{0}, size_t{1} << 62));
+      ->check(wholeNumber(0, kNoLimit));
   runCommand->add_option("--engine", run.engine, "Evaluation engine: jit (default) or interp")
       ->check(CLI::IsMember({"jit", "interp"}));
   runCommand->add_option("--jit-opt", run.jitOpt,
@@ -106,7 +144,7 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
                          "--as-of, so a repeated run is not appended twice)");
   runCommand->add_option("--lock-timeout", run.lockTimeout,
                          "Seconds to wait for another committing run (default 60)")
-      ->check(kNumber & CLI::Range(0.0, 86400.0));
+      ->check(boundedNumber(0.0, 86400.0));
   runCommand->add_flag("--dump-ir", run.dumpIr,
                        "Print the JIT's optimised LLVM IR of the script instead of running it");
   runCommand->add_option("--source", run.load.sources,
@@ -114,7 +152,7 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
       ->allow_extra_args(false);
   runCommand->add_option("--max-bad-records", run.load.maxBadRecords,
                          "Skip up to N bad records instead of failing (default 0)")
-      ->check(CLI::Range(size_t{0}, size_t{1} << 40));
+      ->check(wholeNumber(0, kNoLimit));
   runCommand->add_option("--rejects", run.load.rejects, "Write skipped records to this CSV file");
 
   EvalArguments eval;
@@ -138,13 +176,13 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   evalCommand->add_option("--cache-dir", eval.cacheDir,
                           "Keep the JIT's compiled code in this folder for later runs");
   evalCommand->add_option("--jit-opt", eval.jitOpt, "JIT optimisation level: 0 (default), 1 or 2")
-      ->check(CLI::Range(0, 2));
+      ->check(wholeNumber(0, 2));
   evalCommand->add_option("--source", eval.load.sources,
                           "Read a source from another path: NAME=PATH (repeatable)")
       ->allow_extra_args(false);
   evalCommand->add_option("--max-bad-records", eval.load.maxBadRecords,
                           "Skip up to N bad records instead of failing (default 0)")
-      ->check(CLI::Range(size_t{0}, size_t{1} << 40));
+      ->check(wholeNumber(0, kNoLimit));
   evalCommand->add_option("--rejects", eval.load.rejects, "Write skipped records to this CSV file");
 
   ExplainArguments explain;
@@ -169,7 +207,7 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
       ->allow_extra_args(false);
   explainCommand->add_option("--max-bad-records", explain.load.maxBadRecords,
                              "Skip up to N bad records instead of failing (default 0)")
-      ->check(CLI::Range(size_t{0}, size_t{1} << 40));
+      ->check(wholeNumber(0, kNoLimit));
 
   TestArguments test;
   CLI::App* testCommand = app.add_subcommand(
@@ -186,7 +224,7 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
                         "Report the segments, campaigns and channels the tests exercised");
   testCommand->add_option("--min-coverage", test.minCoverage,
                           "Fail when the coverage is below this percentage (0 to 100)")
-      ->check(kNumber & CLI::Range(0.0, 100.0));
+      ->check(boundedNumber(0.0, 100.0));
 
   FmtArguments fmt;
   CLI::App* fmtCommand = app.add_subcommand(
@@ -211,8 +249,22 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
       ->allow_extra_args(false);
   replCommand->add_option("--max-bad-records", repl.load.maxBadRecords,
                           "Skip up to N bad records instead of failing (default 0)")
-      ->check(CLI::Range(size_t{0}, size_t{1} << 40));
+      ->check(wholeNumber(0, kNoLimit));
 
+  // CLI11 reports an unknown command as a missing one.
+  if (argc > 1 && argv[1][0] != '-') {
+    std::string commands;
+    bool known = false;
+    for (const CLI::App* command : app.get_subcommands({})) {
+      commands += (commands.empty() ? "" : ", ") + command->get_name();
+      known = known || command->get_name() == argv[1];
+    }
+    if (!known) {
+      err << "crm: unknown command '" << argv[1] << "'; the commands are " << commands << "\n";
+      err << "Run `crm --help` for usage.\n";
+      return kUsageError;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
@@ -226,7 +278,9 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
     return kSuccess;
   } catch (const CLI::ParseError& error) {
     err << "crm: " << error.what() << "\n";
-    err << "Run `crm --help` for usage.\n";
+    std::vector<CLI::App*> chosen = app.get_subcommands();
+    std::string command = chosen.empty() ? "crm" : "crm " + chosen.front()->get_name();
+    err << "Run `" << command << " --help` for usage.\n";
     return kUsageError;
   }
 

@@ -121,6 +121,49 @@ TEST_F(CliTest, UsageErrorsExitTwo) {
             kInvalidInput);
 }
 
+TEST_F(CliTest, NumberOptionsSayWhatTheyExpect) {
+  struct Case {
+    std::vector<std::string> arguments;
+    std::string message;
+  };
+  const std::string script = path("good.crm");
+  const Case cases[] = {
+      {{"run", script, "--threads", "abc"},
+       "crm: --threads: expected a whole number from 1 to 256, not 'abc'\n"
+       "Run `crm run --help` for usage.\n"},
+      {{"run", script, "--threads", "2.5"},
+       "crm: --threads: expected a whole number from 1 to 256, not '2.5'\n"
+       "Run `crm run --help` for usage.\n"},
+      {{"run", script, "--threads", "0"},
+       "crm: --threads: expected a whole number from 1 to 256, not '0'\n"
+       "Run `crm run --help` for usage.\n"},
+      {{"run", script, "--threads", "300"},
+       "crm: --threads: '300' is too large: at most 256\nRun `crm run --help` for usage.\n"},
+      {{"load", script, "--max-bad-records", "-1"},
+       "crm: --max-bad-records: expected a whole number of 0 or more, not '-1'\n"
+       "Run `crm load --help` for usage.\n"},
+      {{"run", script, "--max-errors", "123456789012345678901234"},
+       "crm: --max-errors: '123456789012345678901234' is too large: at most 1099511627776\n"
+       "Run `crm run --help` for usage.\n"},
+      {{"test", script, "--min-coverage", "101"},
+       "crm: --min-coverage: expected a number from 0 to 100, not '101'\n"
+       "Run `crm test --help` for usage.\n"},
+      {{"test", script, "--min-coverage", "50%"},
+       "crm: --min-coverage: expected a number from 0 to 100, not '50%'\n"
+       "Run `crm test --help` for usage.\n"},
+      {{"frobnicate"},
+       "crm: unknown command 'frobnicate'; the commands are check, load, run, eval, explain, "
+       "test, fmt, repl\nRun `crm --help` for usage.\n"},
+  };
+  for (const auto& c : cases) {
+    CliRun result = run(c.arguments);
+    EXPECT_EQ(result.exitCode, kUsageError) << c.message;
+    EXPECT_EQ(result.err, c.message);
+  }
+  // The bounds themselves are accepted.
+  EXPECT_EQ(run({"test", script, "--min-coverage", "0"}).exitCode, kSuccess);
+}
+
 TEST_F(CliTest, HelpAndVersion) {
   CliRun help = run({"--help"});
   EXPECT_EQ(help.exitCode, kSuccess);
