@@ -61,7 +61,7 @@ void Interpreter::setCustomer(uint32_t row) {
   customerSet_ = true;
   // After an exception in native code, its scratch levels were not left.
   scratchDepth_ = 0;
-  builtElements_ = 0;
+  macroVisits_ = 0;
   std::fill(state_.begin(), state_.end(), kNotComputed);
 }
 
@@ -75,7 +75,7 @@ void Interpreter::setNativeCode(const NativeCode* code) {
 }
 
 Value Interpreter::evaluate(const Node& node, const void* code) {
-  builtElements_ = 0;
+  macroVisits_ = 0;
   if (code == nullptr) return eval(node);
   Value out;
   native_->run(code, *this, out);
@@ -106,8 +106,12 @@ const Value& Interpreter::declarationValue(uint32_t index) {
     return cycle_;
   }
   state_[index] = kComputing;
+  // Each declaration counts its own macro visits, whichever reader asks
+  // first, as each compiled root does.
+  size_t readerVisits = macroVisits_;
   Value value = evaluate(*program_.declarations[index].value,
                          declarationCode_.empty() ? nullptr : declarationCode_[index]);
+  macroVisits_ = readerVisits;
   cache_[index] = std::move(value);
   state_[index] = kDone;
   return cache_[index];
@@ -472,6 +476,7 @@ Value Interpreter::macro(const Node& node) {
       Value firstError;
       result = Value::boolean(!decisive);
       for (size_t i = 0; i < n; ++i) {
+        if (overVisitLimit(node, firstError)) break;
         frame_[node.slot] = list.listAt(i);
         Value v = eval(*node.operands[1]);
         if (v.isError()) {
@@ -489,6 +494,7 @@ Value Interpreter::macro(const Node& node) {
       int64_t matches = 0;
       result = Value();
       for (size_t i = 0; i < n && !result.isError(); ++i) {
+        if (overVisitLimit(node, result)) break;
         frame_[node.slot] = list.listAt(i);
         Value v = eval(*node.operands[1]);
         if (v.isError()) result = v;
@@ -503,15 +509,7 @@ Value Interpreter::macro(const Node& node) {
       std::vector<Value> items;
       result = Value();
       for (size_t i = 0; i < n; ++i) {
-        if (++builtElements_ > runtime::kMaxBuiltElements) {
-          result = Value::error(ErrorKind::Range,
-                                "`" + std::string(node.macro == MacroKind::Filter ? "filter" : "map") +
-                                    "` would build more than " +
-                                    std::to_string(runtime::kMaxBuiltElements) +
-                                    " list elements in one evaluation; nest fewer macros or "
-                                    "filter the lists first");
-          break;
-        }
+        if (overVisitLimit(node, result)) break;
         Value element = list.listAt(i);
         frame_[node.slot] = element;
         if (node.macro != MacroKind::Map) {
@@ -540,6 +538,7 @@ Value Interpreter::macro(const Node& node) {
       int64_t count = 0;
       result = Value();
       for (size_t i = 0; i < n; ++i) {
+        if (overVisitLimit(node, result)) break;
         frame_[node.slot] = list.listAt(i);
         Value v = eval(*node.operands[1]);
         if (v.isError()) {
@@ -562,14 +561,33 @@ Value Interpreter::macro(const Node& node) {
   return result;
 }
 
+bool Interpreter::overVisitLimit(const Node& node, Value& error) {
+  if (++macroVisits_ <= runtime::kMaxMacroVisits) return false;
+  static const char* const kNames[] = {"all", "exists", "exists_one", "map", "map", "filter",
+                                       "count", "sum", "avg", "min", "max", "latest",
+                                       "earliest", "top"};
+  static_assert(std::size(kNames) == static_cast<size_t>(MacroKind::Top) + 1);
+  bool builds = node.macro == MacroKind::Map || node.macro == MacroKind::FilterMap ||
+                node.macro == MacroKind::Filter;
+  error = Value::error(ErrorKind::Range,
+                       "`" + std::string(kNames[static_cast<size_t>(node.macro)]) + "` would " +
+                           (builds ? "build" : "visit") + " more than " +
+                           std::to_string(runtime::kMaxMacroVisits) +
+                           " list elements in one evaluation; nest fewer macros or filter the "
+                           "lists first");
+  return true;
+}
+
 // sum, avg, min, max, latest and earliest over the body's values.
 Value Interpreter::aggregate(const Node& node, const Value& list) {
   const size_t n = list.listSize();
   const Node& body = *node.operands[1];
+  Value limit;
   switch (node.macro) {
     case MacroKind::Sum: {
       Value total = zeroOf(node.type);
       for (size_t i = 0; i < n; ++i) {
+        if (overVisitLimit(node, limit)) return limit;
         frame_[node.slot] = list.listAt(i);
         total = runtime::add(total, eval(body));
         if (total.isError()) return total;
@@ -583,6 +601,7 @@ Value Interpreter::aggregate(const Node& node, const Value& list) {
       if (node.type != nullptr && node.type->unwrapped()->is(ast::TypeKind::Decimal)) {
         Value total = Value::decimal({0, 0});
         for (size_t i = 0; i < n; ++i) {
+          if (overVisitLimit(node, limit)) return limit;
           frame_[node.slot] = list.listAt(i);
           total = runtime::add(total, eval(body));
           if (total.isError()) return total;
@@ -594,6 +613,7 @@ Value Interpreter::aggregate(const Node& node, const Value& list) {
       long double intTotal = 0;
       Value total;
       for (size_t i = 0; i < n; ++i) {
+        if (overVisitLimit(node, limit)) return limit;
         frame_[node.slot] = list.listAt(i);
         Value v = eval(body);
         if (v.isError()) return v;
@@ -617,6 +637,7 @@ Value Interpreter::aggregate(const Node& node, const Value& list) {
       Value best;
       Value bestElement;
       for (size_t i = 0; i < n; ++i) {
+        if (overVisitLimit(node, limit)) return limit;
         Value element = list.listAt(i);
         frame_[node.slot] = element;
         Value key = eval(body);
@@ -653,6 +674,8 @@ Value Interpreter::top(const Node& node, const Value& list) {
   elements.reserve(n);
   keys.reserve(n);
   for (size_t i = 0; i < n; ++i) {
+    Value limit;
+    if (overVisitLimit(node, limit)) return limit;
     Value element = list.listAt(i);
     frame_[node.slot] = element;
     Value key = eval(*node.operands[2]);

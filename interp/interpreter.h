@@ -95,6 +95,9 @@ class Interpreter {
   Value macro(const ir::Node& node);
   Value aggregate(const ir::Node& node, const Value& list);
   Value top(const ir::Node& node, const Value& list);
+  // Counts one element that `node`'s macro visits. Past kMaxMacroVisits in
+  // this evaluation it sets `error` and returns true.
+  bool overVisitLimit(const ir::Node& node, Value& error);
   Value recommend(const ir::Node& node);
   Value builtin(const ir::Node& node);
 
@@ -120,7 +123,7 @@ class Interpreter {
   };
   std::vector<Scratch> scratch_;
   size_t scratchDepth_ = 0;
-  size_t builtElements_ = 0;  // by map and filter since the customer or evaluation began
+  size_t macroVisits_ = 0;  // elements visited by macros since the customer or evaluation began
 };
 
 // Replaces every subtree that reads no customer, variable or instant by its

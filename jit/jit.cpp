@@ -24,6 +24,7 @@
 #include <unordered_map>
 
 #include "jit/helpers.h"
+#include "runtime/operators.h"
 #include "runtime/atomic_file.h"
 #include "runtime/time.h"
 
@@ -286,6 +287,14 @@ class Codegen {
   // would be made for every element.
   llvm::Value* now();
   llvm::Value* customerRow();
+  // The function's count of elements visited by loops, from 0.
+  llvm::Value* macroVisits();
+  // Adds `count` to the visits and bails past the interpreter's limit, so
+  // that nested loops cannot run for hours. The interpreter then reports
+  // the limit. NOTE: parts of a root left to the interpreter count on the
+  // interpreter's own counter, so a root that mixes both can pass the
+  // limit on one engine only.
+  void countVisits(llvm::Value* count);
   // a + b, or a - b, of two decimals: inline when their scales agree, by
   // the runtime otherwise. Bails when the result does not fit.
   Val addDecimals(const Val& a, const Val& b, bool subtract);
@@ -332,6 +341,7 @@ class Codegen {
   size_t fallbacksInFunction_ = 0;
   llvm::Value* now_ = nullptr;
   llvm::Value* customerRow_ = nullptr;
+  llvm::Value* macroVisits_ = nullptr;  // a stack slot counting loop iterations
   // Macro variables bound to native rows, by slot.
   std::map<uint32_t, Val> loopVariables_;
 };
@@ -396,6 +406,17 @@ llvm::Value* Codegen::customerRow() {
     customerRow_ = entry.CreateCall(helper("crm_jit_customer_row"), {interpreter_}, "customer");
   }
   return customerRow_;
+}
+
+llvm::Value* Codegen::macroVisits() {
+  if (macroVisits_ == nullptr) {
+    // The store follows the slot, since both go before the block's first
+    // instruction in order.
+    llvm::IRBuilder<> entry(entry_, entry_->begin());
+    macroVisits_ = entry.CreateAlloca(i64_, nullptr, "visits");
+    entry.CreateStore(i64(0), macroVisits_);
+  }
+  return macroVisits_;
 }
 
 Val Codegen::addDecimals(const Val& a, const Val& b, bool subtract) {
@@ -647,6 +668,7 @@ std::string Codegen::compileRoot(const Node& root, size_t number) {
   fallbacksInFunction_ = 0;
   now_ = nullptr;
   customerRow_ = nullptr;
+  macroVisits_ = nullptr;
   loopVariables_.clear();
 
   builder_.SetInsertPoint(body);
@@ -1538,7 +1560,18 @@ Val Codegen::genCoalesce(const Node& node) {
   return v;
 }
 
+void Codegen::countVisits(llvm::Value* count) {
+  llvm::Value* visits = macroVisits();
+  llvm::Value* visited = builder_.CreateAdd(builder_.CreateLoad(i64_, visits), count);
+  builder_.CreateStore(visited, visits);
+  bailIf(builder_.CreateICmpUGT(visited, i64(static_cast<int64_t>(runtime::kMaxMacroVisits))));
+}
+
 void Codegen::emitLoop(const Val& slice, const LoopBody& body) {
+  // The interpreter's `filter` visits every element, and the macro after it
+  // then visits the kept ones, so a fused loop counts the whole slice first
+  // and each kept element again.
+  if (body.filter != nullptr) countVisits(builder_.CreateSub(slice.end, slice.payload));
   llvm::Value* index = stackSlot(i64_, "i");
   builder_.CreateStore(slice.payload, index);
   llvm::BasicBlock* header = block("loop.header");
@@ -1551,6 +1584,7 @@ void Codegen::emitLoop(const Val& slice, const LoopBody& body) {
   builder_.CreateCondBr(builder_.CreateICmpSLT(i, slice.end), start, exit);
 
   builder_.SetInsertPoint(start);
+  if (body.filter == nullptr) countVisits(i64(1));
   Val row;
   row.shape = Shape::Row;
   row.entity = slice.entity;
@@ -1566,6 +1600,7 @@ void Codegen::emitLoop(const Val& slice, const LoopBody& body) {
     llvm::BasicBlock* kept = block("loop.kept");
     builder_.CreateCondBr(isTrue(keep), kept, latch);
     builder_.SetInsertPoint(kept);
+    countVisits(i64(1));
   }
   loopVariables_[body.slot] = row;
   bool more = body.visit(exit);

@@ -17,10 +17,11 @@ namespace crm::runtime {
 // list.
 inline constexpr size_t kMaxConcatenatedBytes = 1u << 20;
 inline constexpr size_t kMaxConcatenatedElements = 1000000;
-// The elements `map` and `filter` may build in one evaluation for one
-// customer, nested lists included: `[1..10].map(a, [1..10].map(b, ...))`
-// nested ten deep would otherwise build 10^10 values.
-inline constexpr size_t kMaxBuiltElements = 10000000;
+// The elements that macros may visit in one evaluation for one customer,
+// nested macros included: `[1..10].map(a, [1..10].map(b, ...))` nested ten
+// deep would otherwise build 10^10 values, and `exists` nested as deep
+// would run for hours.
+inline constexpr size_t kMaxMacroVisits = 10000000;
 
 // A longer result of `+` is a range error.
 Value add(const Value& a, const Value& b);

@@ -219,6 +219,30 @@ campaign second { audience: true  channels: email  priority: 1 }
             "America/New_York");
 }
 
+TEST_P(PressureTest, NestedLoopsOverAChildListStopAtTheVisitLimit) {
+  // 3,200 orders: the inner loop runs 3,200 times for each outer element,
+  // 10,243,200 visits in all, over the limit of 10,000,000. The JIT's native
+  // loops count their visits and leave the customer to the interpreter,
+  // which reports the limit.
+  std::string rows = "order_id,customer_id,amount,at\n";
+  for (int i = 0; i < 3200; ++i) {
+    rows += "o" + std::to_string(i) + ",c1,1.00,2024-02-01T10:00:00Z\n";
+  }
+  orders(rows);
+  std::string out = run(R"(
+segment negative_pair = customer.orders.exists(a, customer.orders.exists(b, b.amount < 0.00))
+channel email { reachable: true }
+campaign pairs { audience: negative_pair  channels: email }
+)",
+                        "2024-03-01T06:00:00Z");
+  EXPECT_TRUE(has(out, R"("customer":"c1","campaign":"pairs","status":"dropped",)")) << out;
+  ASSERT_EQ(result_.errors.size(), 1u);
+  EXPECT_EQ(result_.errors[0].rule, "negative_pair");
+  EXPECT_EQ(result_.errors[0].message,
+            "`exists` would visit more than 10000000 list elements in one evaluation; nest "
+            "fewer macros or filter the lists first");
+}
+
 TEST_P(PressureTest, RollingAndCalendarWindowsCountDifferently) {
   customers("id,email,phone,time_zone,max_per_week,consent_email\n"
             "c1,c1@example.test,,UTC,,granted\n");

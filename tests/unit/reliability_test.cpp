@@ -276,6 +276,34 @@ TEST_P(ConcatenationLimitTest, NestedMacrosOverTheBudgetAreAnError) {
   EXPECT_TRUE(isError);
 }
 
+// `exists` counts its visits as `map` and `filter` do: over n elements,
+// `l.exists(a, l.exists(b, ...))` that finds nothing visits n + n * n.
+std::string nestedExists(size_t n, run::Engine engine, bool& isError) {
+  std::vector<runtime::Value> items;
+  for (size_t i = 0; i < n; ++i) items.push_back(runtime::Value::integer(static_cast<int64_t>(i)));
+  std::map<std::string, runtime::Value> bindings = {{"l", runtime::Value::list(items)}};
+  testing::Evaluation result = testing::evaluate("l.exists(a, l.exists(b, b < 0))", engine,
+                                                 {{"l", "list<int>"}}, bindings);
+  if (!result.checked) return result.diagnostics;
+  isError = result.value.isError();
+  if (isError) return result.value.asError().message;
+  return result.value.asBool() ? "true" : "false";
+}
+
+TEST_P(ConcatenationLimitTest, NestedExistsWithinTheBudgetRuns) {
+  bool isError = false;
+  EXPECT_EQ(nestedExists(3161, GetParam(), isError), "false");
+  EXPECT_FALSE(isError);
+}
+
+TEST_P(ConcatenationLimitTest, NestedExistsOverTheBudgetIsAnError) {
+  bool isError = false;
+  EXPECT_EQ(nestedExists(3162, GetParam(), isError),
+            "`exists` would visit more than 10000000 list elements in one evaluation; nest fewer "
+            "macros or filter the lists first");
+  EXPECT_TRUE(isError);
+}
+
 TEST_P(ConcatenationLimitTest, StringAtTheLimitIsBuilt) {
   std::map<std::string, runtime::Value> bindings = {
       {"s", runtime::Value::string(std::string(runtime::kMaxConcatenatedBytes / 2, 'a'))}};
