@@ -3,6 +3,7 @@
 #include <map>
 
 #include "compiler/sema/helpers.h"
+#include "runtime/time_zone.h"
 
 namespace crm::sema::internal {
 
@@ -89,6 +90,15 @@ void Checker::checkSource(ast::SourceDecl& decl) {
         diagnostics_.report(diag::Code::E0306, value.range,
                             "decimal_separator must be \".\" or \",\"");
       }
+    }
+  }
+  if (auto zone = options.find("time_zone"); zone != options.end()) {
+    auto& value = *zone->second->values[0];
+    if (value.kind == ast::ExprKind::Literal &&
+        !runtime::TimeZone::load(ast::as<ast::Literal>(value).text)) {
+      diagnostics_.report(diag::Code::E0306, value.range,
+                          "unknown time zone \"" + ast::as<ast::Literal>(value).text + "\"")
+          .withHelp("use an IANA name such as \"America/New_York\" or \"UTC\"");
     }
   }
   if (entity == nullptr) return;

@@ -319,9 +319,19 @@ TEST_F(LoaderTest, SourcePathOverride) {
 }
 
 TEST_F(LoaderTest, BadTimeZoneIsAnError) {
-  LoadResult result = load(std::string(kSchema) +
-                           "source customers: Customer from csv(\"customers.csv\") "
-                           "{ time_zone: \"Europe/Atlantis\"  columns { id } }");
+  write("script.crm", std::string(kSchema) +
+                          "source customers: Customer from csv(\"customers.csv\") "
+                          "{ time_zone: \"Europe/Atlantis\"  columns { id } }");
+  compilation_ = driver::checkScripts({{(dir_ / "script.crm").string(), std::nullopt}});
+  // The checker reports the zone before any data is read.
+  std::string diagnostics = testing::summarize(*compilation_);
+  EXPECT_NE(diagnostics.find("E0306"), std::string::npos) << diagnostics;
+  EXPECT_NE(diagnostics.find("unknown time zone \"Europe/Atlantis\""), std::string::npos)
+      << diagnostics;
+  // The loader, given the script anyway, rejects it too.
+  std::vector<const ast::Script*> scripts;
+  for (const auto& script : compilation_->scripts) scripts.push_back(script.get());
+  LoadResult result = loadProgram(scripts, compilation_->sources, {});
   ASSERT_EQ(result.report.errors.size(), 1u);
   EXPECT_EQ(result.report.errors[0], "source `customers`: unknown time zone 'Europe/Atlantis'; "
                                      "use an IANA name such as America/New_York");
