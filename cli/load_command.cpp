@@ -16,7 +16,13 @@ int prepareLoadOptions(const LoadArguments& arguments, load::LoadOptions& option
       err << "crm: --source takes NAME=PATH, not '" << source << "'\n";
       return kUsageError;
     }
-    options.sourcePaths[source.substr(0, equals)] = source.substr(equals + 1);
+    auto [given, fresh] =
+        options.sourcePaths.emplace(source.substr(0, equals), source.substr(equals + 1));
+    if (!fresh) {
+      err << "crm: --source names `" << given->first << "` twice ('" << given->second
+          << "' and '" << source.substr(equals + 1) << "'); give each source once\n";
+      return kUsageError;
+    }
   }
   return kSuccess;
 }

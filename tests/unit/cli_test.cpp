@@ -164,6 +164,15 @@ TEST_F(CliTest, NumberOptionsSayWhatTheyExpect) {
   EXPECT_EQ(run({"test", script, "--min-coverage", "0"}).exitCode, kSuccess);
 }
 
+TEST_F(CliTest, SourceGivenTwiceIsAUsageError) {
+  CliRun result = run({"load", path("good.crm"), "--source", "customers=a.csv", "--source",
+                       "customers=b.csv"});
+  EXPECT_EQ(result.exitCode, kUsageError);
+  EXPECT_EQ(result.err,
+            "crm: --source names `customers` twice ('a.csv' and 'b.csv'); give each source "
+            "once\n");
+}
+
 TEST_F(CliTest, HelpAndVersion) {
   CliRun help = run({"--help"});
   EXPECT_EQ(help.exitCode, kSuccess);
