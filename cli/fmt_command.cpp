@@ -63,7 +63,7 @@ FileOutcome formatFile(const FmtArguments& arguments, const std::string& path, s
     if (changed) out << path << "\n";
   } else if (arguments.write) {
     if (changed) {
-      std::string failure = runtime::writeFileAtomically(path, *formatted, "`" + path + "`");
+      std::string failure = runtime::writeFileAtomically(path, *formatted, "the script");
       if (!failure.empty()) {
         err << "crm: " << failure << "\n";
         return FileOutcome::Failed;
