@@ -53,8 +53,14 @@ int runLoad(const LoadArguments& arguments, std::ostream& out, std::ostream& err
   for (const auto& script : compilation->scripts) scripts.push_back(script.get());
 
   auto result = load::loadProgram(scripts, compilation->sources, options);
-  load::printReport(out, result.report);
-  return result.report.ok() ? kSuccess : kInvalidInput;
+  if (result.report.ok()) {
+    load::printReport(out, result.report);
+    return kSuccess;
+  }
+  // A failed load is an error, so its report goes where crm run prints it:
+  // to standard error, leaving standard output empty.
+  load::printReport(err, result.report);
+  return kInvalidInput;
 }
 
 }  // namespace crm::cli

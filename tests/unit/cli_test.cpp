@@ -218,12 +218,14 @@ TEST_F(CliTest, LoadFailsOnBadRecordsUnlessAllowed) {
                       "source people: C from csv(\"people.csv\") { columns { id  age } }\n");
   CliRun failed = run({"load", path("people.crm")});
   EXPECT_EQ(failed.exitCode, kInvalidInput);
-  EXPECT_NE(failed.out.find(path("people.csv") + ":2:4: field `age`: 'old' is not an integer"),
+  EXPECT_NE(failed.err.find(path("people.csv") + ":2:4: field `age`: 'old' is not an integer"),
             std::string::npos)
-      << failed.out;
+      << failed.err;
+  EXPECT_EQ(failed.out, "");
   CliRun allowed = run({"load", "--max-bad-records", "1", "--rejects", path("rejects.csv"),
                         path("people.crm")});
   EXPECT_EQ(allowed.exitCode, kSuccess) << allowed.out;
+  EXPECT_NE(allowed.out.find("1 rejected records"), std::string::npos) << allowed.out;
   EXPECT_TRUE(std::filesystem::exists(path("rejects.csv")));
 }
 

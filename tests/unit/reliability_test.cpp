@@ -545,12 +545,14 @@ TEST_F(ReliabilityTest, RejectsNamingAnInputIsRejected) {
   Outcome outcome = crm({"load", "script.crm", "--max-bad-records", "1", "--rejects",
                          "customers.csv"});
   EXPECT_EQ(outcome.status, 1);
-  // `crm load` prints its report, with the load's errors, on standard output.
-  EXPECT_NE(outcome.out.find("--rejects customers.csv is the data file 'customers.csv' of "
+  // `crm load` prints the report of a failed load, with its errors, on
+  // standard error.
+  EXPECT_NE(outcome.err.find("--rejects customers.csv is the data file 'customers.csv' of "
                              "source `customers`, which the load reads; give --rejects another "
                              "path"),
             std::string::npos)
-      << outcome.out;
+      << outcome.err;
+  EXPECT_EQ(outcome.out, "");
   EXPECT_EQ(slurp(dir_ / "customers.csv"), "id,visits,spend\nc1,2,40\nc2,many,5\n");
 }
 
