@@ -289,11 +289,11 @@ class Codegen {
   llvm::Value* customerRow();
   // The function's count of elements visited by loops, from 0.
   llvm::Value* macroVisits();
-  // Adds `count` to the visits and bails past the interpreter's limit, so
-  // that nested loops cannot run for hours. The interpreter then reports
-  // the limit. NOTE: parts of a root left to the interpreter count on the
-  // interpreter's own counter, so a root that mixes both can pass the
-  // limit on one engine only.
+  // Adds `count` to the visits. Past the interpreter's limit, each loop's
+  // exit bails, so that nested loops cannot run for hours, and the
+  // interpreter reports the limit. NOTE: parts of a root left to the
+  // interpreter count on the interpreter's own counter, so a root that
+  // mixes both can pass the limit on one engine only.
   void countVisits(llvm::Value* count);
   // a + b, or a - b, of two decimals: inline when their scales agree, by
   // the runtime otherwise. Bails when the result does not fit.
@@ -1562,9 +1562,7 @@ Val Codegen::genCoalesce(const Node& node) {
 
 void Codegen::countVisits(llvm::Value* count) {
   llvm::Value* visits = macroVisits();
-  llvm::Value* visited = builder_.CreateAdd(builder_.CreateLoad(i64_, visits), count);
-  builder_.CreateStore(visited, visits);
-  bailIf(builder_.CreateICmpUGT(visited, i64(static_cast<int64_t>(runtime::kMaxMacroVisits))));
+  builder_.CreateStore(builder_.CreateAdd(builder_.CreateLoad(i64_, visits), count), visits);
 }
 
 void Codegen::emitLoop(const Val& slice, const LoopBody& body) {
@@ -1624,6 +1622,11 @@ void Codegen::emitLoop(const Val& slice, const LoopBody& body) {
   builder_.CreateStore(builder_.CreateAdd(builder_.CreateLoad(i64_, index), i64(1)), index);
   builder_.CreateBr(header);
   builder_.SetInsertPoint(exit);
+  // Checked once per loop, so that the iterations only add: a loop runs at
+  // most one list's length past the limit, and an inner loop's exit checks
+  // every turn of the outer one.
+  bailIf(builder_.CreateICmpUGT(builder_.CreateLoad(i64_, macroVisits()),
+                                i64(static_cast<int64_t>(runtime::kMaxMacroVisits))));
 }
 
 std::optional<Val> Codegen::macroSource(const Node& node, const Node*& filter,
