@@ -2064,7 +2064,7 @@ std::unique_ptr<CompiledProgram> compileOnce(const ir::Program& program,
     return nullptr;
   }
   machine->setCodeGenOptLevel(options.optLevel <= 0 ? llvm::CodeGenOptLevel::None
-                                                    : llvm::CodeGenOptLevel::Default);
+                                                    : llvm::CodeGenOptLevel::Less);
   std::string machineKey = std::string(LLVM_VERSION_STRING) + "|" + machine->getCPU() + "|" +
                            machine->getFeatures().getString() + "|O" +
                            std::to_string(options.optLevel);
