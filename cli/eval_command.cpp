@@ -119,8 +119,8 @@ int runEval(const EvalArguments& arguments, std::ostream& out, std::ostream& err
   if (!arguments.asOf.empty()) {
     auto parsed = runtime::parseTimestamp(arguments.asOf);
     if (!parsed) {
-      err << "crm: --as-of takes an RFC 3339 timestamp such as 2018-03-01T00:00:00Z, not '"
-          << arguments.asOf << "'\n";
+      err << "crm: --as-of: "
+          << runtime::timestampProblem(arguments.asOf, "'" + arguments.asOf + "'") << "\n";
       return kUsageError;
     }
     now = *parsed;

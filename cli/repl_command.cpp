@@ -24,8 +24,8 @@ int runRepl(const ReplArguments& arguments, std::ostream& out, std::ostream& err
   } else {
     auto parsed = runtime::parseTimestamp(arguments.asOf);
     if (!parsed) {
-      err << "crm: --as-of takes an RFC 3339 timestamp such as 2018-03-01T00:00:00Z, not '"
-          << arguments.asOf << "'\n";
+      err << "crm: --as-of: "
+          << runtime::timestampProblem(arguments.asOf, "'" + arguments.asOf + "'") << "\n";
       return kUsageError;
     }
     options.asOf = *parsed;

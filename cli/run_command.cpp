@@ -238,8 +238,7 @@ int parseAsOf(const std::string& text, bool given, const char* command, int64_t&
   }
   auto parsed = runtime::parseTimestamp(text);
   if (!parsed) {
-    err << "crm: --as-of takes an RFC 3339 timestamp such as 2018-03-01T00:00:00Z, not '" << text
-        << "'\n";
+    err << "crm: --as-of: " << runtime::timestampProblem(text, "'" + text + "'") << "\n";
     return kUsageError;
   }
   asOf = *parsed;

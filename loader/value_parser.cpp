@@ -255,7 +255,7 @@ std::optional<int64_t> parseTimestampField(std::string_view text, const ValueOpt
                                            std::string& error) {
   if (!options.timestampFormat) {
     if (auto micros = runtime::parseTimestamp(text)) return micros;
-    error = quote(text) + " is not an RFC 3339 timestamp such as 2026-12-01T09:00:00Z";
+    error = runtime::timestampProblem(text, quote(text));
     return std::nullopt;
   }
   runtime::CivilTime civil;

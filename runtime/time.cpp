@@ -69,6 +69,24 @@ std::optional<int64_t> parseDate(std::string_view text) {
   return daysFromCivil(date);
 }
 
+bool finerThanMicroseconds(std::string_view text) {
+  if (text.size() < 27 || text[19] != '.') return false;
+  size_t end = 20;
+  while (end < text.size() && text[end] >= '0' && text[end] <= '9') ++end;
+  if (end - 20 <= 6) return false;
+  std::string rounded(text.substr(0, 26));
+  rounded += text.substr(end);
+  return parseTimestamp(rounded).has_value();
+}
+
+std::string timestampProblem(std::string_view text, const std::string& shown) {
+  if (finerThanMicroseconds(text)) {
+    return shown + " has digits finer than a microsecond, which timestamps do not keep; "
+                   "give at most 6 digits after the seconds";
+  }
+  return shown + " is not an RFC 3339 timestamp such as 2026-12-01T09:00:00Z";
+}
+
 std::optional<int64_t> parseTimestamp(std::string_view text) {
   // RFC 3339 (section 5.6) allows a lower-case `t` and `z`.
   if (text.size() < 20 || (text[10] != 'T' && text[10] != 't')) {

@@ -36,6 +36,12 @@ std::optional<int64_t> parseDate(std::string_view text);
 // Parses RFC 3339 `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`; sub-microsecond
 // digits are rejected rather than rounded.
 std::optional<int64_t> parseTimestamp(std::string_view text);
+// Returns whether parseTimestamp rejects `text` only for nonzero digits
+// finer than a microsecond, such as 2025-11-02T10:00:00.123456789Z.
+bool finerThanMicroseconds(std::string_view text);
+// The reason parseTimestamp rejects `text`, starting with `shown`: the text
+// as the message shows it, quoted.
+std::string timestampProblem(std::string_view text, const std::string& shown);
 // Parses a duration literal such as `30d`, `1h30m` or `500ms` (units w, d, h,
 // m, s, ms, us, ns; nanoseconds must be whole microseconds). Returns nullopt
 // on a malformed text or on overflow.

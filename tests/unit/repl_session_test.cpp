@@ -456,7 +456,7 @@ int runRepl(std::vector<std::string> arguments, std::string& err) {
 TEST(ReplCliTest, UsageErrorsExitTwo) {
   std::string err;
   EXPECT_EQ(runRepl({"--as-of", ""}, err), kUsageError);
-  EXPECT_EQ(err, "crm: --as-of takes an RFC 3339 timestamp such as 2018-03-01T00:00:00Z, not ''\n");
+  EXPECT_EQ(err, "crm: --as-of: '' is not an RFC 3339 timestamp such as 2026-12-01T09:00:00Z\n");
   EXPECT_EQ(runRepl({"--as-of", "yesterday"}, err), kUsageError);
   EXPECT_EQ(runRepl({"--engine", "fast"}, err), kUsageError);
   EXPECT_EQ(runRepl({"--source", "nopath"}, err), kUsageError);

@@ -33,6 +33,24 @@ TEST(Time, ParsesTimestampsWithOffsets) {
   EXPECT_FALSE(parseTimestamp("1970-01-01T00:00:00"));
 }
 
+TEST(Time, NamesSubMicrosecondDigits) {
+  // Nanoseconds that are whole microseconds parse. Other ones do not, and
+  // the message gives the reason.
+  EXPECT_EQ(parseTimestamp("2025-11-02T10:00:00.123456000Z"),
+            parseTimestamp("2025-11-02T10:00:00.123456Z"));
+  EXPECT_FALSE(parseTimestamp("2025-11-02T10:00:00.123456789Z"));
+  EXPECT_TRUE(finerThanMicroseconds("2025-11-02T10:00:00.123456789Z"));
+  EXPECT_TRUE(finerThanMicroseconds("2025-11-02T10:00:00.0000001+02:00"));
+  EXPECT_FALSE(finerThanMicroseconds("2025-11-02T10:00:00.123456Z"));
+  EXPECT_FALSE(finerThanMicroseconds("2025-11-02T25:00:00.123456789Z"));
+  EXPECT_FALSE(finerThanMicroseconds("yesterday"));
+  EXPECT_EQ(timestampProblem("2025-11-02T10:00:00.123456789Z", "'x'"),
+            "'x' has digits finer than a microsecond, which timestamps do not keep; give at "
+            "most 6 digits after the seconds");
+  EXPECT_EQ(timestampProblem("2025-11-02 10:00", "'x'"),
+            "'x' is not an RFC 3339 timestamp such as 2026-12-01T09:00:00Z");
+}
+
 TEST(Time, ParsesDurationLiterals) {
   EXPECT_EQ(parseDurationLiteral("30d"), 30 * kMicrosPerDay);
   EXPECT_EQ(parseDurationLiteral("1h30m"), 5400 * kMicrosPerSecond);
