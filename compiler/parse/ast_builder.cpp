@@ -417,9 +417,12 @@ ExprPtr AstBuilder::expr(CrmParser::ExprContext* ctx) {
 // the left gives CEL's left associativity.
 ExprPtr AstBuilder::coalesce(CrmParser::CoalesceContext* ctx) {
   auto operands = ctx->orExpr();
+  // One list of the operators: asking for the i-th scans the children from
+  // the first, which is quadratic over a long chain.
+  auto ops = ctx->COALESCE();
   ExprPtr result = orExpr(operands[0]);
   for (size_t i = 1; i < operands.size(); ++i) {
-    result = binary(ast::BinaryOp::Coalesce, ctx->COALESCE(i - 1), std::move(result),
+    result = binary(ast::BinaryOp::Coalesce, ops[i - 1], std::move(result),
                     orExpr(operands[i]));
   }
   return result;
@@ -427,20 +430,20 @@ ExprPtr AstBuilder::coalesce(CrmParser::CoalesceContext* ctx) {
 
 ExprPtr AstBuilder::orExpr(CrmParser::OrExprContext* ctx) {
   auto operands = ctx->andExpr();
+  auto ops = ctx->LOGICAL_OR();
   ExprPtr result = andExpr(operands[0]);
   for (size_t i = 1; i < operands.size(); ++i) {
-    result = binary(ast::BinaryOp::Or, ctx->LOGICAL_OR(i - 1), std::move(result),
-                    andExpr(operands[i]));
+    result = binary(ast::BinaryOp::Or, ops[i - 1], std::move(result), andExpr(operands[i]));
   }
   return result;
 }
 
 ExprPtr AstBuilder::andExpr(CrmParser::AndExprContext* ctx) {
   auto operands = ctx->relation();
+  auto ops = ctx->LOGICAL_AND();
   ExprPtr result = relation(operands[0]);
   for (size_t i = 1; i < operands.size(); ++i) {
-    result = binary(ast::BinaryOp::And, ctx->LOGICAL_AND(i - 1), std::move(result),
-                    relation(operands[i]));
+    result = binary(ast::BinaryOp::And, ops[i - 1], std::move(result), relation(operands[i]));
   }
   return result;
 }
