@@ -121,6 +121,8 @@ const ast::Expr* presenceTested(const ast::Expr& expr, bool whenEqualToNull) {
 }  // namespace
 
 Facts Checker::factsWhenTrue(const ast::Expr& expr) const {
+  auto known = factsWhenTrue_.find(&expr);
+  if (known != factsWhenTrue_.end()) return known->second;
   Facts facts;
   if (const ast::Expr* tested = presenceTested(expr, false)) {
     if (auto path = pathOf(*tested)) {
@@ -136,10 +138,13 @@ Facts Checker::factsWhenTrue(const ast::Expr& expr) const {
              ast::as<ast::Unary>(expr).op == ast::UnaryOp::Not) {
     facts = factsWhenFalse(*ast::as<ast::Unary>(expr).operand);
   }
+  factsWhenTrue_.emplace(&expr, facts);
   return facts;
 }
 
 Facts Checker::factsWhenFalse(const ast::Expr& expr) const {
+  auto known = factsWhenFalse_.find(&expr);
+  if (known != factsWhenFalse_.end()) return known->second;
   Facts facts;
   if (const ast::Expr* tested = presenceTested(expr, true)) {
     if (auto path = pathOf(*tested)) {
@@ -155,6 +160,7 @@ Facts Checker::factsWhenFalse(const ast::Expr& expr) const {
              ast::as<ast::Unary>(expr).op == ast::UnaryOp::Not) {
     facts = factsWhenTrue(*ast::as<ast::Unary>(expr).operand);
   }
+  factsWhenFalse_.emplace(&expr, facts);
   return facts;
 }
 
