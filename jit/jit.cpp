@@ -297,6 +297,9 @@ class Codegen {
   void countVisits(llvm::Value* count);
   // a + b, or a - b, of two decimals: inline when their scales agree, by
   // the runtime otherwise. Bails when the result does not fit.
+  // Calls the runtime's decimal arithmetic (operation 0 add, 1 subtract,
+  // 2 multiply) and bails when it fails.
+  Val decimalArithmetic(int operation, const Val& a, const Val& b);
   Val addDecimals(const Val& a, const Val& b, bool subtract);
   // a * b of two decimals, as runtime::multiplyDecimal computes it: inline
   // when the coefficients' product fits in 64 bits, by the runtime
@@ -419,6 +422,17 @@ llvm::Value* Codegen::macroVisits() {
   return macroVisits_;
 }
 
+Val Codegen::decimalArithmetic(int operation, const Val& a, const Val& b) {
+  llvm::Value* coefficient = stackSlot(i64_, "coefficient");
+  llvm::Value* scale = stackSlot(i64_, "scale");
+  llvm::Value* failed = builder_.CreateCall(
+      helper("crm_jit_decimal_arith"),
+      {llvm::ConstantInt::get(i32_, operation), a.payload, a.scale, b.payload, b.scale,
+       coefficient, scale});
+  bailIf(builder_.CreateICmpNE(failed, llvm::ConstantInt::get(i8_, 0)));
+  return decimal(builder_.CreateLoad(i64_, coefficient), builder_.CreateLoad(i64_, scale));
+}
+
 Val Codegen::addDecimals(const Val& a, const Val& b, bool subtract) {
   llvm::BasicBlock* same = block("decimal.same");
   llvm::BasicBlock* rescale = block("decimal.rescale");
@@ -437,15 +451,9 @@ Val Codegen::addDecimals(const Val& a, const Val& b, bool subtract) {
   builder_.CreateBr(done);
 
   builder_.SetInsertPoint(rescale);
-  llvm::Value* coefficient = stackSlot(i64_, "coefficient");
-  llvm::Value* scale = stackSlot(i64_, "scale");
-  llvm::Value* failed = builder_.CreateCall(
-      helper("crm_jit_decimal_arith"),
-      {llvm::ConstantInt::get(i32_, subtract ? 1 : 0), a.payload, a.scale, b.payload, b.scale,
-       coefficient, scale});
-  bailIf(builder_.CreateICmpNE(failed, llvm::ConstantInt::get(i8_, 0)));
-  llvm::Value* rescaled = builder_.CreateLoad(i64_, coefficient);
-  llvm::Value* rescaledScale = builder_.CreateLoad(i64_, scale);
+  Val rescaledValue = decimalArithmetic(subtract ? 1 : 0, a, b);
+  llvm::Value* rescaled = rescaledValue.payload;
+  llvm::Value* rescaledScale = rescaledValue.scale;
   llvm::BasicBlock* rescaleEnd = builder_.GetInsertBlock();
   builder_.CreateBr(done);
 
@@ -518,15 +526,9 @@ Val Codegen::multiplyDecimals(const Val& a, const Val& b) {
   builder_.CreateBr(done);
 
   builder_.SetInsertPoint(wide);
-  llvm::Value* coefficientSlot = stackSlot(i64_, "coefficient");
-  llvm::Value* scaleSlot = stackSlot(i64_, "scale");
-  llvm::Value* failed = builder_.CreateCall(
-      helper("crm_jit_decimal_arith"),
-      {llvm::ConstantInt::get(i32_, 2), a.payload, a.scale, b.payload, b.scale, coefficientSlot,
-       scaleSlot});
-  bailIf(builder_.CreateICmpNE(failed, llvm::ConstantInt::get(i8_, 0)));
-  llvm::Value* wideCoefficient = builder_.CreateLoad(i64_, coefficientSlot);
-  llvm::Value* wideScale = builder_.CreateLoad(i64_, scaleSlot);
+  Val wideValue = decimalArithmetic(2, a, b);
+  llvm::Value* wideCoefficient = wideValue.payload;
+  llvm::Value* wideScale = wideValue.scale;
   llvm::BasicBlock* wideEnd = builder_.GetInsertBlock();
   builder_.CreateBr(done);
 

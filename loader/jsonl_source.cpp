@@ -108,7 +108,7 @@ void readJsonlSource(SourcePlan& source, uint32_t sourceIndex, LoadReport& repor
   while (true) {
     std::string_view data = blocks.data();
     const char* end = data.data() + data.size();
-    // The buffer holds at least SIMDJSON_PADDING readable bytes past the
+    // The buffer has at least SIMDJSON_PADDING readable bytes past the
     // data, so every line is followed by that many.
     const char* allocationEnd = blocks.allocationEnd();
     const char* next = data.data();

@@ -190,9 +190,9 @@ class Checker {
   std::set<const ast::Decl*> used_;
   std::vector<Variable> variables_;
   std::vector<std::string> narrowed_;
-  // The facts of each `&&` and `||` operand, computed once: checking a chain
-  // of n operators asks for the facts of every shorter chain inside it, which
-  // took time quadratic in n without them.
+  // Facts of each `&&` and `||` operand, computed once. Checking a chain of
+  // n operators needs the facts of every shorter chain inside it, which took
+  // time quadratic in n without this cache.
   mutable std::unordered_map<const ast::Expr*, Facts> factsWhenTrue_;
   mutable std::unordered_map<const ast::Expr*, Facts> factsWhenFalse_;
   // Inside a trigger's on(...) condition: the element whose fields are visible by name.

@@ -67,4 +67,26 @@ std::string readFile(const std::string& path) {
   return contents.str();
 }
 
+std::string describeLoad(const load::LoadResult& result) {
+  std::string text;
+  for (const auto& error : result.report.errors) text += "error " + error + "\n";
+  for (const auto& problem : result.report.problems) {
+    text += "problem " + problem.location + " | " + problem.field + " | " + problem.message +
+            " | " + problem.record + "\n";
+  }
+  for (const auto& source : result.report.sources) {
+    text += "source " + source.name + " " + std::to_string(source.records) + " " +
+            std::to_string(source.loaded) + " " + std::to_string(source.rejected) + " " +
+            std::to_string(source.bytes) + "\n";
+  }
+  if (result.store) {
+    for (const auto& table : result.store->tables()) {
+      text += "table " + table->name + ":";
+      for (size_t row = 0; row < table->rowCount; ++row) text += " " + table->keyText(row);
+      text += "\n";
+    }
+  }
+  return text;
+}
+
 }  // namespace crm::testing

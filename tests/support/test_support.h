@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "compiler/driver/driver.h"
+#include "loader/loader.h"
 
 namespace crm::testing {
 
@@ -26,5 +27,9 @@ std::string summarize(const driver::Compilation& compilation);
 extern const char* const kPrelude;
 
 std::string readFile(const std::string& path);
+
+// Describes a load as text: its problems, the counts of each source and the
+// keys of each table, so that two loads can be compared.
+std::string describeLoad(const load::LoadResult& result);
 
 }  // namespace crm::testing

@@ -38,29 +38,6 @@ catalog entity Product key sku levels(department) {
 }
 )";
 
-// What a load gave, as text: the problems, the counts of each source and
-// the keys of each table, so that two loads can be compared.
-std::string describeLoad(const LoadResult& result) {
-  std::string text;
-  for (const auto& error : result.report.errors) text += "error " + error + "\n";
-  for (const auto& problem : result.report.problems) {
-    text += "problem " + problem.location + " | " + problem.field + " | " + problem.message +
-            " | " + problem.record + "\n";
-  }
-  for (const auto& source : result.report.sources) {
-    text += "source " + source.name + " " + std::to_string(source.records) + " " +
-            std::to_string(source.loaded) + " " + std::to_string(source.rejected) + " " +
-            std::to_string(source.bytes) + "\n";
-  }
-  if (result.store) {
-    for (const auto& table : result.store->tables()) {
-      text += "table " + table->name + ":";
-      for (size_t row = 0; row < table->rowCount; ++row) text += " " + table->keyText(row);
-      text += "\n";
-    }
-  }
-  return text;
-}
 
 class LoaderTest : public ::testing::Test {
  protected:
@@ -666,13 +643,13 @@ TEST_F(LoaderTest, SmallReadBlocksGiveTheSameLoad) {
   LoadOptions options;
   options.maxBadRecords = 10;
   LoadResult whole = load(std::string(kSchema) + sources(), options);
-  std::string expected = describeLoad(whole);
+  std::string expected = testing::describeLoad(whole);
   EXPECT_NE(expected.find("customers.csv:4:4 | age"), std::string::npos) << expected;
   EXPECT_NE(expected.find("quoted field is not closed"), std::string::npos) << expected;
   for (size_t block : {1, 2, 3, 5, 8, 13, 64}) {
     options.readBlockBytes = block;
     LoadResult inBlocks = load(std::string(kSchema) + sources(), options);
-    EXPECT_EQ(describeLoad(inBlocks), expected) << "blocks of " << block << " bytes";
+    EXPECT_EQ(testing::describeLoad(inBlocks), expected) << "blocks of " << block << " bytes";
   }
 }
 
